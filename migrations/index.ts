@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initialSchema from './0001-initial-schema.js';
+
+/** Append-only: a migration that has shipped is never edited, only followed by a new one. */
+export const migrations: Record<string, Migration> = {
+  '0001-initial-schema': initialSchema,
+};

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+
+const integer = (min: number, max: number, what: string) =>
+  z.coerce
+    .number({ error: `must be ${what}` })
+    .int({ error: `must be ${what}` })
+    .min(min, { error: `must be ${what}` })
+    .max(max, { error: `must be ${what}` });
+
+const positiveNumber = (what: string) =>
+  z.coerce.number({ error: `must be ${what}` }).positive({ error: `must be ${what}` }).finite({ error: `must be ${what}` });
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const configSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
+  DATABASE_POOL_SIZE: integer(1, 1000, 'a whole number from 1 to 1000').default(10),
+  NARRATIVE_DATA_DIR: z.string().min(1).default('./.narrative-data'),
+  GEMINI_API_KEY: z.string().min(1).optional(),
+  GEMINI_BASE_URL: z.url({ error: 'must be an http(s) URL' }).optional(),
+  GEMINI_NARRATIVE_MODEL: z.string().min(1).default('gemini-2.5-pro'),
+  GEMINI_ANALYSIS_MODEL: z.string().min(1).default('gemini-2.5-flash'),
+  NARRATIVE_TTL_DAYS: positiveNumber('a positive number of days').default(7),
+  NARRATIVE_MAX_STALE_DAYS: positiveNumber('a positive number of days').default(30),
+  NARRATIVE_MIN_MEMORIES: integer(1, 1_000_000, 'a whole number of at least 1').default(5),
+  NARRATIVE_INVALIDATE_AFTER_NEW_MEMORIES: integer(1, 1_000_000, 'a whole number of at least 1').default(20),
+  DEEP_ANALYSIS_BUDGET_MS: integer(100, 600_000, 'a whole number of milliseconds from 100 to 600000').default(10_000),
+  LLM_CONCURRENCY: integer(1, 64, 'a whole number from 1 to 64').default(2),
+  LLM_CALLS_PER_MINUTE: integer(1, 100_000, 'a whole number of at least 1').default(60),
+  LLM_TIMEOUT_MS: integer(1_000, 600_000, 'a whole number of milliseconds from 1000 to 600000').default(120_000),
+  LLM_MAX_RETRIES: integer(0, 10, 'a whole number from 0 to 10').default(3),
+  REGENERATE_PER_HOUR: integer(1, 10_000, 'a whole number of at least 1').default(6),
+  NARRATIVE_USER: z.string().min(1).default('local'),
+  MAX_MEMORY_CHARS: integer(1, 1_000_000, 'a whole number of characters from 1 to 1000000').default(10_000),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: integer(0, 65_535, 'a port number from 0 to 65535').default(8765),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/**
+ * Reads the configuration from environment variables. Empty values count as unset, so
+ * `FOO=` in a compose file falls back to the default instead of failing.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(
+    Object.keys(configSchema.shape)
+      .map((name) => [name, env[name]?.trim()] as const)
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const name = String(issue.path[0] ?? 'configuration');
+  const value = present[name];
+  const shown = name.includes('KEY') || name === 'DATABASE_URL' ? '' : ` (got ${JSON.stringify(value)})`;
+  throw new ConfigError(`${name} ${issue.message}${shown}`);
+}

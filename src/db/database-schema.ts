@@ -1,0 +1,65 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type DefaultedTimestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json = ColumnType<Record<string, unknown>, Record<string, unknown>, Record<string, unknown>>;
+
+export interface UsersTable {
+  id: Generated<string>;
+  external_id: string;
+  display_name: string | null;
+  created_at: DefaultedTimestamp;
+}
+
+export interface MemoriesTable {
+  id: Generated<string>;
+  user_id: string;
+  content: string;
+  content_hash: string;
+  metadata: Json;
+  source: string;
+  created_at: DefaultedTimestamp;
+  deleted_at: Timestamp | null;
+  search_vector: ColumnType<string, never, never>;
+}
+
+export interface UserNarrativesTable {
+  id: Generated<string>;
+  user_id: string;
+  narrative_content: string;
+  version: Generated<number>;
+  generated_at: DefaultedTimestamp;
+  updated_at: DefaultedTimestamp;
+  provider: string;
+  model: string;
+  memory_count: number;
+  newest_memory_at: Timestamp | null;
+  source_memory_ids: ColumnType<string[], string[] | undefined, string[]>;
+  generation_ms: number;
+  invalidated_at: Timestamp | null;
+  invalidated_reason: string | null;
+}
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  user_id: string;
+  name: string | null;
+  key_prefix: string;
+  key_hash: string;
+  created_at: DefaultedTimestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface DatabaseSchema {
+  users: UsersTable;
+  memories: MemoriesTable;
+  user_narratives: UserNarrativesTable;
+  api_keys: ApiKeysTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type MemoryRow = Omit<Selectable<MemoriesTable>, 'search_vector' | 'content_hash'>;
+export type NewMemoryRow = Insertable<MemoriesTable>;
+export type NarrativeRow = Selectable<UserNarrativesTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

@@ -1,0 +1,58 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import { PostgresJSDialect } from 'kysely-postgres-js';
+import postgres from 'postgres';
+import type { Logger } from 'pino';
+import type { DatabaseSchema } from './database-schema.js';
+import { PglitePool } from './pglite-pool.js';
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+export interface DatabaseHandle {
+  readonly db: Kysely<DatabaseSchema>;
+  readonly kind: DatabaseKind;
+  /** Where the data lives, safe to print: the data directory, or the URL without its password. */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  poolSize: number;
+  logger?: Logger;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir);
+}
+
+function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
+  const client = postgres(url, {
+    max: options.poolSize,
+    // postgres.js prints notices to stdout by default, which would corrupt an MCP stdio stream.
+    onnotice: (notice) => options.logger?.debug({ notice: notice.message }, 'postgres notice'),
+    connection: { application_name: 'narrative-mcp' },
+  });
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresJSDialect({ postgres: client }) });
+  return { db, kind: 'postgres', location: redactPassword(url), close: () => db.destroy() };
+}
+
+async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+  const inMemory = dataDir.startsWith('memory://');
+  if (!inMemory) await mkdir(dataDir, { recursive: true });
+  const pglite = await PGlite.create(inMemory ? undefined : dataDir);
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new PglitePool(pglite) }) });
+  return { db, kind: 'pglite', location: inMemory ? 'memory://' : dataDir, close: () => db.destroy() };
+}
+
+function redactPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable URL)';
+  }
+}

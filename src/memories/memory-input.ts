@@ -1,0 +1,55 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+
+const DISALLOWED_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const MAX_METADATA_BYTES = 16_384;
+
+/** The text of one memory: plain, well-formed text of 1 to `maxChars` characters. */
+export function memoryContentSchema(maxChars: number) {
+  return z
+    .string({ error: 'content must be a string' })
+    .trim()
+    .min(1, { error: 'content is empty' })
+    .max(maxChars, { error: `content is longer than ${maxChars} characters` })
+    .refine((text) => text.isWellFormed(), { error: 'content is not valid Unicode (it has a lone surrogate)' })
+    .superRefine((text, ctx) => {
+      const match = DISALLOWED_CONTROL.exec(text);
+      if (match) {
+        const code = match[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0');
+        ctx.addIssue({ code: 'custom', message: `content contains control character U+${code} at position ${match.index}` });
+      }
+    });
+}
+
+export const memoryMetadataSchema = z
+  .record(z.string(), z.unknown(), { error: 'metadata must be a JSON object' })
+  .superRefine((metadata, ctx) => {
+    const json = JSON.stringify(metadata);
+    if (Buffer.byteLength(json) > MAX_METADATA_BYTES) {
+      ctx.addIssue({ code: 'custom', message: `metadata is larger than ${MAX_METADATA_BYTES} bytes of JSON` });
+    } else if (json.includes('\\u0000')) {
+      ctx.addIssue({ code: 'custom', message: 'metadata contains a NUL character, which cannot be stored' });
+    }
+  });
+
+// zod's pattern knows the calendar: 2023-02-30 and 2023-02-29 are refused, 2024-02-29 is not.
+export const memoryTimestampSchema = z
+  .string({ error: 'created_at must be a string' })
+  .pipe(z.iso.datetime({ offset: true, error: 'created_at must be an ISO 8601 date-time such as 2024-05-01T12:00:00Z' }))
+  .transform((text) => new Date(text));
+
+export function memoryInputSchema(maxChars: number) {
+  return z.object({
+    content: memoryContentSchema(maxChars),
+    metadata: memoryMetadataSchema.optional(),
+    created_at: memoryTimestampSchema.optional(),
+  });
+}
+
+export type MemoryInput = z.output<ReturnType<typeof memoryInputSchema>>;
+
+/** Identifies a memory's text for de-duplication: case and spacing differences count as the same. */
+export function contentHash(content: string): string {
+  const normalized = content.normalize('NFC').replace(/\s+/g, ' ').trim().toLowerCase();
+  return createHash('sha256').update(normalized).digest('hex');
+}

@@ -1,0 +1,74 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { ApiKeyRow, DatabaseSchema } from '../db/database-schema.js';
+
+const KEY_PREFIX = 'nmcp_';
+const SHOWN_PREFIX_LENGTH = KEY_PREFIX.length + 8;
+
+export interface CreatedApiKey {
+  /** The secret itself: shown once at creation, stored only as a hash. */
+  key: string;
+  row: ApiKeyRow;
+}
+
+export interface ApiKeyListing extends ApiKeyRow {
+  external_id: string;
+}
+
+/** Keys are 256 random bits, so a plain SHA-256 is a safe, fast, index-friendly digest. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export class ApiKeyRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  async create(userId: string, name?: string): Promise<CreatedApiKey> {
+    const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+    const row = await this.db
+      .insertInto('api_keys')
+      .values({
+        user_id: userId,
+        name: name ?? null,
+        key_prefix: key.slice(0, SHOWN_PREFIX_LENGTH),
+        key_hash: hashApiKey(key),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { key, row };
+  }
+
+  list(userId?: string): Promise<ApiKeyListing[]> {
+    let query = this.db
+      .selectFrom('api_keys')
+      .innerJoin('users', 'users.id', 'api_keys.user_id')
+      .selectAll('api_keys')
+      .select('users.external_id')
+      .orderBy('api_keys.created_at');
+    if (userId !== undefined) query = query.where('api_keys.user_id', '=', userId);
+    return query.execute();
+  }
+
+  /** Revokes the live keys with this id or shown prefix; returns how many were revoked. */
+  async revoke(idOrPrefix: string): Promise<number> {
+    const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrPrefix);
+    const result = await this.db
+      .updateTable('api_keys')
+      .set({ revoked_at: sql`now()` })
+      .where(isUuid ? 'id' : 'key_prefix', '=', idOrPrefix)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  /** The owner of a live key, or undefined for an unknown or revoked one. */
+  async findUserIdByKey(key: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .select('user_id')
+      .where('key_hash', '=', hashApiKey(key))
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return row?.user_id;
+  }
+}

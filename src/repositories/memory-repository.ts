@@ -1,0 +1,149 @@
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseSchema, MemoryRow, NewMemoryRow } from '../db/database-schema.js';
+import { contentHash, type MemoryInput } from '../memories/memory-input.js';
+
+export interface AddMemoriesResult {
+  added: MemoryRow[];
+  /** Inputs whose text the user already has as a live memory (or that repeat within the call). */
+  duplicates: number;
+}
+
+export interface ScoredMemory extends MemoryRow {
+  score: number;
+}
+
+export interface MemoryStats {
+  count: number;
+  newestAt: Date | null;
+}
+
+const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'created_at', 'deleted_at'] as const;
+// Far below PostgreSQL's limit of 65,535 bind parameters per statement (6 per row).
+const INSERT_CHUNK = 1_000;
+
+export class MemoryRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  /** Adds memories atomically: all of them are stored (less duplicates) or none is. */
+  async addMany(userId: string, inputs: readonly MemoryInput[], source: string): Promise<AddMemoriesResult> {
+    const seen = new Set<string>();
+    const rows: NewMemoryRow[] = [];
+    for (const input of inputs) {
+      const hash = contentHash(input.content);
+      if (seen.has(hash)) continue;
+      seen.add(hash);
+      rows.push({
+        user_id: userId,
+        content: input.content,
+        content_hash: hash,
+        metadata: input.metadata ?? {},
+        source,
+        created_at: input.created_at ?? new Date(),
+      });
+    }
+    if (rows.length === 0) return { added: [], duplicates: inputs.length };
+    const insertAll = async (trx: Kysely<DatabaseSchema>) => {
+      const stored: MemoryRow[] = [];
+      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+        const chunk = await trx
+          .insertInto('memories')
+          .values(rows.slice(start, start + INSERT_CHUNK))
+          .onConflict((conflict) =>
+            conflict.columns(['user_id', 'content_hash']).where('deleted_at', 'is', null).doNothing(),
+          )
+          .returning(MEMORY_COLUMNS)
+          .execute();
+        stored.push(...chunk);
+      }
+      return stored;
+    };
+    const added = this.db.isTransaction ? await insertAll(this.db) : await this.db.transaction().execute(insertAll);
+    return { added, duplicates: inputs.length - added.length };
+  }
+
+  /** Live memories, newest first; `before` continues from the last page's oldest memory. */
+  recent(userId: string, options: { limit: number; before?: { createdAt: Date; id: string } }): Promise<MemoryRow[]> {
+    let query = this.db
+      .selectFrom('memories')
+      .select(MEMORY_COLUMNS)
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.limit);
+    const before = options.before;
+    if (before) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '<', before.createdAt),
+          eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
+        ]),
+      );
+    }
+    return query.execute();
+  }
+
+  findByIds(userId: string, ids: readonly string[]): Promise<MemoryRow[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('memories')
+      .select(MEMORY_COLUMNS)
+      .where('user_id', '=', userId)
+      .where('id', 'in', ids)
+      .execute();
+  }
+
+  async count(userId: string): Promise<number> {
+    return (await this.stats(userId)).count;
+  }
+
+  async stats(userId: string): Promise<MemoryStats> {
+    const row = await this.db
+      .selectFrom('memories')
+      .select([sql<number>`count(*)::int`.as('count'), sql<Date | null>`max(created_at)`.as('newest_at')])
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return { count: row.count, newestAt: row.newest_at };
+  }
+
+  /**
+   * Live memories matching any word of the query, best first. Words are reduced to the same
+   * English stems as the stored text, so "painting" finds "painted".
+   */
+  async search(userId: string, query: string, limit: number): Promise<ScoredMemory[]> {
+    // Building the tsquery from to_tsvector's lexemes (each one quoted) means no user input is
+    // ever parsed as tsquery syntax, and a query of stop words alone matches nothing quietly.
+    const tsquery = sql<string>`(
+      select to_tsquery('simple', string_agg('''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || '''', ' | '))
+      from unnest(tsvector_to_array(to_tsvector('english'::regconfig, ${query}))) as lexeme
+    )`;
+    return this.db
+      .with('q', (db) => db.selectNoFrom(tsquery.as('query')))
+      .selectFrom(['memories', 'q'])
+      .select(MEMORY_COLUMNS.map((column) => `memories.${column}` as const))
+      .select(sql<number>`ts_rank(memories.search_vector, q.query, 1)::float8`.as('score'))
+      .where('memories.user_id', '=', userId)
+      .where('memories.deleted_at', 'is', null)
+      .where(sql<boolean>`memories.search_vector @@ q.query`)
+      .orderBy('score', 'desc')
+      .orderBy('memories.created_at', 'desc')
+      .orderBy('memories.id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Marks the user's live memories with these ids deleted; returns the ids that were. */
+  async softDelete(userId: string, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .updateTable('memories')
+      .set({ deleted_at: sql`now()` })
+      .where('user_id', '=', userId)
+      .where('id', 'in', ids)
+      .where('deleted_at', 'is', null)
+      .returning('id')
+      .execute();
+    return rows.map((row) => row.id);
+  }
+}

@@ -1,0 +1,73 @@
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseSchema, NarrativeRow } from '../db/database-schema.js';
+
+export interface NarrativeWrite {
+  content: string;
+  provider: string;
+  model: string;
+  memoryCount: number;
+  newestMemoryAt: Date | null;
+  sourceMemoryIds: readonly string[];
+  generationMs: number;
+  generatedAt: Date;
+}
+
+export class NarrativeRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  get(userId: string): Promise<NarrativeRow | undefined> {
+    return this.db.selectFrom('user_narratives').selectAll().where('user_id', '=', userId).executeTakeFirst();
+  }
+
+  /**
+   * Stores a newly generated narrative. The first one is version 1; each later write replaces
+   * the content and raises the version by exactly one, in one statement.
+   */
+  write(userId: string, narrative: NarrativeWrite): Promise<NarrativeRow> {
+    const values = {
+      user_id: userId,
+      narrative_content: narrative.content,
+      provider: narrative.provider,
+      model: narrative.model,
+      memory_count: narrative.memoryCount,
+      newest_memory_at: narrative.newestMemoryAt,
+      source_memory_ids: [...narrative.sourceMemoryIds],
+      generation_ms: Math.round(narrative.generationMs),
+      generated_at: narrative.generatedAt,
+      updated_at: narrative.generatedAt,
+    };
+    return this.db
+      .insertInto('user_narratives')
+      .values(values)
+      .onConflict((conflict) =>
+        conflict.column('user_id').doUpdateSet((eb) => ({
+          narrative_content: eb.ref('excluded.narrative_content'),
+          provider: eb.ref('excluded.provider'),
+          model: eb.ref('excluded.model'),
+          memory_count: eb.ref('excluded.memory_count'),
+          newest_memory_at: eb.ref('excluded.newest_memory_at'),
+          source_memory_ids: eb.ref('excluded.source_memory_ids'),
+          generation_ms: eb.ref('excluded.generation_ms'),
+          generated_at: eb.ref('excluded.generated_at'),
+          updated_at: eb.ref('excluded.updated_at'),
+          version: sql<number>`user_narratives.version + 1`,
+          invalidated_at: null,
+          invalidated_reason: null,
+        })),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  /** Marks the narrative outdated when it was built from any of these memories; returns whether it was. */
+  async invalidateIfBuiltFrom(userId: string, memoryIds: readonly string[], reason: string, at: Date): Promise<boolean> {
+    if (memoryIds.length === 0) return false;
+    const result = await this.db
+      .updateTable('user_narratives')
+      .set({ invalidated_at: at, invalidated_reason: reason })
+      .where('user_id', '=', userId)
+      .where(sql<boolean>`source_memory_ids && ${sql.val([...memoryIds])}::uuid[]`)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+}

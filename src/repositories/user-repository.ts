@@ -1,0 +1,60 @@
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseSchema, UserRow } from '../db/database-schema.js';
+
+export interface UserWithMemoryCount extends UserRow {
+  memory_count: number;
+}
+
+export class UserRepository {
+  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  findById(id: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  findByExternalId(externalId: string): Promise<UserRow | undefined> {
+    return this.db.selectFrom('users').selectAll().where('external_id', '=', externalId).executeTakeFirst();
+  }
+
+  /** Returns the user, creating it first if it does not exist; safe under concurrent callers. */
+  async getOrCreate(externalId: string, displayName?: string): Promise<UserRow> {
+    const existing = await this.findByExternalId(externalId);
+    if (existing) return existing;
+    const created = await this.db
+      .insertInto('users')
+      .values({ external_id: externalId, display_name: displayName ?? null })
+      .onConflict((conflict) => conflict.column('external_id').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    return created ?? (await this.db.selectFrom('users').selectAll().where('external_id', '=', externalId).executeTakeFirstOrThrow());
+  }
+
+  /** Creates a user; returns undefined when the external id is taken. */
+  create(externalId: string, displayName?: string): Promise<UserRow | undefined> {
+    return this.db
+      .insertInto('users')
+      .values({ external_id: externalId, display_name: displayName ?? null })
+      .onConflict((conflict) => conflict.column('external_id').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+  }
+
+  /** One page of users ordered by external id, each with its count of live memories. */
+  listWithMemoryCounts(options: { after?: string; limit: number }): Promise<UserWithMemoryCount[]> {
+    let query = this.db
+      .selectFrom('users')
+      .selectAll('users')
+      .select((eb) =>
+        eb
+          .selectFrom('memories')
+          .select(sql<number>`count(*)::int`.as('n'))
+          .whereRef('memories.user_id', '=', 'users.id')
+          .where('memories.deleted_at', 'is', null)
+          .as('memory_count'),
+      )
+      .orderBy('external_id')
+      .limit(options.limit);
+    if (options.after !== undefined) query = query.where('external_id', '>', options.after);
+    return query.execute() as Promise<UserWithMemoryCount[]>;
+  }
+}

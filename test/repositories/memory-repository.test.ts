@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/db/open-database.js';
+import { MemoryRepository } from '../../src/repositories/memory-repository.js';
+import { UserRepository } from '../../src/repositories/user-repository.js';
+import { DATABASES, openTestDatabase } from '../support/test-databases.js';
+
+describe.each(DATABASES)('memory repository on %s', (kind) => {
+  let handle: DatabaseHandle;
+  let memories: MemoryRepository;
+  let users: UserRepository;
+
+  beforeAll(async () => {
+    handle = await openTestDatabase(kind);
+    memories = new MemoryRepository(handle.db);
+    users = new UserRepository(handle.db);
+  });
+  afterAll(() => handle.close());
+
+  it('adds many memories at once and counts only the live ones', async () => {
+    const user = await users.getOrCreate('counting-user');
+    const { added, duplicates } = await memories.addMany(
+      user.id,
+      [{ content: 'Likes hiking in the Alps' }, { content: 'Works as a nurse' }, { content: 'likes  hiking in the alps' }],
+      'test',
+    );
+    expect(added).toHaveLength(2);
+    expect(duplicates).toBe(1);
+    expect(await memories.count(user.id)).toBe(2);
+    await memories.softDelete(user.id, [added[0]!.id]);
+    expect(await memories.count(user.id)).toBe(1);
+  });
+
+  it('does not store the same text twice for a user, but lets another user have it', async () => {
+    const first = await users.getOrCreate('dedupe-a');
+    const second = await users.getOrCreate('dedupe-b');
+    await memories.addMany(first.id, [{ content: 'Has a dog named Rex' }], 'test');
+    const again = await memories.addMany(first.id, [{ content: 'Has a dog named Rex' }], 'test');
+    const other = await memories.addMany(second.id, [{ content: 'Has a dog named Rex' }], 'test');
+    expect(again).toEqual({ added: [], duplicates: 1 });
+    expect(other.added).toHaveLength(1);
+  });
+
+  it('lets a forgotten memory be added again', async () => {
+    const user = await users.getOrCreate('re-add');
+    const { added } = await memories.addMany(user.id, [{ content: 'Lives in Lisbon' }], 'test');
+    await memories.softDelete(user.id, [added[0]!.id]);
+    const again = await memories.addMany(user.id, [{ content: 'Lives in Lisbon' }], 'test');
+    expect(again.added).toHaveLength(1);
+  });
+
+  it('keeps metadata and the given creation time', async () => {
+    const user = await users.getOrCreate('metadata-user');
+    const createdAt = new Date('2023-05-08T13:56:00Z');
+    const { added } = await memories.addMany(
+      user.id,
+      [{ content: 'Painted a lake sunrise', metadata: { session: 1, tags: ['art'] }, created_at: createdAt }],
+      'import',
+    );
+    expect(added[0]).toMatchObject({ metadata: { session: 1, tags: ['art'] }, source: 'import' });
+    expect(added[0]!.created_at.toISOString()).toBe(createdAt.toISOString());
+  });
+
+  it('lists recent memories newest first, page by page', async () => {
+    const user = await users.getOrCreate('paging-user');
+    const inputs = Array.from({ length: 7 }, (_, i) => ({
+      content: `memory number ${i}`,
+      created_at: new Date(Date.UTC(2024, 0, 1 + i)),
+    }));
+    await memories.addMany(user.id, inputs, 'test');
+    const firstPage = await memories.recent(user.id, { limit: 4 });
+    const last = firstPage.at(-1)!;
+    const secondPage = await memories.recent(user.id, { limit: 4, before: { createdAt: last.created_at, id: last.id } });
+    expect([...firstPage, ...secondPage].map((memory) => memory.content)).toEqual(
+      [6, 5, 4, 3, 2, 1, 0].map((i) => `memory number ${i}`),
+    );
+  });
+
+  it('ranks search results by relevance and matches word forms', async () => {
+    const user = await users.getOrCreate('search-user');
+    await memories.addMany(
+      user.id,
+      [
+        { content: 'Melanie painted a lake sunrise last year' },
+        { content: 'Melanie enjoys painting landscapes and painting portraits on weekends' },
+        { content: 'Caroline went to a support group' },
+      ],
+      'test',
+    );
+    const results = await memories.search(user.id, 'paintings of sunrise', 10);
+    expect(results.map((memory) => memory.content)).toEqual([
+      'Melanie painted a lake sunrise last year',
+      'Melanie enjoys painting landscapes and painting portraits on weekends',
+    ]);
+    expect(results[0]!.score).toBeGreaterThan(results[1]!.score);
+  });
+
+  it('treats search text as words, never as query syntax', async () => {
+    const user = await users.getOrCreate('hostile-search');
+    await memories.addMany(user.id, [{ content: "O'Brien's cat & dog: a | b ! (c)" }], 'test');
+    for (const query of ["'; drop table memories; --", '& | ! ( ) :* <->', "O'Brien's", 'the of and', '', '\\']) {
+      await expect(memories.search(user.id, query, 5)).resolves.toBeInstanceOf(Array);
+    }
+    expect(await memories.search(user.id, "O'Brien's cat", 5)).toHaveLength(1);
+    expect(await memories.count(user.id)).toBe(1);
+  });
+
+  it("never returns another user's memories", async () => {
+    const owner = await users.getOrCreate('owner');
+    const stranger = await users.getOrCreate('stranger');
+    const { added } = await memories.addMany(owner.id, [{ content: 'Secret diary entry about volcanoes' }], 'test');
+    expect(await memories.search(stranger.id, 'volcanoes', 10)).toEqual([]);
+    expect(await memories.recent(stranger.id, { limit: 10 })).toEqual([]);
+    expect(await memories.softDelete(stranger.id, [added[0]!.id])).toEqual([]);
+    expect(await memories.count(owner.id)).toBe(1);
+  });
+});
