@@ -1,0 +1,43 @@
+import { access } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { UserFacingError } from '../../engine/user-facing-error.js';
+import { importMemories } from '../../memories/import-memories.js';
+import { runWithApp } from '../run-with-app.js';
+
+export function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('expected a whole number of at least 1');
+  return number;
+}
+
+export function registerImportCommand(program: Command): void {
+  program
+    .command('import')
+    .description(
+      'Import memories from a JSON Lines file, one {"user", "content", "created_at"?, "metadata"?, "source"?} per line. ' +
+        'Users are created as needed; text a user already has is skipped, so re-running a file changes nothing.',
+    )
+    .argument('<file>', 'the .jsonl file to read')
+    .option('--batch-size <n>', 'lines written per transaction', positiveInteger, 500)
+    .action(async (file: string, options: { batchSize: number }) => {
+      try {
+        await access(file);
+      } catch {
+        throw new UserFacingError(`cannot read ${file}: no such file or no permission`);
+      }
+      const summary = await runWithApp((app) =>
+        importMemories(app.database.db, file, {
+          maxChars: app.config.MAX_MEMORY_CHARS,
+          batchSize: options.batchSize,
+          onBatch: (progress) => app.logger.debug({ lines: progress.lines, added: progress.added }, 'import batch written'),
+        }),
+      );
+      for (const problem of summary.problems) console.error(`${file}:${problem.line}: ${problem.message} (line skipped)`);
+      console.log(
+        `Read ${summary.lines} lines: ${summary.added} memories added, ${summary.duplicates} already present, ` +
+          `${summary.usersSeen} users (${summary.usersCreated} new), ${summary.problems.length} bad lines skipped.`,
+      );
+      if (summary.problems.length > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { UserFacingError } from '../../engine/user-facing-error.js';
+import { formatTable } from '../format-table.js';
+import { parseExternalId } from '../resolve-user.js';
+import { runWithApp } from '../run-with-app.js';
+
+const PAGE_SIZE = 500;
+
+export function registerUsersCommand(program: Command): void {
+  const users = program.command('users').description('Manage users.');
+
+  users
+    .command('list')
+    .description("List users with their number of memories.")
+    .option('--json', 'one JSON object per line instead of a table')
+    .action(async (options: { json?: boolean }) => {
+      await runWithApp(async (app) => {
+        const rows: string[][] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await app.users.listWithMemoryCounts({ limit: PAGE_SIZE, ...(after === undefined ? {} : { after }) });
+          for (const user of page) {
+            if (options.json) {
+              console.log(JSON.stringify({ user: user.external_id, id: user.id, memories: user.memory_count, created_at: user.created_at }));
+            } else {
+              rows.push([user.external_id, String(user.memory_count), user.created_at.toISOString()]);
+            }
+          }
+          if (page.length < PAGE_SIZE) break;
+          after = page.at(-1)!.external_id;
+        }
+        if (!options.json) console.log(rows.length === 0 ? 'No users yet.' : formatTable(['USER', 'MEMORIES', 'CREATED'], rows));
+      });
+    });
+
+  users
+    .command('add')
+    .description('Create a user.')
+    .argument('<user>', 'the external id clients and the CLI will use')
+    .option('--name <name>', 'a display name')
+    .action(async (externalId: string, options: { name?: string }) => {
+      const id = parseExternalId(externalId);
+      await runWithApp(async (app) => {
+        const user = await app.users.create(id, options.name);
+        if (!user) throw new UserFacingError(`user "${id}" already exists`);
+        console.log(`Created user ${user.external_id} (${user.id}).`);
+      });
+    });
+}

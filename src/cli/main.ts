@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import { PACKAGE_VERSION } from '../app/package-version.js';
+import { ConfigError } from '../config/config-error.js';
+import { UserFacingError } from '../engine/user-facing-error.js';
+import { registerImportCommand } from './commands/import-command.js';
+import { registerKeysCommand } from './commands/keys-command.js';
+import { registerMigrateCommand } from './commands/migrate-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
+import { registerUsersCommand } from './commands/users-command.js';
+
+export function buildProgram(): Command {
+  const program = new Command('narrative-mcp')
+    .description('An MCP server that gives AI chat clients an instant, cached narrative of their user.')
+    .version(PACKAGE_VERSION)
+    .showHelpAfterError()
+    .addHelpText('after', '\nConfiguration comes from environment variables; see the README for the full table.');
+  registerServeCommand(program);
+  registerMigrateCommand(program);
+  registerImportCommand(program);
+  registerUsersCommand(program);
+  registerKeysCommand(program);
+  return program;
+}
+
+/** Runs the CLI; every failure ends as one readable line on stderr and a non-zero exit code. */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().exitOverride().parseAsync([...argv]);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.exitCode = error instanceof ConfigError ? 2 : 1;
+    const prefix = error instanceof ConfigError ? 'configuration error: ' : '';
+    const message = error instanceof ConfigError || error instanceof UserFacingError ? error.message : describe(error);
+    console.error(`narrative-mcp: ${prefix}${message}`);
+  }
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: string }).code;
+  if (code === 'ECONNREFUSED') return `cannot reach the database (${error.message}); is PostgreSQL running and DATABASE_URL right?`;
+  return error.message;
+}

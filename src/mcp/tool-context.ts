@@ -1,0 +1,16 @@
+import type { Logger } from 'pino';
+import type { MemoryService } from '../engine/memory-service.js';
+
+/** The user a request acts for: fixed for stdio, the owner of the bearer key over HTTP. */
+export interface RequestUser {
+  id: string;
+  externalId: string;
+}
+
+export type ResolveUser = (extra: { authInfo?: { extra?: Record<string, unknown> } }) => Promise<RequestUser>;
+
+export interface ToolContext {
+  memoryService: MemoryService;
+  logger: Logger;
+  resolveUser: ResolveUser;
+}

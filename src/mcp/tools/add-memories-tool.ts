@@ -1,0 +1,54 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { memoryContentSchema, memoryMetadataSchema } from '../../memories/memory-input.js';
+import type { ToolContext } from '../tool-context.js';
+import { runTool, toolResult } from '../tool-result.js';
+
+const MAX_MEMORIES_PER_CALL = 100;
+
+export function registerAddMemoriesTool(server: McpServer, context: ToolContext): void {
+  const { memoryService, logger, resolveUser } = context;
+  server.registerTool(
+    'add_memories',
+    {
+      title: 'Remember facts about the user',
+      description:
+        'Stores one or more facts the user shared about themselves (preferences, people, work, plans, events) so later ' +
+        'conversations can use them. Each memory should be one self-contained statement. Text the user already has ' +
+        'stored is not stored twice.',
+      inputSchema: {
+        memories: z
+          .array(
+            z.object({
+              content: memoryContentSchema(memoryService.maxMemoryChars).describe('One self-contained fact, in plain text.'),
+              metadata: memoryMetadataSchema.optional().describe('Optional JSON object kept with the memory (e.g. tags).'),
+            }),
+          )
+          .min(1, { error: 'give at least one memory' })
+          .max(MAX_MEMORIES_PER_CALL, { error: `give at most ${MAX_MEMORIES_PER_CALL} memories per call` })
+          .describe('The memories to store.'),
+      },
+      outputSchema: {
+        added: z.array(z.object({ id: z.string(), content: z.string(), created_at: z.string() })),
+        duplicates: z.number().int().describe('How many of the given memories were already stored.'),
+        total_memories: z.number().int().describe("The user's number of memories after this call."),
+      },
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    (args, extra) =>
+      runTool('add_memories', logger, async () => {
+        const user = await resolveUser(extra);
+        const result = await memoryService.add(user.id, args.memories, 'mcp');
+        const added = result.added.map((memory) => ({
+          id: memory.id,
+          content: memory.content,
+          created_at: memory.created_at.toISOString(),
+        }));
+        const already = result.duplicates > 0 ? ` (${result.duplicates} already known)` : '';
+        return toolResult(
+          `Stored ${added.length} ${added.length === 1 ? 'memory' : 'memories'}${already}. The user now has ${result.totalMemories}.`,
+          { added, duplicates: result.duplicates, total_memories: result.totalMemories },
+        );
+      }),
+  );
+}

@@ -1,0 +1,112 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema } from '../db/database-schema.js';
+import { MemoryRepository } from '../repositories/memory-repository.js';
+import { UserRepository } from '../repositories/user-repository.js';
+import { importLineSchema, type ImportLine } from './import-line.js';
+
+export interface ImportProblem {
+  line: number;
+  message: string;
+}
+
+export interface ImportSummary {
+  lines: number;
+  added: number;
+  duplicates: number;
+  usersCreated: number;
+  usersSeen: number;
+  problems: ImportProblem[];
+}
+
+export interface ImportOptions {
+  maxChars: number;
+  batchSize: number;
+  onBatch?: (summary: Readonly<ImportSummary>) => void;
+}
+
+const DEFAULT_SOURCE = 'import';
+
+/**
+ * Imports a JSON Lines file of memories. Each batch is written in one transaction; a bad line
+ * is reported with its number and skipped whole; text a user already has is not added again,
+ * so importing the same file twice changes nothing.
+ */
+export async function importMemories(db: Kysely<DatabaseSchema>, path: string, options: ImportOptions): Promise<ImportSummary> {
+  const schema = importLineSchema(options.maxChars);
+  const summary: ImportSummary = { lines: 0, added: 0, duplicates: 0, usersCreated: 0, usersSeen: 0, problems: [] };
+  const userIds = new Map<string, string>();
+  let batch: ImportLine[] = [];
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const lines = batch;
+    batch = [];
+    await writeBatch(db, lines, userIds, summary);
+    options.onBatch?.(summary);
+  };
+
+  const input = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const text of input) {
+    summary.lines += 1;
+    if (text.trim() === '') continue;
+    const parsed = parseLine(text, schema);
+    if ('problem' in parsed) {
+      summary.problems.push({ line: summary.lines, message: parsed.problem });
+      continue;
+    }
+    batch.push(parsed.line);
+    if (batch.length >= options.batchSize) await flush();
+  }
+  await flush();
+  return summary;
+}
+
+function parseLine(text: string, schema: ReturnType<typeof importLineSchema>): { line: ImportLine } | { problem: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return { problem: `not valid JSON (${(error as Error).message})` };
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return { line: result.data };
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return { problem: `${field}${issue.message}` };
+}
+
+async function writeBatch(
+  db: Kysely<DatabaseSchema>,
+  lines: ImportLine[],
+  userIds: Map<string, string>,
+  summary: ImportSummary,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const users = new UserRepository(trx);
+    const memories = new MemoryRepository(trx);
+    const groups = new Map<string, ImportLine[]>();
+    for (const line of lines) {
+      const key = `${line.user}\u0000${line.source ?? DEFAULT_SOURCE}`;
+      const group = groups.get(key);
+      if (group) group.push(line);
+      else groups.set(key, [line]);
+    }
+    for (const group of groups.values()) {
+      const { user: externalId, source = DEFAULT_SOURCE } = group[0]!;
+      let userId = userIds.get(externalId);
+      if (!userId) {
+        const existing = await users.findByExternalId(externalId);
+        const user = existing ?? (await users.getOrCreate(externalId));
+        if (!existing) summary.usersCreated += 1;
+        summary.usersSeen += 1;
+        userId = user.id;
+        userIds.set(externalId, userId);
+      }
+      const result = await memories.addMany(userId, group, source);
+      summary.added += result.added.length;
+      summary.duplicates += result.duplicates;
+    }
+  });
+}
