@@ -21,7 +21,7 @@ export const configSchema = z.object({
   DATABASE_POOL_SIZE: integer(1, 1000, 'a whole number from 1 to 1000').default(10),
   NARRATIVE_DATA_DIR: z.string().min(1).default('./.narrative-data'),
   GEMINI_API_KEY: z.string().min(1).optional(),
-  GEMINI_BASE_URL: z.url({ error: 'must be an http(s) URL' }).optional(),
+  GEMINI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   GEMINI_NARRATIVE_MODEL: z.string().min(1).default('gemini-2.5-pro'),
   GEMINI_ANALYSIS_MODEL: z.string().min(1).default('gemini-2.5-flash'),
   NARRATIVE_TTL_DAYS: positiveNumber('a positive number of days').default(7),

@@ -21,6 +21,7 @@ export interface MemoriesTable {
   created_at: DefaultedTimestamp;
   deleted_at: Timestamp | null;
   search_vector: ColumnType<string, never, never>;
+  seq: ColumnType<string, never, never>;
 }
 
 export interface UserNarrativesTable {
@@ -38,6 +39,19 @@ export interface UserNarrativesTable {
   generation_ms: number;
   invalidated_at: Timestamp | null;
   invalidated_reason: string | null;
+  source_max_seq: ColumnType<string, string | undefined, string>;
+  memories_added_since: ColumnType<number, number | undefined, number>;
+}
+
+export interface NarrativeGenerationStateTable {
+  user_id: string;
+  last_attempt_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  last_failure_at: Timestamp | null;
+  last_failure_kind: string | null;
+  last_failure_message: string | null;
+  consecutive_failures: ColumnType<number, number | undefined, number>;
+  manual_requests: ColumnType<Date[], Date[] | undefined, Date[]>;
 }
 
 export interface ApiKeysTable {
@@ -56,10 +70,12 @@ export interface DatabaseSchema {
   memories: MemoriesTable;
   user_narratives: UserNarrativesTable;
   api_keys: ApiKeysTable;
+  narrative_generation_state: NarrativeGenerationStateTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
-export type MemoryRow = Omit<Selectable<MemoriesTable>, 'search_vector' | 'content_hash'>;
+export type MemoryRow = Omit<Selectable<MemoriesTable>, 'search_vector' | 'content_hash' | 'seq'>;
 export type NewMemoryRow = Insertable<MemoriesTable>;
 export type NarrativeRow = Selectable<UserNarrativesTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type GenerationStateRow = Selectable<NarrativeGenerationStateTable>;

@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, types } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PostgresJSDialect } from 'kysely-postgres-js';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
 import type { DatabaseSchema } from './database-schema.js';
 import { PglitePool } from './pglite-pool.js';
+import { advisoryUserLock, inProcessUserLock, type UserLock } from './advisory-user-lock.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -14,6 +15,8 @@ export interface DatabaseHandle {
   readonly kind: DatabaseKind;
   /** Where the data lives, safe to print: the data directory, or the URL without its password. */
   readonly location: string;
+  /** Keeps background work for one user to one holder at a time, across processes where needed. */
+  readonly withUserLock: UserLock;
   close(): Promise<void>;
 }
 
@@ -36,15 +39,23 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     connection: { application_name: 'narrative-mcp' },
   });
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresJSDialect({ postgres: client }) });
-  return { db, kind: 'postgres', location: redactPassword(url), close: () => db.destroy() };
+  return { db, kind: 'postgres', location: redactPassword(url), withUserLock: advisoryUserLock(db), close: () => db.destroy() };
 }
+
+/** PGlite settings every instance uses: bigint as a string, as postgres.js returns it. */
+export const PGLITE_OPTIONS = { parsers: { [types.INT8]: (value: string) => value } };
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
   const inMemory = dataDir.startsWith('memory://');
   if (!inMemory) await mkdir(dataDir, { recursive: true });
-  const pglite = await PGlite.create(inMemory ? undefined : dataDir);
+  const pglite = await PGlite.create(inMemory ? undefined : dataDir, PGLITE_OPTIONS);
+  return pgliteHandle(pglite, inMemory ? 'memory://' : dataDir);
+}
+
+/** A handle over an open PGlite instance (created with `PGLITE_OPTIONS`). */
+export function pgliteHandle(pglite: PGlite, location: string): DatabaseHandle {
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new PglitePool(pglite) }) });
-  return { db, kind: 'pglite', location: inMemory ? 'memory://' : dataDir, close: () => db.destroy() };
+  return { db, kind: 'pglite', location, withUserLock: inProcessUserLock, close: () => db.destroy() };
 }
 
 function redactPassword(url: string): string {

@@ -1,7 +1,14 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 
+// The statement's verb: the first word, or for `with …` the data-modifying statement it leads to.
 const WRITE_COMMAND = /^\s*(insert|update|delete|merge)\b/i;
+const WRITE_AFTER_WITH = /^\s*with\b[\s\S]*?\b(insert\s+into|update\s+"|delete\s+from|merge\s+into)/i;
+
+function commandOf(sql: string): PostgresQueryResult<unknown>['command'] {
+  const verb = (WRITE_COMMAND.exec(sql)?.[1] ?? WRITE_AFTER_WITH.exec(sql)?.[1])?.split(/\s/)[0]?.toUpperCase();
+  return (verb ?? 'SELECT') as PostgresQueryResult<unknown>['command'];
+}
 
 /**
  * Presents one embedded PGlite instance as the `pg`-style pool that Kysely's own Postgres
@@ -40,8 +47,7 @@ export class PglitePool implements PostgresPool {
           return { command: 'ROLLBACK', rowCount: 0, rows: [] };
         }
         const result = await pglite.query<R>(sql, [...parameters]);
-        const command = WRITE_COMMAND.exec(sql)?.[1]?.toUpperCase() as PostgresQueryResult<R>['command'] | undefined;
-        return { command: command ?? 'SELECT', rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };
+        return { command: commandOf(sql), rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };
       },
       release,
     } as PostgresPoolClient;

@@ -27,12 +27,19 @@ export const memoryMetadataSchema = z
     const json = JSON.stringify(metadata);
     if (Buffer.byteLength(json) > MAX_METADATA_BYTES) {
       ctx.addIssue({ code: 'custom', message: `metadata is larger than ${MAX_METADATA_BYTES} bytes of JSON` });
-    } else if (json.includes('\\u0000')) {
+    } else if (containsNul(metadata)) {
       ctx.addIssue({ code: 'custom', message: 'metadata contains a NUL character, which cannot be stored' });
     }
   });
 
 // zod's pattern knows the calendar: 2023-02-30 and 2023-02-29 are refused, 2024-02-29 is not.
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value && typeof value === 'object') return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  return false;
+}
+
 export const memoryTimestampSchema = z
   .string({ error: 'created_at must be a string' })
   .pipe(z.iso.datetime({ offset: true, error: 'created_at must be an ISO 8601 date-time such as 2024-05-01T12:00:00Z' }))

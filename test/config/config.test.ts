@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+import { ConfigError } from '../../src/config/config-error.js';
+
+function configErrorFor(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be rejected`);
+}
+
+describe('loadConfig', () => {
+  it('gives the documented defaults when nothing is set', () => {
+    expect(loadConfig({})).toEqual({
+      DATABASE_POOL_SIZE: 10,
+      NARRATIVE_DATA_DIR: './.narrative-data',
+      GEMINI_NARRATIVE_MODEL: 'gemini-2.5-pro',
+      GEMINI_ANALYSIS_MODEL: 'gemini-2.5-flash',
+      NARRATIVE_TTL_DAYS: 7,
+      NARRATIVE_MAX_STALE_DAYS: 30,
+      NARRATIVE_MIN_MEMORIES: 5,
+      NARRATIVE_INVALIDATE_AFTER_NEW_MEMORIES: 20,
+      DEEP_ANALYSIS_BUDGET_MS: 10_000,
+      LLM_CONCURRENCY: 2,
+      LLM_CALLS_PER_MINUTE: 60,
+      LLM_TIMEOUT_MS: 120_000,
+      LLM_MAX_RETRIES: 3,
+      REGENERATE_PER_HOUR: 6,
+      NARRATIVE_USER: 'local',
+      MAX_MEMORY_CHARS: 10_000,
+      LOG_LEVEL: 'info',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: 8765,
+    });
+    const config = loadConfig({});
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.GEMINI_API_KEY).toBeUndefined();
+    expect(config.GEMINI_BASE_URL).toBeUndefined();
+  });
+
+  it('reads and converts the values that are set', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgresql://app@db:5432/narrative',
+      HTTP_PORT: ' 9000 ',
+      NARRATIVE_TTL_DAYS: '0.5',
+      LOG_LEVEL: 'debug',
+      GEMINI_API_KEY: 'secret',
+    });
+    expect(config).toMatchObject({
+      DATABASE_URL: 'postgresql://app@db:5432/narrative',
+      HTTP_PORT: 9000,
+      NARRATIVE_TTL_DAYS: 0.5,
+      LOG_LEVEL: 'debug',
+      GEMINI_API_KEY: 'secret',
+    });
+  });
+
+  it('treats empty and blank values as unset', () => {
+    const config = loadConfig({ DATABASE_URL: '', HTTP_PORT: '', LOG_LEVEL: '   ', GEMINI_API_KEY: '' });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.GEMINI_API_KEY).toBeUndefined();
+    expect(config).toMatchObject({ HTTP_PORT: 8765, LOG_LEVEL: 'info' });
+  });
+
+  it('ignores variables it does not know', () => {
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root' })).toEqual(loadConfig({}));
+  });
+
+  it.each([
+    ['NARRATIVE_TTL_DAYS', 'abc', 'NARRATIVE_TTL_DAYS must be a positive number of days'],
+    ['NARRATIVE_TTL_DAYS', '0', 'NARRATIVE_TTL_DAYS must be a positive number of days'],
+    ['HTTP_PORT', '70000', 'HTTP_PORT must be a port number from 0 to 65535'],
+    ['HTTP_PORT', '80.5', 'HTTP_PORT must be a port number from 0 to 65535'],
+    ['DATABASE_POOL_SIZE', '0', 'DATABASE_POOL_SIZE must be a whole number from 1 to 1000'],
+    ['LLM_MAX_RETRIES', '-1', 'LLM_MAX_RETRIES must be a whole number from 0 to 10'],
+    ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
+    ['LOG_LEVEL', 'loud\nINJECTED', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
+    ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
+    ['GEMINI_BASE_URL', 'not a url', 'GEMINI_BASE_URL must be an http(s) URL'],
+  ])('rejects %s=%j with a one-line message naming the variable and what it expects', (name, value, expected) => {
+    const error = configErrorFor({ [name]: value });
+    expect(error.message.slice(0, expected.length)).toBe(expected);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it.each(['ftp://example.com/v1', 'mailto:gemini@example.com'])(
+    'rejects a GEMINI_BASE_URL of %s, which is not http(s)',
+    (value) => {
+      expect(configErrorFor({ GEMINI_BASE_URL: value }).message).toMatch(/^GEMINI_BASE_URL must be an http\(s\) URL/);
+    },
+  );
+
+  it('shows the wrong value for ordinary settings so the reader can spot the typo', () => {
+    expect(configErrorFor({ HTTP_PORT: '70000' }).message).toContain('"70000"');
+  });
+
+  it('never repeats the value of DATABASE_URL in its message', () => {
+    const message = configErrorFor({ DATABASE_URL: 'mysql://admin:hunter2@db.example.com/narrative' }).message;
+    expect(message).toMatch(/^DATABASE_URL /);
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('db.example.com');
+  });
+
+  it('never repeats the value of GEMINI_API_KEY in its message', () => {
+    const message = configErrorFor({ GEMINI_API_KEY: 'AIzaSy-very-secret', HTTP_PORT: 'abc' }).message;
+    expect(message).not.toContain('very-secret');
+  });
+});
