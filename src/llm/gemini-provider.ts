@@ -1,0 +1,98 @@
+import { GoogleGenAI } from '@google/genai';
+import type { Clock } from '../clock/clock.js';
+import { systemClock } from '../clock/system-clock.js';
+import { geminiErrorToLlmError } from './gemini-error-to-llm-error.js';
+import { geminiPrompts } from './gemini-prompts.js';
+import { geminiResponseText } from './gemini-response-text.js';
+import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest } from './llm-provider.js';
+
+const GEMINI_API_URL = 'https://generativelanguage.googleapis.com';
+
+interface Generation {
+  model: string;
+  systemInstruction: string;
+  prompt: string;
+  temperature: number;
+  maxOutputTokens: number;
+  request: NarrativeRequest | AnalysisRequest;
+}
+
+/**
+ * Narratives and analyses written by Gemini through `@google/genai`. One call is one HTTP request:
+ * the SDK's own retries stay off (they are off unless `retryOptions` is set, and we set one attempt
+ * to be sure), because `callWithRetries` owns retries and timeouts.
+ */
+export class GeminiProvider implements LlmProvider {
+  readonly name = 'gemini';
+  /** About 15k tokens of memories: plenty for a portrait, quick enough for an on-demand analysis. */
+  readonly memoryBudgetChars = 60_000;
+  readonly #ai: GoogleGenAI;
+  readonly #narrativeModel: string;
+  readonly #analysisModel: string;
+  readonly #clock: Clock;
+
+  constructor(options: { apiKey: string; baseUrl?: string; narrativeModel: string; analysisModel: string; clock?: Clock }) {
+    this.#ai = new GoogleGenAI({
+      apiKey: options.apiKey,
+      // Explicit, so GOOGLE_GENAI_USE_VERTEXAI or GOOGLE_GEMINI_BASE_URL in the environment cannot redirect us.
+      vertexai: false,
+      httpOptions: { baseUrl: options.baseUrl ?? GEMINI_API_URL, retryOptions: { attempts: 1 } },
+    });
+    this.#narrativeModel = options.narrativeModel;
+    this.#analysisModel = options.analysisModel;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  writeNarrative(request: NarrativeRequest): Promise<LlmOutput> {
+    return this.#generate({
+      model: this.#narrativeModel,
+      systemInstruction: geminiPrompts.narrativeInstruction,
+      prompt: geminiPrompts.narrative(request),
+      temperature: 0.4,
+      // Thinking models spend part of this before the first word of a ~600-word narrative.
+      maxOutputTokens: 16_384,
+      request,
+    });
+  }
+
+  analyze(request: AnalysisRequest): Promise<LlmOutput> {
+    return this.#generate({
+      model: this.#analysisModel,
+      systemInstruction: geminiPrompts.analysisInstruction,
+      prompt: geminiPrompts.analysis(request),
+      temperature: 0.2,
+      maxOutputTokens: 8_192,
+      request,
+    });
+  }
+
+  async #generate({ model, systemInstruction, prompt, temperature, maxOutputTokens, request }: Generation): Promise<LlmOutput> {
+    // The SDK's ApiError drops response headers, so this call's fetch keeps the one we need.
+    let retryAfterHeader: string | null = null;
+    const fetchKeepingRetryAfter = async (...[input, init]: Parameters<typeof fetch>): Promise<Response> => {
+      const response = await fetch(input, init);
+      retryAfterHeader = response.headers.get('retry-after');
+      return response;
+    };
+    try {
+      const response = await this.#ai.models.generateContent({
+        model,
+        contents: [{ role: 'user', parts: [{ text: prompt }] }],
+        config: {
+          systemInstruction,
+          temperature,
+          maxOutputTokens,
+          abortSignal: request.signal,
+          httpOptions: { fetch: fetchKeepingRetryAfter },
+        },
+      });
+      return {
+        text: geminiResponseText(response),
+        model: response.modelVersion ?? model,
+        memoryIds: request.memories.map((memory) => memory.id),
+      };
+    } catch (error) {
+      throw geminiErrorToLlmError(error, { signal: request.signal, retryAfterHeader, now: this.#clock.now() });
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/** A memory as a provider sees it: data about the user, never instructions. */
+export interface PromptMemory {
+  id: string;
+  content: string;
+  createdAt: Date;
+}
+
+export interface PromptUser {
+  externalId: string;
+  displayName: string | null;
+}
+
+export interface NarrativeRequest {
+  user: PromptUser;
+  /** Chosen by the engine: most recent and most significant first, within the provider's budget. */
+  memories: readonly PromptMemory[];
+  now: Date;
+  signal: AbortSignal;
+}
+
+export interface AnalysisRequest {
+  user: PromptUser;
+  /** The user's first message of the conversation. */
+  message: string;
+  memories: readonly PromptMemory[];
+  now: Date;
+  signal: AbortSignal;
+}
+
+export interface LlmOutput {
+  text: string;
+  /** The model that produced the text, e.g. `gemini-2.5-pro` or `offline-extractive-1`. */
+  model: string;
+  /** The memories the text was built from (all of the request's, unless the provider used fewer). */
+  memoryIds: readonly string[];
+}
+
+/** Writes narratives and on-demand analyses. Implementations throw `LlmError` on failure. */
+export interface LlmProvider {
+  /** `gemini` or `offline`. */
+  readonly name: string;
+  /** How many characters of memories one request may carry (the engine selects within it). */
+  readonly memoryBudgetChars: number;
+  writeNarrative(request: NarrativeRequest): Promise<LlmOutput>;
+  analyze(request: AnalysisRequest): Promise<LlmOutput>;
+}

@@ -1,0 +1,63 @@
+import { LlmError } from '../llm-error.js';
+import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest } from '../llm-provider.js';
+import { prepareMemories } from './prepare-memories.js';
+import { writeOfflineAnalysis } from './write-offline-analysis.js';
+import { writeOfflineNarrative } from './write-offline-narrative.js';
+
+const DEFAULT_NARRATIVE_WORDS = 550;
+const MAX_NARRATIVE_WORDS = 600;
+const MIN_NARRATIVE_WORDS = 100;
+const ANALYSIS_WORDS = 250;
+
+/**
+ * The provider used without an API key: no network, no model, no randomness. Narratives and analyses
+ * are extractive — the user's memories, selected and arranged, never rewritten — and say so in their
+ * first line. The same memories give the same text, whatever their order and whatever `now` is
+ * (the latest events are those just before the newest memory).
+ *
+ * A memory is only ever text to select: one that says "ignore previous instructions" is weighed and
+ * quoted like any other, and cannot add a heading or a line of its own (whitespace is collapsed).
+ *
+ * With no usable memories, `writeNarrative` throws `LlmError('empty')`: a narrative of nothing must
+ * never be stored, and the failure shows in the narrative's status. `analyze` instead answers in one
+ * honest sentence, since "nothing is known yet" is a true context for a message.
+ */
+export class OfflineProvider implements LlmProvider {
+  readonly name = 'offline';
+  readonly model = 'offline-extractive-1';
+  /** Selection is cheap, and more candidates make a better selection. */
+  readonly memoryBudgetChars = 200_000;
+  private readonly narrativeWords: number;
+
+  constructor(options: { narrativeWords?: number } = {}) {
+    const words = options.narrativeWords ?? DEFAULT_NARRATIVE_WORDS;
+    if (!Number.isInteger(words) || words < MIN_NARRATIVE_WORDS || words > MAX_NARRATIVE_WORDS) {
+      throw new RangeError(
+        `The offline narrative budget must be a whole number of words from ${MIN_NARRATIVE_WORDS} to ${MAX_NARRATIVE_WORDS}; got ${words}.`,
+      );
+    }
+    this.narrativeWords = words;
+  }
+
+  async writeNarrative(request: NarrativeRequest): Promise<LlmOutput> {
+    throwIfAborted(request.signal);
+    const memories = prepareMemories(request.memories);
+    if (memories.length === 0) {
+      throw new LlmError('empty', 'There are no memories to build a narrative from; add memories first.');
+    }
+    return { ...writeOfflineNarrative(memories, this.narrativeWords), model: this.model };
+  }
+
+  async analyze(request: AnalysisRequest): Promise<LlmOutput> {
+    throwIfAborted(request.signal);
+    const memories = prepareMemories(request.memories);
+    if (memories.length === 0) {
+      return { text: 'There are no memories of this user yet, so nothing is known about them.\n', model: this.model, memoryIds: [] };
+    }
+    return { ...writeOfflineAnalysis(memories, request.message, ANALYSIS_WORDS), model: this.model };
+  }
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw new LlmError('aborted', 'The request was aborted before the offline provider ran.', { cause: signal.reason });
+}

@@ -1,0 +1,49 @@
+import { contentTerms } from './content-terms.js';
+import { countWords } from './count-words.js';
+import type { ExtractiveText } from './extractive-text.js';
+import { formatMonth } from './format-month.js';
+import { isNearDuplicate } from './is-near-duplicate.js';
+import type { PreparedMemory } from './prepared-memory.js';
+import { rankByBm25 } from './rank-by-bm25.js';
+
+const MOST_RELEVANT = 8;
+const MOST_RECENT = 3;
+
+/**
+ * What matters about the user for one message, within `budgetWords`: the memories that BM25 finds
+ * most relevant to the message's content words, best first, then the few most recent ones not
+ * already listed, each as a dated bullet in the memory's own words.
+ */
+export function writeOfflineAnalysis(memories: readonly PreparedMemory[], message: string, budgetWords: number): ExtractiveText {
+  const ranked = rankByBm25(memories, contentTerms(message)).map(({ memory }) => memory);
+  const newestFirst = [...memories].reverse();
+  const header = `Offline analysis of ${memories.length} ${memories.length === 1 ? 'memory' : 'memories'}, extractive, without an LLM.`;
+  const relevantTitle = ranked.length > 0 ? 'What matters about the user for this message:' : 'No memory shares words with this message.';
+  const recentTitle = 'Most recent:';
+
+  const relevant: PreparedMemory[] = [];
+  const recent: PreparedMemory[] = [];
+  const render = (): string =>
+    [header, '', relevantTitle, ...relevant.map(bullet), ...(recent.length > 0 ? ['', recentTitle, ...recent.map(bullet)] : [])].join('\n');
+  const tryAdd = (list: PreparedMemory[], memory: PreparedMemory): void => {
+    if ([...relevant, ...recent].some((chosen) => chosen === memory || isNearDuplicate(chosen.terms, memory.terms))) return;
+    list.push(memory);
+    if (countWords(render()) > budgetWords) list.pop();
+  };
+
+  const reservedForRecent = newestFirst.slice(0, MOST_RECENT).reduce((sum, memory) => sum + memory.words + 3, 2);
+  for (const memory of ranked) {
+    if (relevant.length === MOST_RELEVANT) break;
+    if (countWords(render()) + memory.words + 3 > budgetWords - reservedForRecent) continue;
+    tryAdd(relevant, memory);
+  }
+  for (const memory of newestFirst) {
+    if (recent.length === MOST_RECENT) break;
+    tryAdd(recent, memory);
+  }
+  return { text: `${render()}\n`, memoryIds: [...relevant, ...recent].map((memory) => memory.id) };
+}
+
+function bullet(memory: PreparedMemory): string {
+  return `- ${formatMonth(memory.createdAt)}: ${memory.sentence}`;
+}
