@@ -1,24 +1,26 @@
 import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock.js';
+import { systemClock } from '../clock/system-clock.js';
 import type { Config } from '../config/config.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase, type DatabaseHandle } from '../db/open-database.js';
-import { MemoryService } from '../engine/memory-service.js';
-import { ApiKeyRepository } from '../repositories/api-key-repository.js';
-import { MemoryRepository } from '../repositories/memory-repository.js';
-import { NarrativeRepository } from '../repositories/narrative-repository.js';
-import { UserRepository } from '../repositories/user-repository.js';
+import { NarrativeEngine } from '../engine/narrative-engine.js';
+import { createLlmProvider } from '../llm/create-llm-provider.js';
+import type { LlmProvider } from '../llm/llm-provider.js';
+import { RepositorySet } from '../repositories/repository-set.js';
+
+/** How long running narrative jobs get to finish when the app closes. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /** Everything a surface needs, built once from the configuration. */
 export interface App {
   readonly config: Config;
   readonly logger: Logger;
   readonly database: DatabaseHandle;
-  readonly users: UserRepository;
-  readonly memories: MemoryRepository;
-  readonly narratives: NarrativeRepository;
-  readonly apiKeys: ApiKeyRepository;
-  readonly memoryService: MemoryService;
-  close(): Promise<void>;
+  readonly repositories: RepositorySet;
+  readonly engine: NarrativeEngine;
+  /** Stops background work (running jobs get a grace period), then closes the database. */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export interface OpenAppOptions {
@@ -26,6 +28,8 @@ export interface OpenAppOptions {
   migrate?: boolean;
   /** An already open database, e.g. one a test created. */
   database?: DatabaseHandle;
+  provider?: LlmProvider;
+  clock?: Clock;
 }
 
 export async function openApp(config: Config, logger: Logger, options: OpenAppOptions = {}): Promise<App> {
@@ -46,16 +50,24 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     await database.close();
     throw error;
   }
-  const memories = new MemoryRepository(database.db);
+  const repositories = new RepositorySet(database.db);
+  const engine = new NarrativeEngine({
+    config,
+    repositories,
+    withUserLock: database.withUserLock,
+    provider: options.provider ?? createLlmProvider(config),
+    clock: options.clock ?? systemClock,
+    logger,
+  });
   return {
     config,
     logger,
     database,
-    users: new UserRepository(database.db),
-    memories,
-    narratives: new NarrativeRepository(database.db),
-    apiKeys: new ApiKeyRepository(database.db),
-    memoryService: new MemoryService(memories, config),
-    close: () => database.close(),
+    repositories,
+    engine,
+    close: async ({ graceMs = SHUTDOWN_GRACE_MS } = {}) => {
+      await engine.runner.close(new Promise((resolve) => setTimeout(resolve, graceMs).unref()));
+      await database.close();
+    },
   };
 }

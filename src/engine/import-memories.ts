@@ -2,9 +2,9 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../db/database-schema.js';
-import { MemoryRepository } from '../repositories/memory-repository.js';
-import { UserRepository } from '../repositories/user-repository.js';
-import { importLineSchema, type ImportLine } from './import-line.js';
+import { importLineSchema, type ImportLine } from '../memories/import-line.js';
+import { RepositorySet } from '../repositories/repository-set.js';
+import { addMemories } from './memory-service.js';
 
 export interface ImportProblem {
   line: number;
@@ -83,9 +83,7 @@ async function writeBatch(
   userIds: Map<string, string>,
   summary: ImportSummary,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const users = new UserRepository(trx);
-    const memories = new MemoryRepository(trx);
+  await new RepositorySet(db).transaction(async (trx) => {
     const groups = new Map<string, ImportLine[]>();
     for (const line of lines) {
       const key = `${line.user}\u0000${line.source ?? DEFAULT_SOURCE}`;
@@ -97,14 +95,14 @@ async function writeBatch(
       const { user: externalId, source = DEFAULT_SOURCE } = group[0]!;
       let userId = userIds.get(externalId);
       if (!userId) {
-        const existing = await users.findByExternalId(externalId);
-        const user = existing ?? (await users.getOrCreate(externalId));
+        const existing = await trx.users.findByExternalId(externalId);
+        const user = existing ?? (await trx.users.getOrCreate(externalId));
         if (!existing) summary.usersCreated += 1;
         summary.usersSeen += 1;
         userId = user.id;
         userIds.set(externalId, userId);
       }
-      const result = await memories.addMany(userId, group, source);
+      const result = await addMemories(trx, userId, group, source);
       summary.added += result.added.length;
       summary.duplicates += result.duplicates;
     }

@@ -1,21 +1,36 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { PACKAGE_VERSION } from '../app/package-version.js';
+import { registerNarrativeResource } from './narrative-resource.js';
 import type { ToolContext } from './tool-context.js';
 import { registerAddMemoriesTool } from './tools/add-memories-tool.js';
+import { registerDeleteMemoriesTool } from './tools/delete-memories-tool.js';
+import { registerListMemoriesTool } from './tools/list-memories-tool.js';
+import { registerNarrativeStatusTool } from './tools/narrative-status-tool.js';
+import { registerOrchestrateSmartContextTool } from './tools/orchestrate-smart-context-tool.js';
+import { registerRegenerateNarrativeTool } from './tools/regenerate-narrative-tool.js';
 import { registerSearchMemoriesTool } from './tools/search-memories-tool.js';
-import { PACKAGE_VERSION } from '../app/package-version.js';
+import { registerUserContextPrompt } from './user-context-prompt.js';
 
-/** One MCP server with every tool; the transport is chosen by the caller. */
+/** One MCP server (one session) with every tool, the narrative resource and prompt. */
 export function createMcpServer(context: ToolContext): McpServer {
   const server = new McpServer(
     { name: 'narrative-mcp', version: PACKAGE_VERSION },
     {
       capabilities: { logging: {} },
       instructions:
-        'narrative-mcp keeps long-term memories about the user. Store new facts the user shares with add_memories; ' +
-        'recall specific facts with search_memories.',
+        'narrative-mcp remembers the user across conversations. At the start of every conversation call ' +
+        'orchestrate_smart_context with the first message to learn who the user is. Store new facts the user shares ' +
+        'with add_memories; recall specifics with search_memories.',
     },
   );
+  registerOrchestrateSmartContextTool(server, context);
   registerAddMemoriesTool(server, context);
   registerSearchMemoriesTool(server, context);
+  registerListMemoriesTool(server, context);
+  registerDeleteMemoriesTool(server, context);
+  registerRegenerateNarrativeTool(server, context);
+  registerNarrativeStatusTool(server, context);
+  registerNarrativeResource(server, context);
+  registerUserContextPrompt(server, context);
   return server;
 }

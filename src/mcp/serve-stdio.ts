@@ -7,10 +7,10 @@ import { createMcpServer } from './create-mcp-server.js';
  * Resolves once the server has shut down.
  */
 export async function serveStdio(app: App, externalId: string): Promise<void> {
-  const user = await app.users.getOrCreate(externalId);
+  const user = await app.repositories.users.getOrCreate(externalId);
   const requestUser = { id: user.id, externalId: user.external_id };
   const server = createMcpServer({
-    memoryService: app.memoryService,
+    engine: app.engine,
     logger: app.logger.child({ user: user.external_id }),
     resolveUser: async () => requestUser,
   });

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { MemoryService } from '../engine/memory-service.js';
+import type { NarrativeEngine } from '../engine/narrative-engine.js';
 
 /** The user a request acts for: fixed for stdio, the owner of the bearer key over HTTP. */
 export interface RequestUser {
@@ -10,7 +10,7 @@ export interface RequestUser {
 export type ResolveUser = (extra: { authInfo?: { extra?: Record<string, unknown> } }) => Promise<RequestUser>;
 
 export interface ToolContext {
-  memoryService: MemoryService;
+  engine: NarrativeEngine;
   logger: Logger;
   resolveUser: ResolveUser;
 }

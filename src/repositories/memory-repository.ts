@@ -12,9 +12,16 @@ export interface ScoredMemory extends MemoryRow {
   score: number;
 }
 
+export interface SequencedMemory extends MemoryRow {
+  /** Insertion order across all memories, as a decimal string (bigint). */
+  seq: string;
+}
+
 export interface MemoryStats {
   count: number;
   newestAt: Date | null;
+  /** The highest insertion order among the user's live memories ('0' when there are none). */
+  maxSeq: string;
 }
 
 const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'created_at', 'deleted_at'] as const;
@@ -61,7 +68,10 @@ export class MemoryRepository {
     return { added, duplicates: inputs.length - added.length };
   }
 
-  /** Live memories, newest first; `before` continues from the last page's oldest memory. */
+  /**
+   * Live memories, newest first (memories stored in the same millisecond in the order they were
+   * stored); `before` continues from the last page's oldest memory.
+   */
   recent(userId: string, options: { limit: number; before?: { createdAt: Date; id: string } }): Promise<MemoryRow[]> {
     let query = this.db
       .selectFrom('memories')
@@ -69,18 +79,36 @@ export class MemoryRepository {
       .where('user_id', '=', userId)
       .where('deleted_at', 'is', null)
       .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
+      .orderBy('seq', 'desc')
       .limit(options.limit);
     const before = options.before;
     if (before) {
+      const beforeSeq = this.db
+        .selectFrom('memories')
+        .select('seq')
+        .where('user_id', '=', userId)
+        .where('id', '=', before.id);
       query = query.where((eb) =>
         eb.or([
           eb('created_at', '<', before.createdAt),
-          eb.and([eb('created_at', '=', before.createdAt), eb('id', '<', before.id)]),
+          eb.and([eb('created_at', '=', before.createdAt), eb('seq', '<', beforeSeq)]),
         ]),
       );
     }
     return query.execute();
+  }
+
+  /** The user's newest live memories with their insertion order, newest first. */
+  newestWithSeq(userId: string, limit: number): Promise<SequencedMemory[]> {
+    return this.db
+      .selectFrom('memories')
+      .select([...MEMORY_COLUMNS, 'seq'])
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
   }
 
   findByIds(userId: string, ids: readonly string[]): Promise<MemoryRow[]> {
@@ -93,6 +121,19 @@ export class MemoryRepository {
       .execute();
   }
 
+  /** Which of these memory ids the user has deleted. */
+  async deletedAmong(userId: string, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('memories')
+      .select('id')
+      .where('user_id', '=', userId)
+      .where('id', 'in', ids)
+      .where('deleted_at', 'is not', null)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
   async count(userId: string): Promise<number> {
     return (await this.stats(userId)).count;
   }
@@ -100,11 +141,15 @@ export class MemoryRepository {
   async stats(userId: string): Promise<MemoryStats> {
     const row = await this.db
       .selectFrom('memories')
-      .select([sql<number>`count(*)::int`.as('count'), sql<Date | null>`max(created_at)`.as('newest_at')])
+      .select([
+        sql<number>`count(*)::int`.as('count'),
+        sql<Date | null>`max(created_at)`.as('newest_at'),
+        sql<string>`coalesce(max(seq), 0)::text`.as('max_seq'),
+      ])
       .where('user_id', '=', userId)
       .where('deleted_at', 'is', null)
       .executeTakeFirstOrThrow();
-    return { count: row.count, newestAt: row.newest_at };
+    return { count: row.count, newestAt: row.newest_at, maxSeq: row.max_seq };
   }
 
   /**

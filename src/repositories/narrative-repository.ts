@@ -10,6 +10,8 @@ export interface NarrativeWrite {
   sourceMemoryIds: readonly string[];
   generationMs: number;
   generatedAt: Date;
+  /** The highest memory `seq` the narrative saw; later memories count as added since. */
+  sourceMaxSeq: string;
 }
 
 export class NarrativeRepository {
@@ -35,6 +37,11 @@ export class NarrativeRepository {
       generation_ms: Math.round(narrative.generationMs),
       generated_at: narrative.generatedAt,
       updated_at: narrative.generatedAt,
+      source_max_seq: narrative.sourceMaxSeq,
+      memories_added_since: sql<number>`(
+        select count(*)::int from memories
+        where user_id = ${userId} and deleted_at is null and seq > ${narrative.sourceMaxSeq}::bigint
+      )`,
     };
     return this.db
       .insertInto('user_narratives')
@@ -50,6 +57,8 @@ export class NarrativeRepository {
           generation_ms: eb.ref('excluded.generation_ms'),
           generated_at: eb.ref('excluded.generated_at'),
           updated_at: eb.ref('excluded.updated_at'),
+          source_max_seq: eb.ref('excluded.source_max_seq'),
+          memories_added_since: eb.ref('excluded.memories_added_since'),
           version: sql<number>`user_narratives.version + 1`,
           invalidated_at: null,
           invalidated_reason: null,
@@ -57,6 +66,16 @@ export class NarrativeRepository {
       )
       .returningAll()
       .executeTakeFirstOrThrow();
+  }
+
+  /** Counts memories that arrived after the narrative was built (same transaction as the insert). */
+  async noteNewMemories(userId: string, added: number): Promise<void> {
+    if (added === 0) return;
+    await this.db
+      .updateTable('user_narratives')
+      .set((eb) => ({ memories_added_since: eb('memories_added_since', '+', added) }))
+      .where('user_id', '=', userId)
+      .execute();
   }
 
   /** Marks the narrative outdated when it was built from any of these memories; returns whether it was. */

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnvironment, runCli } from '../support/cli.js';
+import { LOCOMO_MEMORIES } from '../support/locomo.js';
 import { DATABASES } from '../support/test-databases.js';
 
-const LOCOMO_MEMORIES = join(import.meta.dirname, '../../../shared/data/locomo/memories.jsonl');
 
 describe.each(DATABASES)('narrative-mcp import on %s', (kind) => {
   let env: Record<string, string>;

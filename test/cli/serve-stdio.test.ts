@@ -1,7 +1,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_PATH, cliEnvironment } from '../support/cli.js';
+import { CLI_PATH, cliEnvironment, runCli } from '../support/cli.js';
+import { LOCOMO_MEMORIES } from '../support/locomo.js';
+import { until } from '../support/until.js';
 import { callTool, textOf } from '../support/mcp-test-client.js';
 import { DATABASES } from '../support/test-databases.js';
 
@@ -57,5 +59,53 @@ describe.each(DATABASES)('narrative-mcp serve --stdio on %s, driven by the MCP S
     expect(lines.length).toBeGreaterThan(0);
     for (const line of lines) expect(JSON.parse(line)).toHaveProperty('msg');
     expect(stderr).toContain('serving MCP over stdio');
+  });
+});
+
+describe.each(DATABASES)('narrative-mcp serve --stdio for a LoCoMo user on %s', (kind) => {
+  let client: Client;
+  let cleanup: () => Promise<void>;
+
+  beforeAll(async () => {
+    const environment = await cliEnvironment(kind);
+    cleanup = environment.cleanup;
+    const imported = await runCli(['import', LOCOMO_MEMORIES], environment.env);
+    expect(imported.code).toBe(0);
+    client = new Client({ name: 'stdio-locomo-test', version: '0.0.0' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI_PATH, 'serve', '--stdio', '--user', 'locomo-30-gina'],
+        env: environment.env,
+        stderr: 'pipe',
+      }),
+    );
+  });
+  afterAll(async () => {
+    await client.close();
+    await cleanup();
+  });
+
+  it('answers the first conversation with a deep analysis, then from the cached narrative', async () => {
+    const first = await callTool(client, 'orchestrate_smart_context', { user_message: 'How is the dance studio going?' });
+    expect(first.structuredContent).toMatchObject({ source: 'deep_analysis', generation_scheduled: true });
+
+    await until(async () => {
+      const status = await callTool(client, 'narrative_status', {});
+      return (status.structuredContent as { narrative: unknown; job: string }).narrative !== null;
+    });
+    const second = await callTool(client, 'orchestrate_smart_context', { user_message: 'How is the dance studio going?' });
+    expect(second.structuredContent).toMatchObject({ source: 'cache', narrative: { version: 1, stale: false } });
+    expect(textOf(second)).toContain('Selected from 83 memories without an LLM');
+    const memories = (second.structuredContent as { memories: { content: string }[] }).memories;
+    expect(memories[0]!.content.toLowerCase()).toContain('dance');
+  });
+
+  it('offers the narrative as a resource and as a prompt', async () => {
+    const resource = await client.readResource({ uri: 'narrative://me' });
+    expect(resource.contents[0]).toMatchObject({ uri: 'narrative://me', mimeType: 'text/markdown' });
+    const prompt = await client.getPrompt({ name: 'user_context' });
+    expect(prompt.messages[0]!.content).toMatchObject({ type: 'text' });
+    expect(JSON.stringify(prompt.messages)).toContain('narrative v1');
   });
 });

@@ -13,9 +13,9 @@ describe.each(DATABASES)('memory tools over MCP on %s', (kind) => {
   let otherClient: Client;
 
   async function clientFor(externalId: string): Promise<Client> {
-    const row = await app.users.getOrCreate(externalId);
+    const row = await app.repositories.users.getOrCreate(externalId);
     const user: RequestUser = { id: row.id, externalId };
-    return connectInProcess(createMcpServer({ memoryService: app.memoryService, logger: app.logger, resolveUser: async () => user }));
+    return connectInProcess(createMcpServer({ engine: app.engine, logger: app.logger, resolveUser: async () => user }));
   }
 
   beforeAll(async () => {

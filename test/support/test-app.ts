@@ -1,11 +1,15 @@
 import pino from 'pino';
-import { openApp, type App } from '../../src/app/app.js';
+import { openApp, type App, type OpenAppOptions } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { DatabaseKind } from '../../src/db/open-database.js';
 import { openTestDatabase } from './test-databases.js';
 
 /** An app on a fresh test database, with silent logs and configuration from the given variables. */
-export async function openTestApp(kind: DatabaseKind, env: Record<string, string> = {}): Promise<App> {
+export async function openTestApp(
+  kind: DatabaseKind,
+  env: Record<string, string> = {},
+  options: Pick<OpenAppOptions, 'provider' | 'clock'> = {},
+): Promise<App> {
   const database = await openTestDatabase(kind);
-  return openApp(loadConfig(env), pino({ level: 'silent' }), { database, migrate: false });
+  return openApp(loadConfig(env), pino({ level: 'silent' }), { database, migrate: false, ...options });
 }

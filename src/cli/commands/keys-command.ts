@@ -14,8 +14,8 @@ export function registerKeysCommand(program: Command): void {
     .option('--name <name>', 'a label, e.g. the client the key is for')
     .action(async (options: { user: string; name?: string }) => {
       await runWithApp(async (app) => {
-        const user = await requireUser(app.users, options.user);
-        const { key, row } = await app.apiKeys.create(user.id, options.name);
+        const user = await requireUser(app.repositories.users, options.user);
+        const { key, row } = await app.repositories.apiKeys.create(user.id, options.name);
         console.log(`Created key ${row.key_prefix}… (id ${row.id}) for user ${user.external_id}.`);
         console.log('It is shown only now; store it somewhere safe:');
         console.log(key);
@@ -29,8 +29,8 @@ export function registerKeysCommand(program: Command): void {
     .option('--json', 'one JSON object per line instead of a table')
     .action(async (options: { user?: string; json?: boolean }) => {
       await runWithApp(async (app) => {
-        const owner = options.user === undefined ? undefined : await requireUser(app.users, options.user);
-        const listed = await app.apiKeys.list(owner?.id);
+        const owner = options.user === undefined ? undefined : await requireUser(app.repositories.users, options.user);
+        const listed = await app.repositories.apiKeys.list(owner?.id);
         const rows = listed.map((key) => ({
           id: key.id,
           prefix: key.key_prefix,
@@ -61,7 +61,7 @@ export function registerKeysCommand(program: Command): void {
     .argument('<key>', 'the key id or prefix from `keys list`')
     .action(async (idOrPrefix: string) => {
       await runWithApp(async (app) => {
-        const revoked = await app.apiKeys.revoke(idOrPrefix.replace(/…$/, ''));
+        const revoked = await app.repositories.apiKeys.revoke(idOrPrefix.replace(/…$/, ''));
         if (revoked === 0) throw new UserFacingError(`no active key with id or prefix "${idOrPrefix}"`);
         console.log(`Revoked ${revoked} key${revoked === 1 ? '' : 's'}.`);
       });

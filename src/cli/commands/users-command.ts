@@ -18,7 +18,7 @@ export function registerUsersCommand(program: Command): void {
         const rows: string[][] = [];
         let after: string | undefined;
         for (;;) {
-          const page = await app.users.listWithMemoryCounts({ limit: PAGE_SIZE, ...(after === undefined ? {} : { after }) });
+          const page = await app.repositories.users.listWithMemoryCounts({ limit: PAGE_SIZE, ...(after === undefined ? {} : { after }) });
           for (const user of page) {
             if (options.json) {
               console.log(JSON.stringify({ user: user.external_id, id: user.id, memories: user.memory_count, created_at: user.created_at }));
@@ -41,7 +41,7 @@ export function registerUsersCommand(program: Command): void {
     .action(async (externalId: string, options: { name?: string }) => {
       const id = parseExternalId(externalId);
       await runWithApp(async (app) => {
-        const user = await app.users.create(id, options.name);
+        const user = await app.repositories.users.create(id, options.name);
         if (!user) throw new UserFacingError(`user "${id}" already exists`);
         console.log(`Created user ${user.external_id} (${user.id}).`);
       });

@@ -7,7 +7,8 @@ import { runTool, toolResult } from '../tool-result.js';
 const MAX_MEMORIES_PER_CALL = 100;
 
 export function registerAddMemoriesTool(server: McpServer, context: ToolContext): void {
-  const { memoryService, logger, resolveUser } = context;
+  const { engine, logger, resolveUser } = context;
+  const memoryService = engine.memories;
   server.registerTool(
     'add_memories',
     {

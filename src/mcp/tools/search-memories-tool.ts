@@ -4,7 +4,8 @@ import type { ToolContext } from '../tool-context.js';
 import { runTool, toolResult } from '../tool-result.js';
 
 export function registerSearchMemoriesTool(server: McpServer, context: ToolContext): void {
-  const { memoryService, logger, resolveUser } = context;
+  const { engine, logger, resolveUser } = context;
+  const memoryService = engine.memories;
   server.registerTool(
     'search_memories',
     {

@@ -1,0 +1,253 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock.js';
+import type { MemoryRow, NarrativeRow } from '../db/database-schema.js';
+import { callWithRetries } from '../llm/call-with-retries.js';
+import type { CallRateLimiter } from '../llm/call-rate-limiter.js';
+import type { LlmProvider } from '../llm/llm-provider.js';
+import type { RepositorySet } from '../repositories/repository-set.js';
+import { assessNarrative, type NarrativeAssessment } from './assess-narrative.js';
+import { describeFailure } from './describe-failure.js';
+import type { EngineMetrics } from './engine-metrics.js';
+import { formatContext } from './format-context.js';
+import type { NarrativeJobRunner } from './narrative-job-runner.js';
+import type { NarrativePolicy } from './narrative-policy.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { selectPromptMemories } from './select-prompt-memories.js';
+import type { ContextMemory, ContextSource, SmartContext } from './smart-context.js';
+import { toPromptMemory } from './to-prompt-memory.js';
+
+const ATTACHED_MEMORIES = 5;
+const ANALYSIS_CANDIDATES = 20;
+
+export interface ContextServiceDeps {
+  repositories: RepositorySet;
+  runner: NarrativeJobRunner;
+  provider: LlmProvider;
+  limiter: CallRateLimiter;
+  clock: Clock;
+  policy: NarrativePolicy;
+  retry: RetryPolicy;
+  analysisBudgetMs: number;
+  metrics: EngineMetrics;
+  logger: Logger;
+}
+
+/**
+ * The conversation-start path. A cached narrative is answered at once (stale ones too, with a
+ * regeneration scheduled); without one, a deep analysis runs inside its time budget and falls
+ * back to the memories themselves. Nothing here waits for a narrative to be written.
+ */
+export class ContextService {
+  constructor(private readonly deps: ContextServiceDeps) {}
+
+  async orchestrate(userId: string, message: string, isNewConversation = true): Promise<SmartContext> {
+    const started = this.deps.clock.now();
+    const { repositories, policy } = this.deps;
+    if (!isNewConversation) {
+      const memories = await this.#relevant(userId, message, ATTACHED_MEMORIES);
+      return this.#answer('memories_only', started, {
+        text: formatContext({ heading: 'Memories relevant to this message', body: null, note: null, memories, memoriesHeading: 'Memories' }),
+        memories,
+        reason: 'follow_up_message',
+      });
+    }
+
+    const narrative = await repositories.narratives.get(userId);
+    const assessment = assessNarrative(narrative, started, policy);
+    if (narrative && assessment.state !== 'missing') {
+      const stale = assessment.state === 'stale';
+      if (stale) this.deps.runner.request(userId, 'miss');
+      const memories = await this.#relevant(userId, message, ATTACHED_MEMORIES);
+      return this.#answer(stale ? 'stale_cache' : 'cache', started, {
+        text: this.#narrativeText(narrative, assessment, memories),
+        memories,
+        narrative: narrativeInfo(narrative, assessment),
+        generationScheduled: stale,
+      });
+    }
+    return this.#withoutNarrative(userId, message, started);
+  }
+
+  /** The narrative (or the memories when there is none) for a prompt or resource, without any LLM call. */
+  async narrativeContext(userId: string): Promise<SmartContext> {
+    const started = this.deps.clock.now();
+    const narrative = await this.deps.repositories.narratives.get(userId);
+    const assessment = assessNarrative(narrative, started, this.deps.policy);
+    if (narrative && assessment.state !== 'missing') {
+      const stale = assessment.state === 'stale';
+      if (stale) this.deps.runner.request(userId, 'miss');
+      return this.#answer(stale ? 'stale_cache' : 'cache', started, {
+        text: this.#narrativeText(narrative, assessment, []),
+        memories: [],
+        narrative: narrativeInfo(narrative, assessment),
+        generationScheduled: stale,
+      });
+    }
+    const count = await this.deps.repositories.memories.count(userId);
+    const scheduled = count >= this.deps.policy.minMemories;
+    if (scheduled) this.deps.runner.request(userId, 'miss');
+    const memories = (await this.deps.repositories.memories.recent(userId, { limit: ANALYSIS_CANDIDATES })).map(toContextMemory);
+    return this.#answer('memories_only', started, {
+      text: memoriesOnlyText(memories, scheduled ? 'narrative_pending' : 'below_minimum'),
+      memories,
+      reason: scheduled ? 'narrative_pending' : 'below_minimum',
+      generationScheduled: scheduled,
+    });
+  }
+
+  async #withoutNarrative(userId: string, message: string, started: number): Promise<SmartContext> {
+    const { repositories, policy } = this.deps;
+    const count = await repositories.memories.count(userId);
+    if (count < policy.minMemories) {
+      const memories = (await repositories.memories.recent(userId, { limit: policy.minMemories })).map(toContextMemory);
+      return this.#answer('memories_only', started, { text: memoriesOnlyText(memories, 'below_minimum'), memories, reason: 'below_minimum' });
+    }
+    this.deps.runner.request(userId, 'miss');
+    const candidates = await this.#analysisCandidates(userId, message);
+    const analysis = await this.#analyze(userId, message, candidates);
+    const attached = candidates.slice(0, ATTACHED_MEMORIES * 2).map(toContextMemory);
+    if ('text' in analysis) {
+      return this.#answer('deep_analysis', started, {
+        text: formatContext({
+          heading: 'What you know about the user (analysis for this message)',
+          body: analysis.text,
+          note: 'A full narrative of the user is being written in the background.',
+          memories: attached,
+          memoriesHeading: 'Memories it drew on',
+        }),
+        memories: attached,
+        generationScheduled: true,
+      });
+    }
+    return this.#answer('memories_only', started, {
+      text: memoriesOnlyText(attached, analysis.reason),
+      memories: attached,
+      reason: analysis.reason,
+      generationScheduled: true,
+    });
+  }
+
+  /** The memories most relevant to the message, then the most recent, without repeats. */
+  async #analysisCandidates(userId: string, message: string): Promise<MemoryRow[]> {
+    const [relevant, recent] = await Promise.all([
+      message.trim() === '' ? Promise.resolve([]) : this.deps.repositories.memories.search(userId, message, ANALYSIS_CANDIDATES),
+      this.deps.repositories.memories.recent(userId, { limit: ANALYSIS_CANDIDATES }),
+    ]);
+    const seen = new Set<string>();
+    return [...relevant, ...recent].filter((memory) => !seen.has(memory.id) && seen.add(memory.id));
+  }
+
+  async #analyze(userId: string, message: string, candidates: MemoryRow[]): Promise<{ text: string } | { reason: string }> {
+    const { provider, clock, retry, metrics, logger } = this.deps;
+    const user = await this.deps.repositories.users.findById(userId);
+    if (!user) return { reason: 'analysis_failed' };
+    const budget = new AbortController();
+    const timer = clock.sleep(this.deps.analysisBudgetMs, budget.signal).then(
+      () => budget.abort(new Error('analysis budget spent')),
+      () => undefined,
+    );
+    try {
+      const memories = selectPromptMemories(candidates.map(toPromptMemory), provider.memoryBudgetChars);
+      const output = await callWithRetries(
+        async (signal) => {
+          await this.deps.limiter.acquire(signal);
+          try {
+            const result = await provider.analyze({
+              user: { externalId: user.external_id, displayName: user.display_name },
+              message,
+              memories,
+              now: new Date(clock.now()),
+              signal,
+            });
+            metrics.llmCalls.inc({ provider: provider.name, purpose: 'analysis', outcome: 'ok' });
+            return result;
+          } catch (error) {
+            metrics.llmCalls.inc({ provider: provider.name, purpose: 'analysis', outcome: 'error' });
+            throw error;
+          }
+        },
+        { ...retry, timeoutMs: Math.min(retry.timeoutMs, this.deps.analysisBudgetMs) },
+        clock,
+        { signal: budget.signal },
+      );
+      const text = output.text.trim();
+      return text === '' ? { reason: 'analysis_failed' } : { text };
+    } catch (error) {
+      const timedOut = budget.signal.aborted;
+      logger.warn({ userId, err: error, kind: describeFailure(error).kind, timedOut }, 'deep analysis unavailable; answering with memories');
+      return { reason: timedOut ? 'analysis_timeout' : 'analysis_failed' };
+    } finally {
+      budget.abort();
+      await timer;
+    }
+  }
+
+  async #relevant(userId: string, message: string, limit: number): Promise<ContextMemory[]> {
+    if (message.trim() === '') return [];
+    return (await this.deps.repositories.memories.search(userId, message, limit)).map(toContextMemory);
+  }
+
+  #narrativeText(narrative: NarrativeRow, assessment: NarrativeAssessment, memories: ContextMemory[]): string {
+    const stale = assessment.state === 'stale';
+    return formatContext({
+      heading: `What you know about the user (narrative v${narrative.version}, written ${narrative.generated_at.toISOString().slice(0, 10)})`,
+      body: narrative.narrative_content,
+      note: stale ? 'This narrative may be out of date; a new version is being written.' : null,
+      memories,
+      memoriesHeading: 'Memories relevant to this message',
+    });
+  }
+
+  #answer(
+    source: ContextSource,
+    started: number,
+    parts: {
+      text: string;
+      memories: ContextMemory[];
+      narrative?: SmartContext['narrative'];
+      reason?: string;
+      generationScheduled?: boolean;
+    },
+  ): SmartContext {
+    this.deps.metrics.contextRequests.inc({ source });
+    return {
+      source,
+      text: parts.text,
+      narrative: parts.narrative ?? null,
+      reason: parts.reason ?? null,
+      memories: parts.memories,
+      generation_scheduled: parts.generationScheduled ?? false,
+      elapsed_ms: this.deps.clock.now() - started,
+    };
+  }
+}
+
+function narrativeInfo(narrative: NarrativeRow, assessment: NarrativeAssessment): SmartContext['narrative'] {
+  return {
+    version: narrative.version,
+    generated_at: narrative.generated_at.toISOString(),
+    stale: assessment.state === 'stale',
+    stale_reasons: assessment.state === 'stale' ? assessment.reasons : [],
+  };
+}
+
+function toContextMemory(memory: Pick<MemoryRow, 'id' | 'content' | 'created_at'>): ContextMemory {
+  return { id: memory.id, content: memory.content, created_at: memory.created_at.toISOString() };
+}
+
+const MEMORIES_ONLY_NOTES: Record<string, string> = {
+  below_minimum: 'The user has only a few memories so far; these are all of them.',
+  narrative_pending: 'A narrative of the user is being written; until then, here are their most recent memories.',
+  analysis_timeout: 'The analysis took too long; here are the most relevant and most recent memories instead.',
+  analysis_failed: 'The analysis is unavailable right now; here are the most relevant and most recent memories instead.',
+};
+
+function memoriesOnlyText(memories: ContextMemory[], reason: string): string {
+  return formatContext({
+    heading: 'What you know about the user',
+    body: memories.length === 0 ? 'Nothing is known about the user yet.' : null,
+    note: MEMORIES_ONLY_NOTES[reason] ?? null,
+    memories,
+    memoriesHeading: 'Memories',
+  });
+}

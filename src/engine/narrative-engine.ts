@@ -1,0 +1,83 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock.js';
+import type { Config } from '../config/config.js';
+import type { UserLock } from '../db/advisory-user-lock.js';
+import { CallRateLimiter } from '../llm/call-rate-limiter.js';
+import type { LlmProvider } from '../llm/llm-provider.js';
+import type { RepositorySet } from '../repositories/repository-set.js';
+import { ContextService } from './context-service.js';
+import { EngineMetrics } from './engine-metrics.js';
+import { MemoryService } from './memory-service.js';
+import { NarrativeGenerator } from './narrative-generator.js';
+import { NarrativeJobRunner } from './narrative-job-runner.js';
+import { narrativePolicyFrom, type NarrativePolicy } from './narrative-policy.js';
+import { NarrativeStatusService } from './narrative-status-service.js';
+import { RegenerationService } from './regeneration-service.js';
+import { retryPolicyFrom } from './retry-policy.js';
+
+const REGENERATE_WAIT_MS = 120_000;
+
+export interface NarrativeEngineDeps {
+  config: Config;
+  repositories: RepositorySet;
+  withUserLock: UserLock;
+  provider: LlmProvider;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The engine's services, wired once from the configuration. */
+export class NarrativeEngine {
+  readonly metrics = new EngineMetrics();
+  readonly policy: NarrativePolicy;
+  readonly provider: LlmProvider;
+  readonly runner: NarrativeJobRunner;
+  readonly memories: MemoryService;
+  readonly context: ContextService;
+  readonly status: NarrativeStatusService;
+  readonly regeneration: RegenerationService;
+
+  constructor(deps: NarrativeEngineDeps) {
+    const { config, repositories, clock, logger, provider } = deps;
+    const policy = narrativePolicyFrom(config);
+    const retry = retryPolicyFrom(config);
+    const limiter = new CallRateLimiter(config.LLM_CALLS_PER_MINUTE, clock);
+    const metrics = this.metrics;
+    this.policy = policy;
+    this.provider = provider;
+    const generator = new NarrativeGenerator({
+      repositories,
+      withUserLock: deps.withUserLock,
+      provider,
+      limiter,
+      clock,
+      policy,
+      retry,
+      metrics,
+      logger,
+    });
+    this.runner = new NarrativeJobRunner(generator, { concurrency: config.LLM_CONCURRENCY, metrics, logger });
+    this.memories = new MemoryService({ repositories, runner: this.runner, clock, maxMemoryChars: config.MAX_MEMORY_CHARS });
+    this.context = new ContextService({
+      repositories,
+      runner: this.runner,
+      provider,
+      limiter,
+      clock,
+      policy,
+      retry,
+      analysisBudgetMs: config.DEEP_ANALYSIS_BUDGET_MS,
+      metrics,
+      logger,
+    });
+    this.status = new NarrativeStatusService({ repositories, runner: this.runner, clock, policy });
+    this.regeneration = new RegenerationService({
+      repositories,
+      runner: this.runner,
+      clock,
+      policy,
+      perHour: config.REGENERATE_PER_HOUR,
+      defaultWaitMs: REGENERATE_WAIT_MS,
+    });
+  }
+}

@@ -1,0 +1,120 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock.js';
+import type { NarrativeRow } from '../db/database-schema.js';
+import type { UserLock } from '../db/advisory-user-lock.js';
+import { callWithRetries } from '../llm/call-with-retries.js';
+import type { CallRateLimiter } from '../llm/call-rate-limiter.js';
+import { LlmError } from '../llm/llm-error.js';
+import type { LlmProvider } from '../llm/llm-provider.js';
+import type { RepositorySet } from '../repositories/repository-set.js';
+import { assessNarrative } from './assess-narrative.js';
+import { describeFailure } from './describe-failure.js';
+import type { EngineMetrics } from './engine-metrics.js';
+import type { NarrativePolicy } from './narrative-policy.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { selectPromptMemories } from './select-prompt-memories.js';
+import { toPromptMemory } from './to-prompt-memory.js';
+
+/** How many of a user's newest memories are considered for one narrative. */
+const MAX_CANDIDATE_MEMORIES = 5_000;
+
+export type GenerationOutcome =
+  | { status: 'written'; narrative: NarrativeRow }
+  | { status: 'skipped'; reason: 'fresh' | 'locked' | 'not_eligible' | 'shutdown' }
+  | { status: 'failed'; kind: string; message: string };
+
+export interface NarrativeGeneratorDeps {
+  repositories: RepositorySet;
+  withUserLock: UserLock;
+  provider: LlmProvider;
+  limiter: CallRateLimiter;
+  clock: Clock;
+  policy: NarrativePolicy;
+  retry: RetryPolicy;
+  metrics: EngineMetrics;
+  logger: Logger;
+}
+
+/**
+ * Writes one user's narrative: under the user's lock, re-checks that it is still needed,
+ * calls the LLM with retries, and stores the result with a version bump. A failure is
+ * recorded for `narrative_status` and never touches the stored narrative.
+ */
+export class NarrativeGenerator {
+  constructor(private readonly deps: NarrativeGeneratorDeps) {}
+
+  async generate(userId: string, options: { force: boolean; signal: AbortSignal }): Promise<GenerationOutcome> {
+    const locked = await this.deps.withUserLock(userId, () => this.#generateLocked(userId, options));
+    return locked.acquired ? locked.value : { status: 'skipped', reason: 'locked' };
+  }
+
+  async #generateLocked(userId: string, { force, signal }: { force: boolean; signal: AbortSignal }): Promise<GenerationOutcome> {
+    const { repositories, clock, policy, provider, metrics, logger } = this.deps;
+    const startedAt = clock.now();
+    const current = await repositories.narratives.get(userId);
+    if (!force && assessNarrative(current, startedAt, policy).state === 'fresh') return { status: 'skipped', reason: 'fresh' };
+    const stats = await repositories.memories.stats(userId);
+    if (stats.count < policy.minMemories) return { status: 'skipped', reason: 'not_eligible' };
+    const user = await repositories.users.findById(userId);
+    if (!user) return { status: 'skipped', reason: 'not_eligible' };
+
+    await repositories.generationState.recordAttempt(userId, new Date(startedAt));
+    const candidates = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES);
+    const memories = selectPromptMemories(candidates.map(toPromptMemory), provider.memoryBudgetChars);
+    try {
+      const output = await callWithRetries(
+        async (attemptSignal) => {
+          await this.deps.limiter.acquire(attemptSignal);
+          try {
+            const result = await provider.writeNarrative({
+              user: { externalId: user.external_id, displayName: user.display_name },
+              memories,
+              now: new Date(clock.now()),
+              signal: attemptSignal,
+            });
+            metrics.llmCalls.inc({ provider: provider.name, purpose: 'narrative', outcome: 'ok' });
+            return result;
+          } catch (error) {
+            metrics.llmCalls.inc({ provider: provider.name, purpose: 'narrative', outcome: 'error' });
+            throw error;
+          }
+        },
+        this.deps.retry,
+        clock,
+        { signal },
+      );
+      const content = output.text.trim();
+      if (content === '') throw new LlmError('invalid_output', 'the provider returned an empty narrative');
+      const generatedAt = clock.now();
+      const narrative = await repositories.transaction(async (trx) => {
+        const written = await trx.narratives.write(userId, {
+          content,
+          provider: provider.name,
+          model: output.model,
+          memoryCount: stats.count,
+          newestMemoryAt: stats.newestAt,
+          sourceMemoryIds: output.memoryIds,
+          generationMs: generatedAt - startedAt,
+          generatedAt: new Date(generatedAt),
+          sourceMaxSeq: stats.maxSeq,
+        });
+        // A memory forgotten while the LLM was writing must not make this version look fresh.
+        const forgotten = await trx.memories.deletedAmong(userId, output.memoryIds);
+        if (forgotten.length > 0) {
+          await trx.narratives.invalidateIfBuiltFrom(userId, forgotten, 'memory_deleted', new Date(generatedAt));
+        }
+        await trx.generationState.recordSuccess(userId, new Date(generatedAt));
+        return (await trx.narratives.get(userId)) ?? written;
+      });
+      metrics.generationSeconds.observe((generatedAt - startedAt) / 1000);
+      logger.info({ userId, version: narrative.version, model: output.model, ms: generatedAt - startedAt }, 'narrative written');
+      return { status: 'written', narrative };
+    } catch (error) {
+      if (signal.aborted) return { status: 'skipped', reason: 'shutdown' };
+      const failure = describeFailure(error);
+      await repositories.generationState.recordFailure(userId, { at: new Date(clock.now()), ...failure });
+      logger.warn({ userId, kind: failure.kind, err: error }, 'narrative generation failed; the previous narrative is kept');
+      return { status: 'failed', ...failure };
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { Clock } from '../clock/clock.js';
+import type { RepositorySet } from '../repositories/repository-set.js';
+import { assessNarrative } from './assess-narrative.js';
+import type { NarrativeJobRunner } from './narrative-job-runner.js';
+import type { NarrativePolicy } from './narrative-policy.js';
+import type { NarrativeStatus } from './narrative-status.js';
+
+export class NarrativeStatusService {
+  constructor(
+    private readonly deps: { repositories: RepositorySet; runner: NarrativeJobRunner; clock: Clock; policy: NarrativePolicy },
+  ) {}
+
+  async status(userId: string): Promise<NarrativeStatus> {
+    const { repositories, runner, clock, policy } = this.deps;
+    const now = clock.now();
+    const [narrative, count, state] = await Promise.all([
+      repositories.narratives.get(userId),
+      repositories.memories.count(userId),
+      repositories.generationState.get(userId),
+    ]);
+    const assessment = assessNarrative(narrative, now, policy);
+    const failedLast =
+      state?.last_failure_at && (!state.last_success_at || state.last_failure_at.getTime() > state.last_success_at.getTime());
+    return {
+      eligible: count >= policy.minMemories,
+      memory_count: count,
+      min_memories: policy.minMemories,
+      narrative: narrative
+        ? {
+            version: narrative.version,
+            generated_at: narrative.generated_at.toISOString(),
+            age_seconds: Math.round((now - narrative.generated_at.getTime()) / 1000),
+            state: assessment.state === 'missing' ? 'expired' : assessment.state,
+            stale_reasons: assessment.state === 'stale' ? assessment.reasons : [],
+            memories_added_since: narrative.memories_added_since,
+            memory_deleted_since: narrative.invalidated_at !== null,
+            provider: narrative.provider,
+            model: narrative.model,
+            built_from_memories: narrative.source_memory_ids.length,
+            generation_ms: narrative.generation_ms,
+          }
+        : null,
+      job: runner.state(userId),
+      last_attempt_at: state?.last_attempt_at?.toISOString() ?? null,
+      last_success_at: state?.last_success_at?.toISOString() ?? null,
+      last_failure:
+        failedLast && state?.last_failure_at
+          ? {
+              at: state.last_failure_at.toISOString(),
+              kind: state.last_failure_kind ?? 'unknown',
+              message: state.last_failure_message ?? '',
+              consecutive_failures: state.consecutive_failures,
+            }
+          : null,
+      next_refresh_at: narrative ? new Date(narrative.generated_at.getTime() + policy.ttlMs).toISOString() : null,
+    };
+  }
+}

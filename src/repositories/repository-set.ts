@@ -1,0 +1,30 @@
+import type { Kysely } from 'kysely';
+import type { DatabaseSchema } from '../db/database-schema.js';
+import { ApiKeyRepository } from './api-key-repository.js';
+import { GenerationStateRepository } from './generation-state-repository.js';
+import { MemoryRepository } from './memory-repository.js';
+import { NarrativeRepository } from './narrative-repository.js';
+import { UserRepository } from './user-repository.js';
+
+/** Every repository over one database handle or one transaction. */
+export class RepositorySet {
+  readonly users: UserRepository;
+  readonly memories: MemoryRepository;
+  readonly narratives: NarrativeRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly generationState: GenerationStateRepository;
+
+  constructor(private readonly db: Kysely<DatabaseSchema>) {
+    this.users = new UserRepository(db);
+    this.memories = new MemoryRepository(db);
+    this.narratives = new NarrativeRepository(db);
+    this.apiKeys = new ApiKeyRepository(db);
+    this.generationState = new GenerationStateRepository(db);
+  }
+
+  /** Runs `work` in one transaction (or in the enclosing one) with repositories bound to it. */
+  transaction<T>(work: (repositories: RepositorySet) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return work(this);
+    return this.db.transaction().execute((trx) => work(new RepositorySet(trx)));
+  }
+}

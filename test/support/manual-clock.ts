@@ -1,0 +1,74 @@
+import type { Clock } from '../../src/clock/clock.js';
+import { until } from './until.js';
+
+interface Sleeper {
+  wakeAt: number;
+  resolve: () => void;
+}
+
+/** A clock that moves only when a test advances it; sleepers wake in deadline order. */
+export class ManualClock implements Clock {
+  #now: number;
+  #sleepers: Sleeper[] = [];
+
+  constructor(start: Date | number = Date.UTC(2026, 0, 1)) {
+    this.#now = typeof start === 'number' ? start : start.getTime();
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      const sleeper: Sleeper = { wakeAt: this.#now + Math.max(0, ms), resolve };
+      this.#sleepers.push(sleeper);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.#sleepers = this.#sleepers.filter((other) => other !== sleeper);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** How many sleeps are waiting: lets a test wait until code under test has started one. */
+  get pendingSleeps(): number {
+    return this.#sleepers.length;
+  }
+
+  /** Moves time forward, waking every sleeper whose deadline has come, with the microtasks between. */
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    for (;;) {
+      const next = this.#sleepers.filter((sleeper) => sleeper.wakeAt <= target).sort((a, b) => a.wakeAt - b.wakeAt)[0];
+      if (!next) break;
+      this.#now = Math.max(this.#now, next.wakeAt);
+      this.#sleepers = this.#sleepers.filter((sleeper) => sleeper !== next);
+      next.resolve();
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    this.#now = target;
+  }
+
+  /**
+   * Advances time in steps whenever the code under test is asleep, until `work` settles.
+   * For retries and backoff: each step wakes whatever sleeps are due.
+   */
+  async advanceUntilSettled<T>(work: Promise<T>, stepMs: number, maxSteps = 100): Promise<T> {
+    let settled = false;
+    const watched = work.finally(() => (settled = true));
+    for (let step = 0; step < maxSteps && !settled; step++) {
+      await until(() => settled || this.pendingSleeps > 0);
+      if (!settled) await this.advance(stepMs);
+    }
+    return watched;
+  }
+
+  set(time: Date | number): void {
+    this.#now = typeof time === 'number' ? time : time.getTime();
+  }
+}
