@@ -19,6 +19,8 @@ export interface App {
   readonly database: DatabaseHandle;
   readonly repositories: RepositorySet;
   readonly engine: NarrativeEngine;
+  /** Where the engine's time comes from (operations judge freshness on the same clock). */
+  readonly clock: Clock;
   /** Stops background work (running jobs get a grace period), then closes the database. */
   close(options?: { graceMs?: number }): Promise<void>;
 }
@@ -51,12 +53,13 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     throw error;
   }
   const repositories = new RepositorySet(database.db);
+  const clock = options.clock ?? systemClock;
   const engine = new NarrativeEngine({
     config,
     repositories,
     withUserLock: database.withUserLock,
     provider: options.provider ?? createLlmProvider(config),
-    clock: options.clock ?? systemClock,
+    clock,
     logger,
   });
   return {
@@ -65,6 +68,7 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     database,
     repositories,
     engine,
+    clock,
     close: async ({ graceMs = SHUTDOWN_GRACE_MS } = {}) => {
       await engine.runner.close(new Promise((resolve) => setTimeout(resolve, graceMs).unref()));
       await database.close();

@@ -11,6 +11,22 @@ const integer = (min: number, max: number, what: string) =>
 const positiveNumber = (what: string) =>
   z.coerce.number({ error: `must be ${what}` }).positive({ error: `must be ${what}` }).finite({ error: `must be ${what}` });
 
+const hostList = (what: string) =>
+  z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9.:[\]-]+$/, { error: `must be ${what}` })).min(1, { error: `must be ${what}` }));
+
+const originList = (what: string) =>
+  z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()).filter(Boolean))
+    .pipe(
+      z
+        .array(z.string().regex(/^https?:\/\/[^/\s]+$/, { error: `must be ${what}` }).transform((origin) => origin.toLowerCase()))
+        .min(1, { error: `must be ${what}` }),
+    );
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const configSchema = z.object({
@@ -34,11 +50,29 @@ export const configSchema = z.object({
   LLM_TIMEOUT_MS: integer(1_000, 600_000, 'a whole number of milliseconds from 1000 to 600000').default(120_000),
   LLM_MAX_RETRIES: integer(0, 10, 'a whole number from 0 to 10').default(3),
   REGENERATE_PER_HOUR: integer(1, 10_000, 'a whole number of at least 1').default(6),
+  REFRESH_INTERVAL_MINUTES: integer(1, 10_080, 'a whole number of minutes from 1 to 10080').optional(),
+  /** Unset: 24 hours, or half the TTL when that is shorter. */
+  REFRESH_HORIZON_HOURS: positiveNumber('a positive number of hours').optional(),
+  REFRESH_ACTIVE_DAYS: positiveNumber('a positive number of days').default(30),
+  REFRESH_MAX_USERS: integer(1, 1_000_000, 'a whole number of at least 1').default(500),
   NARRATIVE_USER: z.string().min(1).default('local'),
   MAX_MEMORY_CHARS: integer(1, 1_000_000, 'a whole number of characters from 1 to 1000000').default(10_000),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: integer(0, 65_535, 'a port number from 0 to 65535').default(8765),
+  HTTP_ALLOWED_HOSTS: hostList('a comma-separated list of host names').optional(),
+  HTTP_ALLOWED_ORIGINS: originList('a comma-separated list of origins such as https://app.example.com').optional(),
+  HTTP_MAX_BODY_BYTES: integer(1_024, 100_000_000, 'a whole number of bytes from 1024 to 100000000').default(1_048_576),
+  HTTP_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 'a whole number of requests of at least 1').default(600),
+}).superRefine((config, context) => {
+  // A horizon as long as the TTL would make every narrative due at every pass.
+  if (config.REFRESH_HORIZON_HOURS !== undefined && config.REFRESH_HORIZON_HOURS >= config.NARRATIVE_TTL_DAYS * 24) {
+    context.addIssue({
+      code: 'custom',
+      path: ['REFRESH_HORIZON_HOURS'],
+      message: `must be less than NARRATIVE_TTL_DAYS in hours (${config.NARRATIVE_TTL_DAYS * 24})`,
+    });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

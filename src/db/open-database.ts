@@ -5,6 +5,7 @@ import { PostgresJSDialect } from 'kysely-postgres-js';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
 import type { DatabaseSchema } from './database-schema.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { PglitePool } from './pglite-pool.js';
 import { advisoryUserLock, inProcessUserLock, type UserLock } from './advisory-user-lock.js';
 
@@ -46,10 +47,16 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
 export const PGLITE_OPTIONS = { parsers: { [types.INT8]: (value: string) => value } };
 
 async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  const inMemory = dataDir.startsWith('memory://');
-  if (!inMemory) await mkdir(dataDir, { recursive: true });
-  const pglite = await PGlite.create(inMemory ? undefined : dataDir, PGLITE_OPTIONS);
-  return pgliteHandle(pglite, inMemory ? 'memory://' : dataDir);
+  if (dataDir.startsWith('memory://')) return pgliteHandle(await PGlite.create(PGLITE_OPTIONS), 'memory://');
+  await mkdir(dataDir, { recursive: true });
+  const unlock = await lockDataDir(dataDir);
+  try {
+    const handle = pgliteHandle(await PGlite.create(dataDir, PGLITE_OPTIONS), dataDir);
+    return { ...handle, close: () => handle.close().finally(unlock) };
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
 }
 
 /** A handle over an open PGlite instance (created with `PGLITE_OPTIONS`). */

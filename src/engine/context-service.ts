@@ -19,6 +19,10 @@ import { toPromptMemory } from './to-prompt-memory.js';
 const ATTACHED_MEMORIES = 5;
 const ANALYSIS_CANDIDATES = 20;
 
+export type CachedNarrative =
+  | { narrative: NarrativeRow; assessment: Exclude<NarrativeAssessment, { state: 'missing' }> }
+  | { narrative: null; eligible: boolean };
+
 export interface ContextServiceDeps {
   repositories: RepositorySet;
   runner: NarrativeJobRunner;
@@ -52,11 +56,10 @@ export class ContextService {
       });
     }
 
-    const narrative = await repositories.narratives.get(userId);
-    const assessment = assessNarrative(narrative, started, policy);
-    if (narrative && assessment.state !== 'missing') {
+    const cached = await this.cachedNarrative(userId);
+    if (cached.narrative) {
+      const { narrative, assessment } = cached;
       const stale = assessment.state === 'stale';
-      if (stale) this.deps.runner.request(userId, 'miss');
       const memories = await this.#relevant(userId, message, ATTACHED_MEMORIES);
       return this.#answer(stale ? 'stale_cache' : 'cache', started, {
         text: this.#narrativeText(narrative, assessment, memories),
@@ -65,44 +68,54 @@ export class ContextService {
         generationScheduled: stale,
       });
     }
-    return this.#withoutNarrative(userId, message, started);
+    if (!cached.eligible) {
+      const memories = (await repositories.memories.recent(userId, { limit: policy.minMemories })).map(toContextMemory);
+      return this.#answer('memories_only', started, { text: memoriesOnlyText(memories, 'below_minimum'), memories, reason: 'below_minimum' });
+    }
+    return this.#deepAnalysis(userId, message, started);
+  }
+
+  /**
+   * The cached narrative and how fresh it is, without any LLM call. A stale or missing one is
+   * scheduled for rewriting (a missing one only when the user has enough memories).
+   */
+  async cachedNarrative(userId: string): Promise<CachedNarrative> {
+    const narrative = await this.deps.repositories.narratives.get(userId);
+    const assessment = assessNarrative(narrative, this.deps.clock.now(), this.deps.policy);
+    if (narrative && assessment.state !== 'missing') {
+      if (assessment.state === 'stale') this.deps.runner.request(userId, 'miss');
+      return { narrative, assessment };
+    }
+    const eligible = (await this.deps.repositories.memories.count(userId)) >= this.deps.policy.minMemories;
+    if (eligible) this.deps.runner.request(userId, 'miss');
+    return { narrative: null, eligible };
   }
 
   /** The narrative (or the memories when there is none) for a prompt or resource, without any LLM call. */
   async narrativeContext(userId: string): Promise<SmartContext> {
     const started = this.deps.clock.now();
-    const narrative = await this.deps.repositories.narratives.get(userId);
-    const assessment = assessNarrative(narrative, started, this.deps.policy);
-    if (narrative && assessment.state !== 'missing') {
-      const stale = assessment.state === 'stale';
-      if (stale) this.deps.runner.request(userId, 'miss');
+    const cached = await this.cachedNarrative(userId);
+    if (cached.narrative) {
+      const stale = cached.assessment.state === 'stale';
       return this.#answer(stale ? 'stale_cache' : 'cache', started, {
-        text: this.#narrativeText(narrative, assessment, []),
+        text: this.#narrativeText(cached.narrative, cached.assessment, []),
         memories: [],
-        narrative: narrativeInfo(narrative, assessment),
+        narrative: narrativeInfo(cached.narrative, cached.assessment),
         generationScheduled: stale,
       });
     }
-    const count = await this.deps.repositories.memories.count(userId);
-    const scheduled = count >= this.deps.policy.minMemories;
-    if (scheduled) this.deps.runner.request(userId, 'miss');
+    const reason = cached.eligible ? 'narrative_pending' : 'below_minimum';
     const memories = (await this.deps.repositories.memories.recent(userId, { limit: ANALYSIS_CANDIDATES })).map(toContextMemory);
     return this.#answer('memories_only', started, {
-      text: memoriesOnlyText(memories, scheduled ? 'narrative_pending' : 'below_minimum'),
+      text: memoriesOnlyText(memories, reason),
       memories,
-      reason: scheduled ? 'narrative_pending' : 'below_minimum',
-      generationScheduled: scheduled,
+      reason,
+      generationScheduled: cached.eligible,
     });
   }
 
-  async #withoutNarrative(userId: string, message: string, started: number): Promise<SmartContext> {
-    const { repositories, policy } = this.deps;
-    const count = await repositories.memories.count(userId);
-    if (count < policy.minMemories) {
-      const memories = (await repositories.memories.recent(userId, { limit: policy.minMemories })).map(toContextMemory);
-      return this.#answer('memories_only', started, { text: memoriesOnlyText(memories, 'below_minimum'), memories, reason: 'below_minimum' });
-    }
-    this.deps.runner.request(userId, 'miss');
+  /** No narrative yet (its generation is scheduled): the LLM's analysis inside the budget, else the memories. */
+  async #deepAnalysis(userId: string, message: string, started: number): Promise<SmartContext> {
     const candidates = await this.#analysisCandidates(userId, message);
     const analysis = await this.#analyze(userId, message, candidates);
     const attached = candidates.slice(0, ATTACHED_MEMORIES * 2).map(toContextMemory);

@@ -1,5 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { App } from '../app/app.js';
+import { shutdownSignal } from '../cli/shutdown-signal.js';
 import { createMcpServer } from './create-mcp-server.js';
 
 /**
@@ -15,11 +16,7 @@ export async function serveStdio(app: App, externalId: string): Promise<void> {
     resolveUser: async () => requestUser,
   });
   const transport = new StdioServerTransport();
-  const closed = new Promise<string>((resolve) => {
-    process.stdin.once('end', () => resolve('stdin closed'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const closed = shutdownSignal([{ emitter: process.stdin, event: 'end', name: 'stdin closed' }]);
   await server.connect(transport);
   app.logger.info(
     { user: user.external_id, database: app.database.kind, location: app.database.location },

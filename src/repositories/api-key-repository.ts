@@ -4,6 +4,8 @@ import type { ApiKeyRow, DatabaseSchema } from '../db/database-schema.js';
 
 const KEY_PREFIX = 'nmcp_';
 const SHOWN_PREFIX_LENGTH = KEY_PREFIX.length + 8;
+/** `last_used_at` is written at most this often per key, not on every request. */
+const LAST_USED_PRECISION_MS = 60_000;
 
 export interface CreatedApiKey {
   /** The secret itself: shown once at creation, stored only as a hash. */
@@ -38,6 +40,10 @@ export class ApiKeyRepository {
     return { key, row };
   }
 
+  async hasAny(): Promise<boolean> {
+    return (await this.db.selectFrom('api_keys').select('id').limit(1).executeTakeFirst()) !== undefined;
+  }
+
   list(userId?: string): Promise<ApiKeyListing[]> {
     let query = this.db
       .selectFrom('api_keys')
@@ -59,6 +65,22 @@ export class ApiKeyRepository {
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  /** The owner of a live key with the key's id, or undefined for an unknown or revoked key. */
+  async findOwnerByKey(key: string): Promise<{ id: string; externalId: string; keyId: string } | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .innerJoin('users', 'users.id', 'api_keys.user_id')
+      .select(['users.id as user_id', 'users.external_id', 'api_keys.id as key_id', 'api_keys.last_used_at'])
+      .where('api_keys.key_hash', '=', hashApiKey(key))
+      .where('api_keys.revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_PRECISION_MS) {
+      await this.db.updateTable('api_keys').set({ last_used_at: sql`now()` }).where('id', '=', row.key_id).execute();
+    }
+    return { id: row.user_id, externalId: row.external_id, keyId: row.key_id };
   }
 
   /** The owner of a live key, or undefined for an unknown or revoked one. */

@@ -14,6 +14,27 @@ export interface NarrativeWrite {
   sourceMaxSeq: string;
 }
 
+/** A narrative due for proactive refresh, with the moment it became due. */
+export interface RefreshCandidate extends NarrativeRow {
+  due_at: Date;
+}
+
+export interface RefreshQuery {
+  now: Date;
+  ttlMs: number;
+  /**
+   * Each narrative is refreshed at a moment within this window before it expires, fixed per user:
+   * the window times a fraction taken from the first 32 bits of the user's random id
+   * (`refreshOffsetMs` in src/operations/refresh-offset.ts computes the same in TypeScript).
+   */
+  windowMs: number;
+  /** Narratives made stale by this many new memories are due at once. */
+  invalidateAfterNewMemories: number;
+  /** Users with a live memory dated at or after this, or a regeneration asked for since, are active. */
+  activeSince: Date;
+  limit: number;
+}
+
 export class NarrativeRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
@@ -88,5 +109,70 @@ export class NarrativeRepository {
       .where(sql<boolean>`source_memory_ids && ${sql.val([...memoryIds])}::uuid[]`)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** The narratives of these users (those that have one). */
+  getMany(userIds: readonly string[]): Promise<NarrativeRow[]> {
+    if (userIds.length === 0) return Promise.resolve([]);
+    return this.db.selectFrom('user_narratives').selectAll().where('user_id', 'in', userIds).execute();
+  }
+
+  /**
+   * Narratives of active users that are due for proactive refresh, the longest overdue first: those
+   * whose per-user refresh moment has come, and those already stale (new memories, a deleted memory).
+   * A user whose last attempts failed waits an hour, doubling per failure up to a day, before the next.
+   */
+  dueForRefresh(query: RefreshQuery): Promise<RefreshCandidate[]> {
+    const offsetFraction = sql<number>`(('x' || left(replace(user_narratives.user_id::text, '-', ''), 8))::bit(32)::bigint::float8 / 4294967296)`;
+    const dueAt = sql<Date>`(user_narratives.generated_at + ((${query.ttlMs - query.windowMs}::float8 + ${offsetFraction} * ${query.windowMs}::float8) * interval '1 millisecond'))`;
+    return this.db
+      .selectFrom('user_narratives')
+      .selectAll('user_narratives')
+      .select(dueAt.as('due_at'))
+      .where((eb) =>
+        eb.or([
+          sql<boolean>`${dueAt} <= ${query.now}::timestamptz`,
+          eb('user_narratives.invalidated_at', 'is not', null),
+          eb('user_narratives.memories_added_since', '>=', query.invalidateAfterNewMemories),
+        ]),
+      )
+      .where((eb) =>
+        eb.or([
+          eb.exists(
+            eb
+              .selectFrom('memories')
+              .select(sql`1`.as('one'))
+              .whereRef('memories.user_id', '=', 'user_narratives.user_id')
+              .where('memories.deleted_at', 'is', null)
+              .where('memories.created_at', '>=', query.activeSince),
+          ),
+          eb.exists(
+            eb
+              .selectFrom('narrative_generation_state as state')
+              .select(sql`1`.as('one'))
+              .whereRef('state.user_id', '=', 'user_narratives.user_id')
+              .where(sql<boolean>`${query.activeSince}::timestamptz <= any(state.manual_requests)`),
+          ),
+        ]),
+      )
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('narrative_generation_state as state')
+              .select(sql`1`.as('one'))
+              .whereRef('state.user_id', '=', 'user_narratives.user_id')
+              .where('state.consecutive_failures', '>', 0)
+              .where(
+                sql<boolean>`state.last_failure_at > ${query.now}::timestamptz
+                  - least(interval '1 hour' * power(2, least(state.consecutive_failures, 10) - 1), interval '1 day')`,
+              ),
+          ),
+        ),
+      )
+      .orderBy('due_at')
+      .orderBy('user_narratives.user_id')
+      .limit(query.limit)
+      .execute();
   }
 }

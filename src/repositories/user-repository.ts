@@ -5,6 +5,13 @@ export interface UserWithMemoryCount extends UserRow {
   memory_count: number;
 }
 
+/** A user who has enough memories for some purpose, with how many (live ones). */
+export interface UserMemoryCount {
+  id: string;
+  external_id: string;
+  memory_count: number;
+}
+
 export class UserRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
@@ -56,5 +63,47 @@ export class UserRepository {
       .limit(options.limit);
     if (options.after !== undefined) query = query.where('external_id', '>', options.after);
     return query.execute() as Promise<UserWithMemoryCount[]>;
+  }
+
+  /**
+   * One keyset page of the users with at least `minMemories` live memories, ordered by external
+   * id and continuing after `after`: callers walk any number of users a page at a time.
+   */
+  pageWithMinMemories(options: { minMemories: number; after?: string; limit: number }): Promise<UserMemoryCount[]> {
+    let query = this.db
+      .selectFrom('users')
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('memories')
+            .select(sql<number>`count(*)::int`.as('memory_count'))
+            .whereRef('memories.user_id', '=', 'users.id')
+            .where('memories.deleted_at', 'is', null)
+            .as('counted'),
+        (join) => join.onTrue(),
+      )
+      .select(['users.id', 'users.external_id', 'counted.memory_count'])
+      .where('counted.memory_count', '>=', options.minMemories)
+      .orderBy('users.external_id')
+      .limit(options.limit);
+    if (options.after !== undefined) query = query.where('users.external_id', '>', options.after);
+    return query.execute();
+  }
+
+  /** How many users have at least `minMemories` live memories. */
+  async countWithMinMemories(minMemories: number): Promise<number> {
+    const row = await this.db
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('memories')
+          .select('user_id')
+          .where('deleted_at', 'is', null)
+          .groupBy('user_id')
+          .having(sql<number>`count(*)`, '>=', minMemories)
+          .as('eligible'),
+      )
+      .select(sql<number>`count(*)::int`.as('count'))
+      .executeTakeFirstOrThrow();
+    return row.count;
   }
 }

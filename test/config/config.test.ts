@@ -34,6 +34,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'info',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: 8765,
+      HTTP_MAX_BODY_BYTES: 1_048_576,
+      HTTP_RATE_LIMIT_PER_MINUTE: 600,
     });
     const config = loadConfig({});
     expect(config.DATABASE_URL).toBeUndefined();

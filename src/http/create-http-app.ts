@@ -1,0 +1,65 @@
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { App } from '../app/app.js';
+import { projectPath } from '../app/project-path.js';
+import { UserFacingError } from '../engine/user-facing-error.js';
+import { HttpMetrics } from './http-metrics.js';
+import { bearerAuth } from './middleware/bearer-auth.js';
+import { keyRateLimit } from './middleware/key-rate-limit.js';
+import { requestGuards } from './middleware/request-guards.js';
+import { mcpSseRoutes } from './routes/mcp-sse-routes.js';
+import { mcpStreamableRoutes, type McpRoutes } from './routes/mcp-streamable-routes.js';
+import { narrativeApiRoutes } from './routes/narrative-api-routes.js';
+import { operationsRoutes } from './routes/operations-routes.js';
+import { sendError } from './send-error.js';
+
+export interface HttpApp {
+  express: Express;
+  /** Closes the MCP sessions (Streamable HTTP and SSE). */
+  closeSessions(): Promise<void>;
+}
+
+/**
+ * The hosted server: MCP (Streamable HTTP and legacy SSE), the REST API and the dashboard, with
+ * Host/Origin checks, body limits, bearer keys and per-key rate limits.
+ */
+export function createHttpApp(app: App, port: () => number): HttpApp {
+  const { config, engine, logger } = app;
+  const server = express();
+  server.disable('x-powered-by');
+  server.set('trust proxy', false);
+  const httpMetrics = new HttpMetrics();
+  server.use(httpMetrics.middleware());
+  server.use(requestGuards({ listenHost: config.HTTP_HOST, allowedHosts: config.HTTP_ALLOWED_HOSTS, allowedOrigins: config.HTTP_ALLOWED_ORIGINS, port }));
+  server.use(operationsRoutes(app, httpMetrics));
+  server.use(express.static(projectPath('dashboard'), { index: 'index.html', maxAge: 0 }));
+
+  const authenticated = [bearerAuth(app.repositories.apiKeys, logger), keyRateLimit(config.HTTP_RATE_LIMIT_PER_MINUTE)];
+  const json = express.json({ limit: config.HTTP_MAX_BODY_BYTES, strict: true });
+  const streamable = mcpStreamableRoutes(engine, logger);
+  const sse = mcpSseRoutes(engine, logger);
+  server.use(['/mcp', '/sse', '/messages', '/api'], ...authenticated);
+  server.use(['/mcp', '/messages', '/api'], json);
+  server.use(streamable.router);
+  server.use(sse.router);
+  server.use('/api/v1', narrativeApiRoutes(engine));
+  server.use('/api', (_req, res) => sendError(res, 404, 'not_found', 'No such endpoint.'));
+  server.use(errorHandler(app));
+
+  const sessions: McpRoutes[] = [streamable, sse];
+  return { express: server, closeSessions: async () => void (await Promise.all(sessions.map((routes) => routes.closeAll()))) };
+}
+
+/** Turns every failure into the stable JSON error shape, never a stack trace. */
+function errorHandler(app: App): ErrorRequestHandler {
+  return (error: unknown, _req, res, _next) => {
+    if (res.headersSent) return;
+    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
+    const type = (error as { type?: string }).type;
+    if (error instanceof UserFacingError) return sendError(res, 400, 'invalid_request', error.message);
+    if (type === 'entity.too.large') return sendError(res, 413, 'too_large', `The request body is larger than ${app.config.HTTP_MAX_BODY_BYTES} bytes.`);
+    if (type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', 'The request body is not valid JSON.');
+    if (status && status >= 400 && status < 500) return sendError(res, status, 'invalid_request', 'The request could not be read.');
+    app.logger.error({ err: error }, 'request failed');
+    sendError(res, 500, 'internal', 'Something went wrong on the server; the error is logged.');
+  };
+}

@@ -1,0 +1,44 @@
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { Router } from 'express';
+import type { Logger } from 'pino';
+import type { NarrativeEngine } from '../../engine/narrative-engine.js';
+import { createMcpServer } from '../../mcp/create-mcp-server.js';
+import { keyOwnerOf, ownerOfRequest } from '../request-user.js';
+import type { McpRoutes } from './mcp-streamable-routes.js';
+
+/** The legacy HTTP+SSE transport (`GET /sse`, `POST /messages?sessionId=…`) for older clients. */
+export function mcpSseRoutes(engine: NarrativeEngine, logger: Logger): McpRoutes {
+  const sessions = new Map<string, { transport: SSEServerTransport; userId: string }>();
+  const router = Router();
+
+  router.get('/sse', async (req, res) => {
+    const owner = ownerOfRequest(req);
+    const transport = new SSEServerTransport('/messages', res);
+    sessions.set(transport.sessionId, { transport, userId: owner.id });
+    res.on('close', () => sessions.delete(transport.sessionId));
+    const server = createMcpServer({
+      engine,
+      logger: logger.child({ user: owner.externalId }),
+      resolveUser: async (extra) => keyOwnerOf(extra.authInfo),
+    });
+    await server.connect(transport);
+  });
+
+  router.post('/messages', async (req, res) => {
+    const sessionId = typeof req.query.sessionId === 'string' ? req.query.sessionId : '';
+    const session = sessions.get(sessionId);
+    if (!session || session.userId !== ownerOfRequest(req).id) {
+      res.status(404).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Session not found; open /sse again.' }, id: null });
+      return;
+    }
+    await session.transport.handlePostMessage(req, res, req.body);
+  });
+
+  return {
+    router,
+    closeAll: async () => {
+      await Promise.allSettled([...sessions.values()].map((session) => session.transport.close()));
+      sessions.clear();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { Router, type Request, type Response } from 'express';
+import type { Logger } from 'pino';
+import type { NarrativeEngine } from '../../engine/narrative-engine.js';
+import { createMcpServer } from '../../mcp/create-mcp-server.js';
+import { keyOwnerOf, ownerOfRequest } from '../request-user.js';
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  userId: string;
+}
+
+export interface McpRoutes {
+  router: Router;
+  /** Closes every open session (at shutdown). */
+  closeAll(): Promise<void>;
+}
+
+/**
+ * MCP over Streamable HTTP at `/mcp`. A session belongs to the user whose key opened it; a
+ * request for it with another user's key is answered as if it did not exist.
+ */
+export function mcpStreamableRoutes(engine: NarrativeEngine, logger: Logger): McpRoutes {
+  const sessions = new Map<string, Session>();
+  const router = Router();
+
+  const sessionOf = (req: Request, res: Response): Session | undefined => {
+    const sessionId = req.header('mcp-session-id');
+    const session = sessionId ? sessions.get(sessionId) : undefined;
+    if (!session || session.userId !== ownerOfRequest(req).id) {
+      res.status(sessionId ? 404 : 400).json({
+        jsonrpc: '2.0',
+        error: { code: -32000, message: sessionId ? 'Session not found; initialize a new one.' : 'Missing Mcp-Session-Id header.' },
+        id: null,
+      });
+      return undefined;
+    }
+    return session;
+  };
+
+  router.post('/mcp', async (req, res) => {
+    if (req.header('mcp-session-id')) {
+      const session = sessionOf(req, res);
+      if (session) await session.transport.handleRequest(req, res, req.body);
+      return;
+    }
+    if (!isInitializeRequest(req.body)) {
+      res.status(400).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Start with an initialize request.' }, id: null });
+      return;
+    }
+    const owner = ownerOfRequest(req);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (sessionId) => {
+        sessions.set(sessionId, { transport, userId: owner.id });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    const server = createMcpServer({
+      engine,
+      logger: logger.child({ user: owner.externalId }),
+      resolveUser: async (extra) => keyOwnerOf(extra.authInfo),
+    });
+    await server.connect(transport);
+    await transport.handleRequest(req, res, req.body);
+  });
+
+  const existingSession = async (req: Request, res: Response) => {
+    const session = sessionOf(req, res);
+    if (session) await session.transport.handleRequest(req, res);
+  };
+  router.get('/mcp', existingSession);
+  router.delete('/mcp', existingSession);
+
+  return {
+    router,
+    closeAll: async () => {
+      await Promise.allSettled([...sessions.values()].map((session) => session.transport.close()));
+      sessions.clear();
+    },
+  };
+}

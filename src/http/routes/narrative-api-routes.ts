@@ -1,0 +1,100 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import type { NarrativeEngine } from '../../engine/narrative-engine.js';
+import { memoryContentSchema, memoryMetadataSchema } from '../../memories/memory-input.js';
+import { toMemoryOutput } from '../../mcp/tools/memory-output.js';
+import { ownerOfRequest } from '../request-user.js';
+import { sendError } from '../send-error.js';
+
+const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+/** The REST API of the dashboard and other HTTP clients, under `/api/v1`, always for the key's owner. */
+export function narrativeApiRoutes(engine: NarrativeEngine): Router {
+  const router = Router();
+  const addBody = z.object({
+    memories: z
+      .array(z.object({ content: memoryContentSchema(engine.memories.maxMemoryChars), metadata: memoryMetadataSchema.optional() }))
+      .min(1)
+      .max(100),
+  });
+
+  router.get('/memories/narrative', async (req, res) => {
+    const cached = await engine.context.cachedNarrative(ownerOfRequest(req).id);
+    if (!cached.narrative) {
+      // Not generated yet: generation is scheduled when the user is eligible (see /status).
+      res.status(204).end();
+      return;
+    }
+    const { narrative, assessment } = cached;
+    res.json({
+      narrative: narrative.narrative_content,
+      version: narrative.version,
+      generated_at: narrative.generated_at.toISOString(),
+      stale: assessment.state === 'stale',
+      stale_reasons: assessment.state === 'stale' ? assessment.reasons : [],
+    });
+  });
+
+  router.post('/memories/narrative/regenerate', async (req, res) => {
+    const answer = await engine.regeneration.regenerate(ownerOfRequest(req).id);
+    if (answer.state === 'rate_limited') {
+      sendError(res, 429, 'rate_limited', `Too many regenerations; try again after ${answer.retry_at}.`, {
+        'Retry-After': String(answer.retry_after_seconds),
+      });
+    } else if (answer.state === 'not_eligible') {
+      sendError(res, 409, 'not_eligible', `A narrative needs ${answer.min_memories} memories; this user has ${answer.memory_count}.`);
+    } else {
+      res.status(202).json(answer);
+    }
+  });
+
+  router.get('/memories/narrative/status', async (req, res) => {
+    res.json(await engine.status.status(ownerOfRequest(req).id));
+  });
+
+  router.get('/memories', async (req, res) => {
+    const query = parse(listQuery, req.query, res);
+    if (!query) return;
+    const page = await engine.memories.list(ownerOfRequest(req).id, query.limit, query.cursor);
+    res.json({ memories: page.memories.map(toMemoryOutput), next_cursor: page.nextCursor });
+  });
+
+  router.post('/memories', async (req, res) => {
+    const body = parse(addBody, req.body, res);
+    if (!body) return;
+    const result = await engine.memories.add(ownerOfRequest(req).id, body.memories, 'http');
+    res.status(201).json({
+      added: result.added.map(toMemoryOutput),
+      duplicates: result.duplicates,
+      total_memories: result.totalMemories,
+    });
+  });
+
+  router.delete('/memories/:id', async (req, res) => {
+    const id = z.uuid().safeParse(req.params.id);
+    if (!id.success) {
+      sendError(res, 404, 'not_found', 'No memory with this id.');
+      return;
+    }
+    const result = await engine.memories.delete(ownerOfRequest(req).id, [id.data]);
+    if (result.deleted.length === 0) {
+      sendError(res, 404, 'not_found', 'No memory with this id.');
+      return;
+    }
+    res.json({ deleted: id.data, narrative_regenerating: result.narrativeInvalidated });
+  });
+
+  return router;
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, res: Response): T | undefined {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const field = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  sendError(res, 400, 'invalid_request', `${field}${issue.message}`);
+  return undefined;
+}

@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import { sql } from 'kysely';
+import { Registry } from 'prom-client';
+import type { App } from '../../app/app.js';
+import type { HttpMetrics } from '../http-metrics.js';
+
+/** `/healthz` (is the database reachable?) and `/metrics` (Prometheus), without auth. */
+export function operationsRoutes(app: App, httpMetrics: HttpMetrics): Router {
+  const router = Router();
+  const metrics = Registry.merge([app.engine.metrics.registry, httpMetrics.registry]);
+
+  router.get('/healthz', async (_req, res) => {
+    try {
+      await sql`select 1`.execute(app.database.db);
+      res.json({ status: 'ok', database: app.database.kind });
+    } catch (error) {
+      app.logger.warn({ err: error }, 'health check failed');
+      res.status(503).json({ status: 'unavailable', database: app.database.kind, error: 'the database is not reachable' });
+    }
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    const queue = app.engine.runner.size;
+    app.engine.metrics.queueDepth.set({ state: 'queued' }, queue.queued);
+    app.engine.metrics.queueDepth.set({ state: 'running' }, queue.running);
+    res.set('Content-Type', metrics.contentType).send(await metrics.metrics());
+  });
+
+  return router;
+}
