@@ -55,15 +55,22 @@ export class ManualClock implements Clock {
   }
 
   /**
-   * Advances time in steps whenever the code under test is asleep, until `work` settles.
-   * For retries and backoff: each step wakes whatever sleeps are due.
+   * Drives time for code that sleeps between real I/O (retries, backoff): whenever a sleeper is
+   * due within `horizonMs`, jumps to its deadline; longer sleeps (timeouts, waits) are never
+   * reached. Returns once `work` settles.
    */
-  async advanceUntilSettled<T>(work: Promise<T>, stepMs: number, maxSteps = 100): Promise<T> {
+  async advanceUntilSettled<T>(work: Promise<T>, horizonMs: number): Promise<T> {
     let settled = false;
     const watched = work.finally(() => (settled = true));
-    for (let step = 0; step < maxSteps && !settled; step++) {
-      await until(() => settled || this.pendingSleeps > 0);
-      if (!settled) await this.advance(stepMs);
+    watched.catch(() => undefined);
+    const nextDue = () => {
+      const next = Math.min(...this.#sleepers.map((sleeper) => sleeper.wakeAt));
+      return next - this.#now <= horizonMs ? next : undefined;
+    };
+    while (!settled) {
+      await until(() => settled || nextDue() !== undefined);
+      const due = nextDue();
+      if (!settled && due !== undefined) await this.advance(due - this.#now);
     }
     return watched;
   }

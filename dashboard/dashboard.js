@@ -1,0 +1,572 @@
+/**
+ * The dashboard: signs in with an API key (kept in session storage), shows the user's narrative,
+ * waits for a new one with polling that backs off, regenerates it on demand, lists memories and
+ * deletes them. All user data reaches the page as text nodes, never as HTML.
+ *
+ * Query parameters (for tests and the curious): `poll` is the first polling delay in ms
+ * (default 1000, doubling up to 30 s), `page_size` the number of memories per page (default 50).
+ */
+import { ApiClient, ApiError, NetworkError } from './api-client.js';
+import { renderNarrative } from './render-narrative.js';
+
+const KEY_STORAGE = 'narrative-mcp.api-key';
+const GENERATING = 'Your narrative is being generated and will appear here when ready';
+const REGENERATING = 'Writing a new version of your narrative…';
+const REWRITING = 'Your narrative is being rewritten without the deleted memory…';
+const UPDATING = 'A new version of your narrative is being written…';
+const MAX_POLL_MS = 30_000;
+
+const query = new URLSearchParams(location.search);
+const FIRST_POLL_MS = boundedInteger(query.get('poll'), 1000, 10, MAX_POLL_MS);
+const PAGE_SIZE = boundedInteger(query.get('page_size'), 50, 1, 100);
+
+const STALE_REASONS = {
+  expired: 'it is older than the refresh interval',
+  new_memories: 'many memories were added since it was written',
+  memory_deleted: 'a memory it was written from has been deleted',
+};
+const FAILURE_KINDS = {
+  rate_limited: 'the language model service was busy',
+  server_error: 'the language model service had an error',
+  timeout: 'the language model took too long',
+  network: 'the language model service could not be reached',
+  blocked: 'the language model refused the request',
+  empty: 'the language model gave an empty answer',
+  invalid_output: 'the language model gave an unusable answer',
+  unauthorized: 'the server’s language model key was refused',
+  bad_request: 'the language model rejected the request',
+  aborted: 'the work was interrupted',
+};
+
+const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+const ui = {
+  signOut: byId('sign-out'),
+  keyView: byId('key-view'),
+  keyForm: /** @type {HTMLFormElement} */ (byId('key-form')),
+  keyInput: /** @type {HTMLInputElement} */ (byId('key-input')),
+  keyError: byId('key-error'),
+  keySubmit: /** @type {HTMLButtonElement} */ (byId('key-form').querySelector('button[type=submit]')),
+  dashboard: byId('dashboard-view'),
+  connectionError: byId('connection-error'),
+  retry: /** @type {HTMLButtonElement} */ (byId('retry')),
+  regenerate: /** @type {HTMLButtonElement} */ (byId('regenerate')),
+  regenerateMessage: byId('regenerate-message'),
+  narrativeMeta: byId('narrative-meta'),
+  narrativeVersion: byId('narrative-version'),
+  narrativeDate: /** @type {HTMLTimeElement} */ (byId('narrative-date')),
+  staleBadge: byId('stale-badge'),
+  narrativeStatus: byId('narrative-status'),
+  lastFailure: byId('last-failure'),
+  narrativeBody: byId('narrative-body'),
+  memoryCount: byId('memory-count'),
+  memoriesTitle: byId('memories-title'),
+  memoriesStatus: byId('memories-status'),
+  memoriesEmpty: byId('memories-empty'),
+  memoryList: byId('memory-list'),
+  loadMore: /** @type {HTMLButtonElement} */ (byId('load-more')),
+};
+
+const state = {
+  key: sessionStorage.getItem(KEY_STORAGE),
+  /** Bumped on sign-in and sign-out: answers to an older session's requests are dropped. */
+  session: 0,
+  /** Bumped by each narrative refresh: only the latest one's answer is shown. */
+  refreshes: 0,
+  /** Bumped by each memory page load, likewise. */
+  memoryLoads: 0,
+  /** @type {{ version: number, narrative: string } | null} */
+  shown: null,
+  /**
+   * A new narrative version we are waiting for, above `above` (null: any narrative).
+   * @type {{ above: number | null, message: string, regenerating: boolean, failureBefore: string | null, idleSeen: number } | null}
+   */
+  wait: null,
+  lastFailureAt: /** @type {string | null} */ (null),
+  /** Whether the user has enough memories for a narrative, as the last status said. */
+  eligible: false,
+  memoryCount: /** @type {number | null} */ (null),
+  cursor: /** @type {string | null} */ (null),
+  pollDelay: FIRST_POLL_MS,
+  pollTimer: /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined),
+};
+
+const api = new ApiClient(() => state.key);
+
+ui.keyForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void signIn(ui.keyInput.value.trim());
+});
+ui.signOut.addEventListener('click', (event) => {
+  event.preventDefault();
+  signOut('');
+});
+ui.retry.addEventListener('click', () => reload());
+ui.regenerate.addEventListener('click', () => void regenerate());
+ui.loadMore.addEventListener('click', () => void loadMemories(state.session, false));
+
+if (state.key) openDashboard();
+else showKeyForm('');
+
+// ── Signing in and out ──────────────────────────────────────────────────────────────────────
+
+async function signIn(key) {
+  if (!key) {
+    showKeyError('Enter your API key.');
+    return;
+  }
+  setBusy(ui.keySubmit, true, 'Checking…');
+  showKeyError('');
+  state.key = key;
+  try {
+    await api.status();
+  } catch (error) {
+    state.key = null;
+    if (error instanceof ApiError && error.status === 401) showKeyError('That key was not accepted. Check it and try again.');
+    else if (error instanceof NetworkError) showKeyError('Cannot reach the server. Check that it is running, then try again.');
+    else showKeyError(`The key could not be checked: ${messageOf(error)}`);
+    ui.keyInput.focus();
+    return;
+  } finally {
+    setBusy(ui.keySubmit, false, 'Open dashboard');
+  }
+  sessionStorage.setItem(KEY_STORAGE, key);
+  ui.keyInput.value = '';
+  openDashboard();
+}
+
+/** Forgets the key and shows the key form, with a message when the key stopped working. */
+function signOut(message) {
+  sessionStorage.removeItem(KEY_STORAGE);
+  state.key = null;
+  showKeyForm(message);
+}
+
+function showKeyForm(message) {
+  endSession();
+  ui.dashboard.hidden = true;
+  ui.signOut.hidden = true;
+  ui.keyView.hidden = false;
+  showKeyError(message);
+  ui.keyInput.focus();
+}
+
+function showKeyError(message) {
+  ui.keyError.textContent = message;
+  ui.keyInput.setAttribute('aria-invalid', message ? 'true' : 'false');
+}
+
+function openDashboard() {
+  endSession();
+  ui.keyView.hidden = true;
+  ui.dashboard.hidden = false;
+  ui.signOut.hidden = false;
+  setStatus('Loading your narrative…', 'pending');
+  reload();
+}
+
+/** Drops everything the previous session showed or was waiting for. */
+function endSession() {
+  state.session += 1;
+  clearTimeout(state.pollTimer);
+  state.shown = null;
+  state.wait = null;
+  state.lastFailureAt = null;
+  state.eligible = false;
+  state.memoryCount = null;
+  state.cursor = null;
+  state.pollDelay = FIRST_POLL_MS;
+  ui.connectionError.hidden = true;
+  ui.narrativeMeta.hidden = true;
+  ui.narrativeBody.hidden = true;
+  ui.narrativeBody.replaceChildren();
+  ui.lastFailure.hidden = true;
+  ui.lastFailure.replaceChildren();
+  ui.memoryList.replaceChildren();
+  ui.memoriesEmpty.hidden = true;
+  ui.loadMore.hidden = true;
+  ui.memoryCount.textContent = '';
+  setRegenerating(false);
+  setStatus('', 'info');
+  setMessage(ui.regenerateMessage, '', 'info');
+  setMessage(ui.memoriesStatus, '', 'info');
+}
+
+/** What every request can meet. Returns true when the error was dealt with here. */
+function handleCommonError(error) {
+  if (error instanceof ApiError && error.status === 401) {
+    signOut('Your key is no longer accepted (it may have been revoked). Enter a current key.');
+    return true;
+  }
+  if (error instanceof NetworkError) {
+    ui.connectionError.hidden = false;
+    return true;
+  }
+  return false;
+}
+
+// ── The narrative ───────────────────────────────────────────────────────────────────────────
+
+function reload() {
+  ui.connectionError.hidden = true;
+  state.pollDelay = FIRST_POLL_MS;
+  void refresh(state.session);
+  void loadMemories(state.session, true);
+}
+
+/**
+ * Fetches the narrative and its status, shows them, and decides whether to poll again: while
+ * there is no narrative yet, while a new version is awaited, or while the server is unreachable.
+ */
+async function refresh(session) {
+  clearTimeout(state.pollTimer);
+  const refreshNumber = ++state.refreshes;
+  let narrative;
+  let status;
+  try {
+    // Narrative first: a status that says "idle" then covers the narrative we hold.
+    narrative = await api.narrative();
+    status = await api.status();
+  } catch (error) {
+    if (session !== state.session || refreshNumber !== state.refreshes) return;
+    if (error instanceof ApiError && error.status === 429) {
+      schedulePoll(session, (error.retryAfterSeconds ?? 0) * 1000);
+    } else if (!handleCommonError(error)) {
+      setStatus(`Your narrative could not be loaded: ${messageOf(error)}`, 'error');
+      schedulePoll(session);
+    } else if (error instanceof NetworkError) {
+      schedulePoll(session);
+    }
+    return;
+  }
+  if (session !== state.session || refreshNumber !== state.refreshes) return;
+  ui.connectionError.hidden = true;
+  showStatus(status);
+  if (narrative) showNarrative(narrative);
+  decideWhatNext(session, narrative, status);
+}
+
+function decideWhatNext(session, narrative, status) {
+  const wait = state.wait;
+  if (!narrative) {
+    if (!status.eligible) {
+      finishWait(
+        `Your narrative is written once you have at least ${status.min_memories} memories; you have ${status.memory_count}.`,
+        'info',
+      );
+      schedulePoll(session, MAX_POLL_MS);
+      return;
+    }
+    setStatus(wait?.message ?? GENERATING, 'pending');
+    schedulePoll(session);
+    return;
+  }
+  if (wait) {
+    if (wait.above === null || narrative.version > wait.above) {
+      finishWait('', 'info');
+      return;
+    }
+    const failure = status.last_failure;
+    if (status.job === 'idle' && failure && failure.at !== wait.failureBefore) {
+      finishWait('The new version could not be written; the narrative below is the last good one.', 'error');
+      return;
+    }
+    // The job ended without writing (another process did, or it was dropped): stop waiting.
+    if (status.job === 'idle' && ++wait.idleSeen >= 3) {
+      finishWait('', 'info');
+      return;
+    }
+    setStatus(wait.message, 'pending');
+    schedulePoll(session);
+    return;
+  }
+  if (status.job !== 'idle') {
+    startWait(session, { above: narrative.version, message: UPDATING, regenerating: false });
+    return;
+  }
+  state.pollDelay = FIRST_POLL_MS;
+  setStatus('', 'info');
+}
+
+function schedulePoll(session, atLeastMs = 0) {
+  clearTimeout(state.pollTimer);
+  const delay = Math.max(state.pollDelay, atLeastMs);
+  state.pollDelay = Math.min(MAX_POLL_MS, state.pollDelay * 2);
+  state.pollTimer = setTimeout(() => void refresh(session), delay);
+}
+
+/** Waits for a narrative newer than `above`, showing `message` meanwhile. */
+function startWait(session, { above, message, regenerating }) {
+  state.wait = { above, message, regenerating, failureBefore: state.lastFailureAt, idleSeen: 0 };
+  setRegenerating(regenerating);
+  ui.narrativeBody.classList.toggle('is-outdated', state.shown !== null);
+  setStatus(message, 'pending');
+  state.pollDelay = FIRST_POLL_MS;
+  schedulePoll(session);
+}
+
+function finishWait(message, tone) {
+  state.wait = null;
+  state.pollDelay = FIRST_POLL_MS;
+  setRegenerating(false);
+  ui.narrativeBody.classList.remove('is-outdated');
+  setStatus(message, tone);
+}
+
+function showNarrative(narrative) {
+  if (state.shown?.version !== narrative.version || state.shown.narrative !== narrative.narrative) {
+    ui.narrativeBody.replaceChildren(renderNarrative(String(narrative.narrative ?? '')));
+    state.shown = { version: narrative.version, narrative: narrative.narrative };
+  }
+  ui.narrativeBody.hidden = false;
+  ui.narrativeMeta.hidden = false;
+  ui.narrativeVersion.textContent = String(narrative.version);
+  ui.narrativeDate.dateTime = narrative.generated_at;
+  ui.narrativeDate.textContent = formatDateTime(narrative.generated_at);
+  ui.staleBadge.hidden = !narrative.stale;
+  const reasons = (narrative.stale_reasons ?? []).map((reason) => STALE_REASONS[reason] ?? reason);
+  ui.staleBadge.title = reasons.length > 0 ? `Stale: ${reasons.join('; ')}` : 'Stale';
+  ui.staleBadge.replaceChildren('Stale', visuallyHidden(reasons.length > 0 ? `: ${reasons.join('; ')}` : ''));
+}
+
+function showStatus(status) {
+  state.memoryCount = status.memory_count;
+  showMemoryCount();
+  state.eligible = status.eligible;
+  ui.regenerate.disabled = !status.eligible || Boolean(state.wait?.regenerating);
+  ui.regenerate.title = status.eligible ? '' : `A narrative needs at least ${status.min_memories} memories.`;
+  const failure = status.last_failure;
+  state.lastFailureAt = failure?.at ?? null;
+  ui.lastFailure.hidden = !failure;
+  if (!failure) {
+    ui.lastFailure.replaceChildren();
+    return;
+  }
+  const what = FAILURE_KINDS[failure.kind] ?? failure.kind;
+  const repeated = failure.consecutive_failures > 1 ? ` It has failed ${failure.consecutive_failures} times in a row.` : '';
+  const summary = document.createElement('p');
+  summary.append(strong('The last background update failed'), ` on ${formatDateTime(failure.at)}: ${what}.${repeated}`);
+  const detail = document.createElement('p');
+  detail.className = 'failure-detail';
+  detail.dataset.testid = 'last-failure-message';
+  detail.textContent = failure.message;
+  const after = document.createElement('p');
+  after.className = 'muted';
+  after.textContent = status.narrative
+    ? 'The narrative shown is the last one written successfully. It will be tried again.'
+    : 'It will be tried again.';
+  ui.lastFailure.replaceChildren(...(failure.message ? [summary, detail, after] : [summary, after]));
+}
+
+async function regenerate() {
+  const session = state.session;
+  setRegenerating(true);
+  setMessage(ui.regenerateMessage, '', 'info');
+  try {
+    await api.regenerate();
+  } catch (error) {
+    if (session !== state.session) return;
+    setRegenerating(Boolean(state.wait?.regenerating));
+    if (error instanceof ApiError && error.status === 429) {
+      setMessage(ui.regenerateMessage, rateLimitedMessage(error.retryAfterSeconds), 'warning');
+    } else if (error instanceof ApiError && error.code === 'not_eligible') {
+      setMessage(ui.regenerateMessage, error.message, 'info');
+    } else if (!handleCommonError(error)) {
+      setMessage(ui.regenerateMessage, `The narrative could not be regenerated: ${messageOf(error)}`, 'error');
+    }
+    return;
+  }
+  if (session !== state.session) return;
+  startWait(session, { above: state.shown?.version ?? null, message: REGENERATING, regenerating: true });
+}
+
+function setRegenerating(regenerating) {
+  setBusy(ui.regenerate, regenerating, regenerating ? 'Regenerating…' : 'Regenerate');
+  ui.regenerate.disabled = regenerating || !state.eligible;
+}
+
+function rateLimitedMessage(retryAfterSeconds) {
+  if (retryAfterSeconds === null) return 'You have asked for new versions often recently. Try again later.';
+  const at = new Date(Date.now() + retryAfterSeconds * 1000);
+  return `You have asked for new versions often recently. You can regenerate again at ${formatTime(at)} (${formatIn(retryAfterSeconds)}).`;
+}
+
+// ── Memories ────────────────────────────────────────────────────────────────────────────────
+
+async function loadMemories(session, reset) {
+  const loadNumber = ++state.memoryLoads;
+  setBusy(ui.loadMore, true, 'Loading…');
+  try {
+    const page = await api.memories(PAGE_SIZE, reset ? null : state.cursor);
+    if (session !== state.session || loadNumber !== state.memoryLoads) return;
+    if (reset) ui.memoryList.replaceChildren();
+    const present = new Set([...ui.memoryList.children].map((item) => /** @type {HTMLElement} */ (item).dataset.memoryId));
+    const fresh = page.memories.filter((memory) => !present.has(memory.id));
+    ui.memoryList.append(...fresh.map(memoryItem));
+    state.cursor = page.next_cursor;
+    ui.loadMore.hidden = !page.next_cursor;
+    ui.memoriesEmpty.hidden = ui.memoryList.children.length > 0;
+    setMessage(ui.memoriesStatus, reset ? '' : `Loaded ${fresh.length} more ${fresh.length === 1 ? 'memory' : 'memories'}.`, 'info');
+  } catch (error) {
+    if (session !== state.session || loadNumber !== state.memoryLoads) return;
+    if (!handleCommonError(error)) setMessage(ui.memoriesStatus, `Memories could not be loaded: ${messageOf(error)}`, 'error');
+  } finally {
+    if (loadNumber === state.memoryLoads) setBusy(ui.loadMore, false, 'Load more');
+  }
+}
+
+function memoryItem(memory) {
+  const item = document.createElement('li');
+  item.className = 'memory';
+  item.dataset.testid = 'memory';
+  item.dataset.memoryId = memory.id;
+
+  const text = document.createElement('div');
+  text.className = 'memory-text';
+  const content = document.createElement('p');
+  content.className = 'memory-content';
+  content.dataset.testid = 'memory-content';
+  content.textContent = memory.content;
+  const date = document.createElement('time');
+  date.className = 'muted';
+  date.dateTime = memory.created_at;
+  date.textContent = formatDateTime(memory.created_at);
+  text.append(content, date);
+
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'button subtle danger';
+  button.dataset.testid = 'delete-memory';
+  button.setAttribute('aria-label', `Delete memory: ${excerpt(memory.content)}`);
+  button.append(spinner(), label('Delete'));
+  button.addEventListener('click', () => void deleteMemory(item, memory, button));
+
+  item.append(text, button);
+  return item;
+}
+
+async function deleteMemory(item, memory, button) {
+  const session = state.session;
+  setBusy(button, true, 'Deleting…');
+  item.classList.add('is-pending');
+  try {
+    const result = await api.deleteMemory(memory.id);
+    if (session !== state.session) return;
+    removeMemoryItem(item);
+    setMessage(ui.memoriesStatus, 'Memory deleted.', 'info');
+    if (result?.narrative_regenerating) {
+      startWait(session, { above: state.shown?.version ?? null, message: REWRITING, regenerating: Boolean(state.wait?.regenerating) });
+    }
+  } catch (error) {
+    if (session !== state.session) return;
+    if (error instanceof ApiError && error.status === 404) {
+      removeMemoryItem(item);
+      setMessage(ui.memoriesStatus, 'That memory had already been deleted.', 'info');
+      return;
+    }
+    setBusy(button, false, 'Delete');
+    item.classList.remove('is-pending');
+    if (!handleCommonError(error)) setMessage(ui.memoriesStatus, `The memory could not be deleted: ${messageOf(error)}`, 'error');
+  }
+}
+
+/** Removes a memory from the list, keeping keyboard focus on a neighbour. */
+function removeMemoryItem(item) {
+  const neighbour = item.nextElementSibling ?? item.previousElementSibling;
+  const hadFocus = item.contains(document.activeElement);
+  item.remove();
+  if (hadFocus) /** @type {HTMLElement | null} */ (neighbour?.querySelector('button') ?? ui.memoriesTitle)?.focus();
+  if (state.memoryCount !== null) state.memoryCount = Math.max(0, state.memoryCount - 1);
+  showMemoryCount();
+  ui.memoriesEmpty.hidden = ui.memoryList.children.length > 0 || !ui.loadMore.hidden;
+}
+
+function showMemoryCount() {
+  const count = state.memoryCount;
+  ui.memoryCount.textContent = count === null ? '' : `${count} ${count === 1 ? 'memory' : 'memories'}`;
+}
+
+// ── Small helpers ───────────────────────────────────────────────────────────────────────────
+
+function setStatus(text, tone) {
+  setMessage(ui.narrativeStatus, text, tone);
+}
+
+/** Sets a live region's text; its tone (pending, info, warning, error) only changes its look. */
+function setMessage(element, text, tone) {
+  if (element.textContent !== text) element.textContent = text;
+  element.dataset.tone = tone;
+}
+
+/** A button's loading state: disabled, aria-busy, a spinner and a label saying what it does. */
+function setBusy(button, busy, text) {
+  button.disabled = busy;
+  button.toggleAttribute('aria-busy', busy);
+  button.classList.toggle('is-busy', busy);
+  const labelElement = button.querySelector('.label');
+  if (labelElement) labelElement.textContent = text;
+  else button.textContent = text;
+}
+
+function formatDateTime(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? String(iso) : dateTimeFormat.format(date);
+}
+
+function formatTime(date) {
+  return date.toLocaleTimeString(undefined, { hour: 'numeric', minute: '2-digit' });
+}
+
+function formatIn(seconds) {
+  if (seconds < 90) return relativeFormat.format(seconds, 'second');
+  if (seconds < 90 * 60) return relativeFormat.format(Math.round(seconds / 60), 'minute');
+  return relativeFormat.format(Math.round(seconds / 3600), 'hour');
+}
+
+function excerpt(text) {
+  const flat = String(text).replace(/\s+/g, ' ').trim();
+  return flat.length > 60 ? `${flat.slice(0, 57)}…` : flat;
+}
+
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function strong(text) {
+  const element = document.createElement('strong');
+  element.textContent = text;
+  return element;
+}
+
+function label(text) {
+  const element = document.createElement('span');
+  element.className = 'label';
+  element.textContent = text;
+  return element;
+}
+
+function spinner() {
+  const element = document.createElement('span');
+  element.className = 'spinner';
+  element.setAttribute('aria-hidden', 'true');
+  return element;
+}
+
+function visuallyHidden(text) {
+  const element = document.createElement('span');
+  element.className = 'visually-hidden';
+  element.textContent = text;
+  return element;
+}
+
+function boundedInteger(text, fallback, min, max) {
+  const value = Number.parseInt(text ?? '', 10);
+  return Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
+}
+
+function byId(id) {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`the page has no #${id}`);
+  return element;
+}
