@@ -7,6 +7,7 @@ import type { LlmProvider } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import { assessNarrative, type NarrativeAssessment } from './assess-narrative.js';
 import { describeFailure } from './describe-failure.js';
+import { meteredAttempt } from './metered-attempt.js';
 import type { EngineMetrics } from './engine-metrics.js';
 import { formatContext } from './format-context.js';
 import type { NarrativeJobRunner } from './narrative-job-runner.js';
@@ -151,7 +152,7 @@ export class ContextService {
   }
 
   async #analyze(userId: string, message: string, candidates: MemoryRow[]): Promise<{ text: string } | { reason: string }> {
-    const { provider, clock, retry, metrics, logger } = this.deps;
+    const { provider, clock, retry, logger } = this.deps;
     const user = await this.deps.repositories.users.findById(userId);
     if (!user) return { reason: 'analysis_failed' };
     const budget = new AbortController();
@@ -162,23 +163,15 @@ export class ContextService {
     try {
       const memories = selectPromptMemories(candidates.map(toPromptMemory), provider.memoryBudgetChars);
       const output = await callWithRetries(
-        async (signal) => {
-          await this.deps.limiter.acquire(signal);
-          try {
-            const result = await provider.analyze({
-              user: { externalId: user.external_id, displayName: user.display_name },
-              message,
-              memories,
-              now: new Date(clock.now()),
-              signal,
-            });
-            metrics.llmCalls.inc({ provider: provider.name, purpose: 'analysis', outcome: 'ok' });
-            return result;
-          } catch (error) {
-            metrics.llmCalls.inc({ provider: provider.name, purpose: 'analysis', outcome: 'error' });
-            throw error;
-          }
-        },
+        meteredAttempt(this.deps, 'analysis', (signal) =>
+          provider.analyze({
+            user: { externalId: user.external_id, displayName: user.display_name },
+            message,
+            memories,
+            now: new Date(clock.now()),
+            signal,
+          }),
+        ),
         { ...retry, timeoutMs: Math.min(retry.timeoutMs, this.deps.analysisBudgetMs) },
         clock,
         { signal: budget.signal },

@@ -9,6 +9,7 @@ import type { LlmProvider } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import { assessNarrative } from './assess-narrative.js';
 import { describeFailure } from './describe-failure.js';
+import { meteredAttempt } from './metered-attempt.js';
 import type { EngineMetrics } from './engine-metrics.js';
 import type { NarrativePolicy } from './narrative-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
@@ -63,22 +64,14 @@ export class NarrativeGenerator {
     const memories = selectPromptMemories(candidates.map(toPromptMemory), provider.memoryBudgetChars);
     try {
       const output = await callWithRetries(
-        async (attemptSignal) => {
-          await this.deps.limiter.acquire(attemptSignal);
-          try {
-            const result = await provider.writeNarrative({
-              user: { externalId: user.external_id, displayName: user.display_name },
-              memories,
-              now: new Date(clock.now()),
-              signal: attemptSignal,
-            });
-            metrics.llmCalls.inc({ provider: provider.name, purpose: 'narrative', outcome: 'ok' });
-            return result;
-          } catch (error) {
-            metrics.llmCalls.inc({ provider: provider.name, purpose: 'narrative', outcome: 'error' });
-            throw error;
-          }
-        },
+        meteredAttempt(this.deps, 'narrative', (attemptSignal) =>
+          provider.writeNarrative({
+            user: { externalId: user.external_id, displayName: user.display_name },
+            memories,
+            now: new Date(clock.now()),
+            signal: attemptSignal,
+          }),
+        ),
         this.deps.retry,
         clock,
         { signal },
