@@ -6,6 +6,7 @@ import { HttpMetrics } from './http-metrics.js';
 import { bearerAuth } from './middleware/bearer-auth.js';
 import { keyRateLimit } from './middleware/key-rate-limit.js';
 import { requestGuards } from './middleware/request-guards.js';
+import { requestLog } from './middleware/request-log.js';
 import { mcpSseRoutes } from './routes/mcp-sse-routes.js';
 import { mcpStreamableRoutes, type McpRoutes } from './routes/mcp-streamable-routes.js';
 import { narrativeApiRoutes } from './routes/narrative-api-routes.js';
@@ -29,6 +30,7 @@ export function createHttpApp(app: App, port: () => number): HttpApp {
   server.set('trust proxy', false);
   const httpMetrics = new HttpMetrics();
   server.use(httpMetrics.middleware());
+  server.use(requestLog(logger));
   server.use(requestGuards({ listenHost: config.HTTP_HOST, allowedHosts: config.HTTP_ALLOWED_HOSTS, allowedOrigins: config.HTTP_ALLOWED_ORIGINS, port }));
   server.use(operationsRoutes(app, httpMetrics));
   server.use(

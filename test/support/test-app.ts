@@ -1,4 +1,4 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { openApp, type App, type OpenAppOptions } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { DatabaseKind } from '../../src/db/open-database.js';
@@ -8,8 +8,9 @@ import { openTestDatabase } from './test-databases.js';
 export async function openTestApp(
   kind: DatabaseKind,
   env: Record<string, string> = {},
-  options: Pick<OpenAppOptions, 'provider' | 'clock'> = {},
+  options: Pick<OpenAppOptions, 'provider' | 'clock'> & { logger?: Logger } = {},
 ): Promise<App> {
   const database = await openTestDatabase(kind);
-  return openApp(loadConfig(env), pino({ level: 'silent' }), { database, migrate: false, ...options });
+  const { logger = pino({ level: 'silent' }), ...rest } = options;
+  return openApp(loadConfig(env), logger, { database, migrate: false, ...rest });
 }
