@@ -2,9 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../app/package-version.js';
 import { ConfigError } from '../config/config-error.js';
 import { UserFacingError } from '../engine/user-facing-error.js';
+import { registerBackfillCommand } from './commands/backfill-command.js';
 import { registerImportCommand } from './commands/import-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
+import { registerRefreshCommand } from './commands/refresh-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerUsersCommand } from './commands/users-command.js';
 
@@ -17,6 +19,8 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerImportCommand(program);
+  registerBackfillCommand(program);
+  registerRefreshCommand(program);
   registerUsersCommand(program);
   registerKeysCommand(program);
   return program;

@@ -1,11 +1,15 @@
 import type { App } from '../app/app.js';
 import { openApp } from '../app/app.js';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { createLogger } from '../logging/create-logger.js';
 
 /** Opens the app from the environment for one command and always closes it afterwards. */
-export async function runWithApp<T>(work: (app: App) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
-  const config = loadConfig();
+export async function runWithApp<T>(
+  work: (app: App) => Promise<T>,
+  options: { migrate?: boolean; configure?: (config: Config) => Config } = {},
+): Promise<T> {
+  const loaded = loadConfig();
+  const config = options.configure ? options.configure(loaded) : loaded;
   const logger = createLogger(config.LOG_LEVEL);
   const app = await openApp(config, logger, { migrate: options.migrate ?? true });
   try {

@@ -8,6 +8,7 @@ import type { DatabaseSchema } from './database-schema.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { PglitePool } from './pglite-pool.js';
 import { advisoryUserLock, inProcessUserLock, type UserLock } from './advisory-user-lock.js';
+import { advisoryLeaderLock, inProcessLeaderLock, type TryLeaderLock } from './leader-lock.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -18,6 +19,8 @@ export interface DatabaseHandle {
   readonly location: string;
   /** Keeps background work for one user to one holder at a time, across processes where needed. */
   readonly withUserLock: UserLock;
+  /** Makes one process among those on the database the leader of a duty (the proactive refresh). */
+  readonly tryLeaderLock: TryLeaderLock;
   close(): Promise<void>;
 }
 
@@ -40,7 +43,8 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     connection: { application_name: 'narrative-mcp' },
   });
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresJSDialect({ postgres: client }) });
-  return { db, kind: 'postgres', location: redactPassword(url), withUserLock: advisoryUserLock(db), close: () => db.destroy() };
+  const tryLeaderLock = advisoryLeaderLock(url, (message) => options.logger?.debug({ notice: message }, 'postgres notice'));
+  return { db, kind: 'postgres', location: redactPassword(url), withUserLock: advisoryUserLock(db), tryLeaderLock, close: () => db.destroy() };
 }
 
 /** PGlite settings every instance uses: bigint as a string, as postgres.js returns it. */
@@ -62,7 +66,7 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
 /** A handle over an open PGlite instance (created with `PGLITE_OPTIONS`). */
 export function pgliteHandle(pglite: PGlite, location: string): DatabaseHandle {
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new PglitePool(pglite) }) });
-  return { db, kind: 'pglite', location, withUserLock: inProcessUserLock, close: () => db.destroy() };
+  return { db, kind: 'pglite', location, withUserLock: inProcessUserLock, tryLeaderLock: inProcessLeaderLock, close: () => db.destroy() };
 }
 
 function redactPassword(url: string): string {

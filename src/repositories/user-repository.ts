@@ -90,18 +90,20 @@ export class UserRepository {
     return query.execute();
   }
 
-  /** How many users have at least `minMemories` live memories. */
-  async countWithMinMemories(minMemories: number): Promise<number> {
+  /** How many users have at least `minMemories` live memories (of those after `after`, by external id). */
+  async countWithMinMemories(minMemories: number, after?: string): Promise<number> {
     const row = await this.db
-      .selectFrom((eb) =>
-        eb
+      .selectFrom((eb) => {
+        let eligible = eb
           .selectFrom('memories')
-          .select('user_id')
-          .where('deleted_at', 'is', null)
-          .groupBy('user_id')
-          .having(sql<number>`count(*)`, '>=', minMemories)
-          .as('eligible'),
-      )
+          .innerJoin('users', 'users.id', 'memories.user_id')
+          .select('memories.user_id')
+          .where('memories.deleted_at', 'is', null)
+          .groupBy('memories.user_id')
+          .having(sql<number>`count(*)`, '>=', minMemories);
+        if (after !== undefined) eligible = eligible.where('users.external_id', '>', after);
+        return eligible.as('eligible');
+      })
       .select(sql<number>`count(*)::int`.as('count'))
       .executeTakeFirstOrThrow();
     return row.count;

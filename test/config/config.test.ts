@@ -36,6 +36,8 @@ describe('loadConfig', () => {
       HTTP_PORT: 8765,
       HTTP_MAX_BODY_BYTES: 1_048_576,
       HTTP_RATE_LIMIT_PER_MINUTE: 600,
+      REFRESH_ACTIVE_DAYS: 30,
+      REFRESH_MAX_USERS: 500,
     });
     const config = loadConfig({});
     expect(config.DATABASE_URL).toBeUndefined();

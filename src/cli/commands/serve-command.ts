@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import type { App } from '../../app/app.js';
 import { startHttpServer } from '../../http/start-http-server.js';
 import { serveStdio } from '../../mcp/serve-stdio.js';
+import { withRefreshScheduler } from '../../operations/with-refresh-scheduler.js';
 import { parseExternalId } from '../resolve-user.js';
 import { runWithApp } from '../run-with-app.js';
 import { shutdownSignal } from '../shutdown-signal.js';
@@ -30,13 +31,13 @@ export function registerServeCommand(program: Command): void {
     .action(async (options: ServeOptions) => {
       if (options.http && options.stdio) throw new InvalidArgumentError('choose one of --stdio and --http');
       if (options.http) {
-        await runWithApp((app) => serveHttp(app, options));
+        await runWithApp((app) => withRefreshScheduler(app, () => serveHttp(app, options)));
         return;
       }
       // Anything printed to stdout would corrupt the JSON-RPC stream; send stray console output to stderr.
       console.log = console.error;
       console.info = console.error;
-      await runWithApp((app) => serveStdio(app, parseExternalId(options.user ?? app.config.NARRATIVE_USER)));
+      await runWithApp((app) => withRefreshScheduler(app, () => serveStdio(app, parseExternalId(options.user ?? app.config.NARRATIVE_USER))));
     });
 }
 

@@ -1,0 +1,131 @@
+import type { App } from '../app/app.js';
+import { assessNarrative } from '../engine/assess-narrative.js';
+import type { GenerationOutcome } from '../engine/narrative-generator.js';
+import { UserFacingError } from '../engine/user-facing-error.js';
+import type { UserFailure } from './user-failure.js';
+import { whyGenerate } from './why-generate.js';
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
+const MAX_LISTED_FAILURES = 1_000;
+
+export interface RefreshPassOptions {
+  /** Narratives expiring within this many hours are refreshed, each at its own moment within them. */
+  horizonHours: number;
+  /** Only users with a memory dated within this many days, or a regeneration asked for since, count as active. */
+  activeDays: number;
+  /** At most this many users per pass, the longest overdue first; the rest wait for the next pass. */
+  limit: number;
+  /** Aborting stops the pass at once: no more users are asked for, and those asked for are left to the job runner. */
+  signal?: AbortSignal;
+  onUser?: (event: RefreshUserEvent) => void;
+}
+
+export interface RefreshUserEvent {
+  user: string;
+  result: 'refreshed' | 'skipped' | 'failed' | 'abandoned';
+  /** Why it was due (`expiring`, `expired`, `new_memories`…), or why it was skipped or failed. */
+  reason: string;
+  version?: number;
+}
+
+export interface RefreshSummary {
+  /** Users whose narratives were due in this pass (at most the limit). */
+  due: number;
+  refreshed: number;
+  skipped: number;
+  failed: number;
+  /** Users asked for but not finished when the pass was stopped. */
+  abandoned: number;
+  durationMs: number;
+  failures: UserFailure[];
+  interrupted: boolean;
+}
+
+/**
+ * One pass of proactive refresh: asks the job runner, at `scheduled` priority, to rewrite the
+ * narratives of active users that are stale or whose refresh moment within the horizon has come
+ * (see `refreshOffsetMs`), and waits for them. A narrative still fresh is rewritten on purpose; a
+ * stale one only if the job, inside the user's lock, still finds it stale.
+ */
+export async function runRefreshPass(app: App, options: RefreshPassOptions): Promise<RefreshSummary> {
+  const startedAt = performance.now();
+  const { policy } = app.engine;
+  const horizonMs = options.horizonHours * HOUR_MS;
+  if (!(horizonMs > 0 && horizonMs < policy.ttlMs)) {
+    throw new UserFacingError(`the refresh horizon must be more than 0 and less than the TTL (${policy.ttlMs / HOUR_MS} hours); got ${options.horizonHours}`);
+  }
+  if (!(options.activeDays > 0)) throw new UserFacingError(`active days must be a positive number; got ${options.activeDays}`);
+  if (!(Number.isInteger(options.limit) && options.limit >= 1)) throw new UserFacingError(`the limit must be a whole number of at least 1; got ${options.limit}`);
+
+  const now = app.clock.now();
+  const candidates = await app.repositories.narratives.dueForRefresh({
+    now: new Date(now),
+    ttlMs: policy.ttlMs,
+    windowMs: horizonMs,
+    invalidateAfterNewMemories: policy.invalidateAfterNewMemories,
+    activeSince: new Date(now - options.activeDays * DAY_MS),
+    limit: options.limit,
+  });
+  const summary: RefreshSummary = {
+    due: candidates.length,
+    refreshed: 0,
+    skipped: 0,
+    failed: 0,
+    abandoned: 0,
+    durationMs: 0,
+    failures: [],
+    interrupted: false,
+  };
+
+  const externalId = async (userId: string) => (await app.repositories.users.findById(userId))?.external_id ?? userId;
+  const record = async (userId: string, due: string, outcome: GenerationOutcome) => {
+    if (outcome.status === 'written') {
+      summary.refreshed += 1;
+      options.onUser?.({ user: await externalId(userId), result: 'refreshed', reason: due, version: outcome.narrative.version });
+    } else if (outcome.status === 'failed') {
+      summary.failed += 1;
+      const user = await externalId(userId);
+      if (summary.failures.length < MAX_LISTED_FAILURES) summary.failures.push({ user, kind: outcome.kind, message: outcome.message });
+      options.onUser?.({ user, result: 'failed', reason: outcome.kind });
+    } else if (outcome.reason === 'shutdown') {
+      summary.abandoned += 1;
+      options.onUser?.({ user: await externalId(userId), result: 'abandoned', reason: 'shutdown' });
+    } else {
+      summary.skipped += 1;
+      options.onUser?.({ user: await externalId(userId), result: 'skipped', reason: outcome.reason });
+    }
+  };
+
+  const finished: Promise<void>[] = [];
+  let pending = 0;
+  let closed = false;
+  for (const candidate of candidates) {
+    if (options.signal?.aborted) break;
+    const assessment = assessNarrative(candidate, now, policy);
+    const fresh = assessment.state === 'fresh';
+    const job = app.engine.runner.request(candidate.user_id, 'scheduled', { force: fresh });
+    pending += 1;
+    finished.push(
+      job.done.then(async (outcome) => {
+        if (closed) return;
+        pending -= 1;
+        await record(candidate.user_id, fresh ? 'expiring' : whyGenerate(assessment, false), outcome);
+      }),
+    );
+  }
+  const stopped = options.signal ? abortedPromise(options.signal) : new Promise<void>(() => {});
+  await Promise.race([Promise.all(finished), stopped]);
+  closed = true;
+  if (options.signal?.aborted) {
+    summary.interrupted = true;
+    summary.abandoned += pending;
+  }
+  summary.durationMs = Math.round(performance.now() - startedAt);
+  return summary;
+}
+
+function abortedPromise(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
