@@ -73,6 +73,15 @@ export const configSchema = z.object({
       message: `must be less than NARRATIVE_TTL_DAYS in hours (${config.NARRATIVE_TTL_DAYS * 24})`,
     });
   }
+  // On PostgreSQL each running generation holds one pooled connection for its user lock and
+  // needs another for its queries: a pool no larger than the concurrency would deadlock.
+  if (config.DATABASE_URL && config.DATABASE_POOL_SIZE < config.LLM_CONCURRENCY + 2) {
+    context.addIssue({
+      code: 'custom',
+      path: ['DATABASE_POOL_SIZE'],
+      message: `must be at least LLM_CONCURRENCY + 2 (${config.LLM_CONCURRENCY + 2}): each running generation holds a connection for its lock`,
+    });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

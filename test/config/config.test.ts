@@ -112,4 +112,13 @@ describe('loadConfig', () => {
     const message = configErrorFor({ GEMINI_API_KEY: 'AIzaSy-very-secret', HTTP_PORT: 'abc' }).message;
     expect(message).not.toContain('very-secret');
   });
+
+  it('refuses a PostgreSQL pool too small for the LLM concurrency, which would deadlock', () => {
+    const config = { DATABASE_URL: 'postgres://localhost/x', LLM_CONCURRENCY: '8', DATABASE_POOL_SIZE: '9' };
+    expect(() => loadConfig(config)).toThrow(
+      'DATABASE_POOL_SIZE must be at least LLM_CONCURRENCY + 2 (10): each running generation holds a connection for its lock (got "9")',
+    );
+    expect(loadConfig({ ...config, DATABASE_POOL_SIZE: '10' }).DATABASE_POOL_SIZE).toBe(10);
+    expect(loadConfig({ LLM_CONCURRENCY: '8', DATABASE_POOL_SIZE: '2' }).LLM_CONCURRENCY).toBe(8);
+  });
 });
