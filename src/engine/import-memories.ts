@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../db/database-schema.js';
 import { importLineSchema, type ImportLine } from '../memories/import-line.js';
 import { RepositorySet } from '../repositories/repository-set.js';
+import { describeZodError } from '../validation/describe-zod-error.js';
 import { addMemories } from './memory-service.js';
 
 export interface ImportProblem {
@@ -72,9 +73,7 @@ function parseLine(text: string, schema: ReturnType<typeof importLineSchema>): {
   }
   const result = schema.safeParse(json);
   if (result.success) return { line: result.data };
-  const issue = result.error.issues[0]!;
-  const field = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  return { problem: `${field}${issue.message}` };
+  return { problem: describeZodError(result.error) };
 }
 
 async function writeBatch(

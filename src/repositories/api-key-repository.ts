@@ -82,15 +82,4 @@ export class ApiKeyRepository {
     }
     return { id: row.user_id, externalId: row.external_id, keyId: row.key_id };
   }
-
-  /** The owner of a live key, or undefined for an unknown or revoked one. */
-  async findUserIdByKey(key: string): Promise<string | undefined> {
-    const row = await this.db
-      .selectFrom('api_keys')
-      .select('user_id')
-      .where('key_hash', '=', hashApiKey(key))
-      .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return row?.user_id;
-  }
 }

@@ -41,15 +41,15 @@ describe.each(DATABASES)('api key repository on %s', (kind) => {
     const owner = await users.getOrCreate('key-owner');
     await users.getOrCreate('someone-else');
     const { key } = await apiKeys.create(owner.id);
-    expect(await apiKeys.findUserIdByKey(key)).toBe(owner.id);
+    expect((await apiKeys.findOwnerByKey(key))?.id).toBe(owner.id);
   });
 
   it('finds no owner for an unknown key', async () => {
     const user = await users.getOrCreate('unknown-key');
     const { key } = await apiKeys.create(user.id);
-    expect(await apiKeys.findUserIdByKey('nmcp_not-a-real-key')).toBeUndefined();
-    expect(await apiKeys.findUserIdByKey(key.slice(0, -1))).toBeUndefined();
-    expect(await apiKeys.findUserIdByKey('')).toBeUndefined();
+    expect((await apiKeys.findOwnerByKey('nmcp_not-a-real-key'))?.id).toBeUndefined();
+    expect((await apiKeys.findOwnerByKey(key.slice(0, -1)))?.id).toBeUndefined();
+    expect((await apiKeys.findOwnerByKey(''))?.id).toBeUndefined();
   });
 
   it('stops accepting a key as soon as it is revoked by id', async () => {
@@ -57,8 +57,8 @@ describe.each(DATABASES)('api key repository on %s', (kind) => {
     const revoked = await apiKeys.create(user.id, 'old');
     const kept = await apiKeys.create(user.id, 'new');
     expect(await apiKeys.revoke(revoked.row.id)).toBe(1);
-    expect(await apiKeys.findUserIdByKey(revoked.key)).toBeUndefined();
-    expect(await apiKeys.findUserIdByKey(kept.key)).toBe(user.id);
+    expect((await apiKeys.findOwnerByKey(revoked.key))?.id).toBeUndefined();
+    expect((await apiKeys.findOwnerByKey(kept.key))?.id).toBe(user.id);
     expect(await apiKeys.revoke(revoked.row.id)).toBe(0);
   });
 
@@ -66,7 +66,7 @@ describe.each(DATABASES)('api key repository on %s', (kind) => {
     const user = await users.getOrCreate('revoke-by-prefix');
     const { key, row } = await apiKeys.create(user.id);
     expect(await apiKeys.revoke(row.key_prefix)).toBe(1);
-    expect(await apiKeys.findUserIdByKey(key)).toBeUndefined();
+    expect((await apiKeys.findOwnerByKey(key))?.id).toBeUndefined();
   });
 
   it('revokes nothing for an unknown id or prefix', async () => {
@@ -74,7 +74,7 @@ describe.each(DATABASES)('api key repository on %s', (kind) => {
     const { key } = await apiKeys.create(user.id);
     expect(await apiKeys.revoke('00000000-0000-0000-0000-000000000000')).toBe(0);
     expect(await apiKeys.revoke('nmcp_zzzzzzzz')).toBe(0);
-    expect(await apiKeys.findUserIdByKey(key)).toBe(user.id);
+    expect((await apiKeys.findOwnerByKey(key))?.id).toBe(user.id);
   });
 
   it("lists one user's keys with their external id, or everyone's", async () => {

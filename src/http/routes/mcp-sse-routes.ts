@@ -2,8 +2,8 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { NarrativeEngine } from '../../engine/narrative-engine.js';
-import { createMcpServer } from '../../mcp/create-mcp-server.js';
-import { keyOwnerOf, ownerOfRequest } from '../request-user.js';
+import { ownerOfRequest } from '../request-user.js';
+import { createSessionServer } from './create-session-server.js';
 import type { McpRoutes } from './mcp-streamable-routes.js';
 
 /** The legacy HTTP+SSE transport (`GET /sse`, `POST /messages?sessionId=…`) for older clients. */
@@ -16,11 +16,7 @@ export function mcpSseRoutes(engine: NarrativeEngine, logger: Logger): McpRoutes
     const transport = new SSEServerTransport('/messages', res);
     sessions.set(transport.sessionId, { transport, userId: owner.id });
     res.on('close', () => sessions.delete(transport.sessionId));
-    const server = createMcpServer({
-      engine,
-      logger: logger.child({ user: owner.externalId }),
-      resolveUser: async (extra) => keyOwnerOf(extra.authInfo),
-    });
+    const server = createSessionServer(engine, logger, owner);
     await server.connect(transport);
   });
 

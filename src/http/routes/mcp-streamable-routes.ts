@@ -4,8 +4,8 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { NarrativeEngine } from '../../engine/narrative-engine.js';
-import { createMcpServer } from '../../mcp/create-mcp-server.js';
-import { keyOwnerOf, ownerOfRequest } from '../request-user.js';
+import { ownerOfRequest } from '../request-user.js';
+import { createSessionServer } from './create-session-server.js';
 
 interface Session {
   transport: StreamableHTTPServerTransport;
@@ -60,11 +60,7 @@ export function mcpStreamableRoutes(engine: NarrativeEngine, logger: Logger): Mc
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
     };
-    const server = createMcpServer({
-      engine,
-      logger: logger.child({ user: owner.externalId }),
-      resolveUser: async (extra) => keyOwnerOf(extra.authInfo),
-    });
+    const server = createSessionServer(engine, logger, owner);
     await server.connect(transport);
     await transport.handleRequest(req, res, req.body);
   });

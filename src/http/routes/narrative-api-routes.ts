@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { NarrativeEngine } from '../../engine/narrative-engine.js';
 import { memoryContentSchema, memoryMetadataSchema } from '../../memories/memory-input.js';
 import { toMemoryOutput } from '../../mcp/tools/memory-output.js';
+import { describeZodError } from '../../validation/describe-zod-error.js';
 import { ownerOfRequest } from '../request-user.js';
 import { sendError } from '../send-error.js';
 
@@ -93,8 +94,6 @@ export function narrativeApiRoutes(engine: NarrativeEngine): Router {
 function parse<T>(schema: z.ZodType<T>, value: unknown, res: Response): T | undefined {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const field = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  sendError(res, 400, 'invalid_request', `${field}${issue.message}`);
+  sendError(res, 400, 'invalid_request', describeZodError(result.error));
   return undefined;
 }
