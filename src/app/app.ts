@@ -62,6 +62,7 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     clock,
     logger,
   });
+  const stopListening = await keepTierCoherent(database, engine, logger);
   return {
     config,
     logger,
@@ -71,7 +72,28 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     clock,
     close: async ({ graceMs = SHUTDOWN_GRACE_MS } = {}) => {
       await engine.runner.close(new Promise((resolve) => setTimeout(resolve, graceMs).unref()));
+      await stopListening();
       await database.close();
     },
   };
+}
+
+/**
+ * Feeds the database's change announcements to the engine's hot tier. Until the feed listens
+ * (and after each reconnection, when announcements may have been missed) the tier holds nothing;
+ * where LISTEN is unavailable (e.g. behind a transaction-mode pooler) it only passes reads through.
+ */
+async function keepTierCoherent(database: DatabaseHandle, engine: NarrativeEngine, logger: Logger): Promise<() => Promise<void>> {
+  try {
+    return await database.listenForUserChanges({
+      changed: (userId) => engine.tier.invalidate(userId),
+      listening: () => {
+        engine.tier.clear();
+        engine.tier.setLive(true);
+      },
+    });
+  } catch (error) {
+    logger.warn({ err: error }, 'cannot listen for changes; every read goes to the database');
+    return async () => undefined;
+  }
 }

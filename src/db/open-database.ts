@@ -9,6 +9,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { PglitePool } from './pglite-pool.js';
 import { advisoryUserLock, inProcessUserLock, type UserLock } from './advisory-user-lock.js';
 import { advisoryLeaderLock, inProcessLeaderLock, type TryLeaderLock } from './leader-lock.js';
+import { USER_CHANGED_CHANNEL, type ListenForUserChanges } from './user-change-feed.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -21,6 +22,8 @@ export interface DatabaseHandle {
   readonly withUserLock: UserLock;
   /** Makes one process among those on the database the leader of a duty (the proactive refresh). */
   readonly tryLeaderLock: TryLeaderLock;
+  /** Hears of every committed change to a user's memories or narrative, from any process. */
+  readonly listenForUserChanges: ListenForUserChanges;
   close(): Promise<void>;
 }
 
@@ -44,7 +47,20 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
   });
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresJSDialect({ postgres: client }) });
   const tryLeaderLock = advisoryLeaderLock(url, (message) => options.logger?.debug({ notice: message }, 'postgres notice'));
-  return { db, kind: 'postgres', location: redactPassword(url), withUserLock: advisoryUserLock(db), tryLeaderLock, close: () => db.destroy() };
+  // postgres.js listens on a connection of its own, outside the pool, and listens again after reconnecting.
+  const listenForUserChanges: ListenForUserChanges = async (listener) => {
+    const { unlisten } = await client.listen(USER_CHANGED_CHANNEL, (userId) => listener.changed(userId), () => listener.listening());
+    return unlisten;
+  };
+  return {
+    db,
+    kind: 'postgres',
+    location: redactPassword(url),
+    withUserLock: advisoryUserLock(db),
+    tryLeaderLock,
+    listenForUserChanges,
+    close: () => db.destroy(),
+  };
 }
 
 /** PGlite settings every instance uses: bigint as a string, as postgres.js returns it. */
@@ -66,7 +82,20 @@ async function openPglite(dataDir: string): Promise<DatabaseHandle> {
 /** A handle over an open PGlite instance (created with `PGLITE_OPTIONS`). */
 export function pgliteHandle(pglite: PGlite, location: string): DatabaseHandle {
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new PglitePool(pglite) }) });
-  return { db, kind: 'pglite', location, withUserLock: inProcessUserLock, tryLeaderLock: inProcessLeaderLock, close: () => db.destroy() };
+  const listenForUserChanges: ListenForUserChanges = async (listener) => {
+    const unlisten = await pglite.listen(USER_CHANGED_CHANNEL, (userId) => listener.changed(userId));
+    listener.listening();
+    return unlisten;
+  };
+  return {
+    db,
+    kind: 'pglite',
+    location,
+    withUserLock: inProcessUserLock,
+    tryLeaderLock: inProcessLeaderLock,
+    listenForUserChanges,
+    close: () => db.destroy(),
+  };
 }
 
 function redactPassword(url: string): string {

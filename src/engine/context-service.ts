@@ -13,11 +13,13 @@ import { formatContext } from './format-context.js';
 import type { NarrativeJobRunner } from './narrative-job-runner.js';
 import type { NarrativePolicy } from './narrative-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
+import { selectContextMemories } from '../search/select-context-memories.js';
+import type { HotTier } from './hot-tier.js';
+import type { HotUser } from './hot-user.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
 import type { ContextMemory, ContextSource, SmartContext } from './smart-context.js';
 import { toPromptMemory } from './to-prompt-memory.js';
 
-const ATTACHED_MEMORIES = 5;
 const ANALYSIS_CANDIDATES = 20;
 
 export type CachedNarrative =
@@ -26,6 +28,10 @@ export type CachedNarrative =
 
 export interface ContextServiceDeps {
   repositories: RepositorySet;
+  /** Where users' narratives and memories are read from: memory when held, else the database. */
+  tier: HotTier;
+  /** How many memories relevant to the message go with a narrative or an analysis. */
+  attachedMemories: number;
   runner: NarrativeJobRunner;
   provider: LlmProvider;
   limiter: CallRateLimiter;
@@ -40,16 +46,18 @@ export interface ContextServiceDeps {
 /**
  * The conversation-start path. A cached narrative is answered at once (stale ones too, with a
  * regeneration scheduled); without one, a deep analysis runs inside its time budget and falls
- * back to the memories themselves. Nothing here waits for a narrative to be written.
+ * back to the memories themselves. Nothing here waits for a narrative to be written, and a user
+ * held in the hot tier is answered without any I/O.
  */
 export class ContextService {
   constructor(private readonly deps: ContextServiceDeps) {}
 
   async orchestrate(userId: string, message: string, isNewConversation = true): Promise<SmartContext> {
     const started = this.deps.clock.now();
-    const { repositories, policy } = this.deps;
+    const { policy, attachedMemories } = this.deps;
+    const user = await this.deps.tier.get(userId);
     if (!isNewConversation) {
-      const memories = await this.#relevant(userId, message, ATTACHED_MEMORIES);
+      const memories = relevantMemories(user, message, attachedMemories);
       return this.#answer('memories_only', started, {
         text: formatContext({ heading: 'Memories relevant to this message', body: null, note: null, memories, memoriesHeading: 'Memories' }),
         memories,
@@ -57,11 +65,11 @@ export class ContextService {
       });
     }
 
-    const cached = await this.cachedNarrative(userId);
+    const cached = this.#judge(userId, user);
     if (cached.narrative) {
       const { narrative, assessment } = cached;
       const stale = assessment.state === 'stale';
-      const memories = await this.#relevant(userId, message, ATTACHED_MEMORIES);
+      const memories = relevantMemories(user, message, attachedMemories);
       return this.#answer(stale ? 'stale_cache' : 'cache', started, {
         text: this.#narrativeText(narrative, assessment, memories),
         memories,
@@ -70,10 +78,10 @@ export class ContextService {
       });
     }
     if (!cached.eligible) {
-      const memories = (await repositories.memories.recent(userId, { limit: policy.minMemories })).map(toContextMemory);
+      const memories = user.memories.slice(0, policy.minMemories).map(toContextMemory);
       return this.#answer('memories_only', started, { text: memoriesOnlyText(memories, 'below_minimum'), memories, reason: 'below_minimum' });
     }
-    return this.#deepAnalysis(userId, message, started);
+    return this.#deepAnalysis(userId, user, message, started);
   }
 
   /**
@@ -81,21 +89,14 @@ export class ContextService {
    * scheduled for rewriting (a missing one only when the user has enough memories).
    */
   async cachedNarrative(userId: string): Promise<CachedNarrative> {
-    const narrative = await this.deps.repositories.narratives.get(userId);
-    const assessment = assessNarrative(narrative, this.deps.clock.now(), this.deps.policy);
-    if (narrative && assessment.state !== 'missing') {
-      if (assessment.state === 'stale') this.deps.runner.request(userId, 'miss');
-      return { narrative, assessment };
-    }
-    const eligible = (await this.deps.repositories.memories.count(userId)) >= this.deps.policy.minMemories;
-    if (eligible) this.deps.runner.request(userId, 'miss');
-    return { narrative: null, eligible };
+    return this.#judge(userId, await this.deps.tier.get(userId));
   }
 
   /** The narrative (or the memories when there is none) for a prompt or resource, without any LLM call. */
   async narrativeContext(userId: string): Promise<SmartContext> {
     const started = this.deps.clock.now();
-    const cached = await this.cachedNarrative(userId);
+    const user = await this.deps.tier.get(userId);
+    const cached = this.#judge(userId, user);
     if (cached.narrative) {
       const stale = cached.assessment.state === 'stale';
       return this.#answer(stale ? 'stale_cache' : 'cache', started, {
@@ -106,7 +107,7 @@ export class ContextService {
       });
     }
     const reason = cached.eligible ? 'narrative_pending' : 'below_minimum';
-    const memories = (await this.deps.repositories.memories.recent(userId, { limit: ANALYSIS_CANDIDATES })).map(toContextMemory);
+    const memories = user.memories.slice(0, ANALYSIS_CANDIDATES).map(toContextMemory);
     return this.#answer('memories_only', started, {
       text: memoriesOnlyText(memories, reason),
       memories,
@@ -115,11 +116,23 @@ export class ContextService {
     });
   }
 
+  #judge(userId: string, user: HotUser): CachedNarrative {
+    const { narrative } = user;
+    const assessment = assessNarrative(narrative ?? undefined, this.deps.clock.now(), this.deps.policy);
+    if (narrative && assessment.state !== 'missing') {
+      if (assessment.state === 'stale') this.deps.runner.request(userId, 'miss');
+      return { narrative, assessment };
+    }
+    const eligible = user.memoryCount >= this.deps.policy.minMemories;
+    if (eligible) this.deps.runner.request(userId, 'miss');
+    return { narrative: null, eligible };
+  }
+
   /** No narrative yet (its generation is scheduled): the LLM's analysis inside the budget, else the memories. */
-  async #deepAnalysis(userId: string, message: string, started: number): Promise<SmartContext> {
-    const candidates = await this.#analysisCandidates(userId, message);
+  async #deepAnalysis(userId: string, user: HotUser, message: string, started: number): Promise<SmartContext> {
+    const candidates = analysisCandidates(user, message);
     const analysis = await this.#analyze(userId, message, candidates);
-    const attached = candidates.slice(0, ATTACHED_MEMORIES * 2).map(toContextMemory);
+    const attached = candidates.slice(0, this.deps.attachedMemories).map(toContextMemory);
     if ('text' in analysis) {
       return this.#answer('deep_analysis', started, {
         text: formatContext({
@@ -139,16 +152,6 @@ export class ContextService {
       reason: analysis.reason,
       generationScheduled: true,
     });
-  }
-
-  /** The memories most relevant to the message, then the most recent, without repeats. */
-  async #analysisCandidates(userId: string, message: string): Promise<MemoryRow[]> {
-    const [relevant, recent] = await Promise.all([
-      message.trim() === '' ? Promise.resolve([]) : this.deps.repositories.memories.search(userId, message, ANALYSIS_CANDIDATES),
-      this.deps.repositories.memories.recent(userId, { limit: ANALYSIS_CANDIDATES }),
-    ]);
-    const seen = new Set<string>();
-    return [...relevant, ...recent].filter((memory) => !seen.has(memory.id) && seen.add(memory.id));
   }
 
   async #analyze(userId: string, message: string, candidates: MemoryRow[]): Promise<{ text: string } | { reason: string }> {
@@ -188,11 +191,6 @@ export class ContextService {
     }
   }
 
-  async #relevant(userId: string, message: string, limit: number): Promise<ContextMemory[]> {
-    if (message.trim() === '') return [];
-    return (await this.deps.repositories.memories.search(userId, message, limit)).map(toContextMemory);
-  }
-
   #narrativeText(narrative: NarrativeRow, assessment: NarrativeAssessment, memories: ContextMemory[]): string {
     const stale = assessment.state === 'stale';
     return formatContext({
@@ -226,6 +224,18 @@ export class ContextService {
       elapsed_ms: this.deps.clock.now() - started,
     };
   }
+}
+
+function relevantMemories(user: HotUser, message: string, limit: number): ContextMemory[] {
+  if (message.trim() === '') return [];
+  return selectContextMemories(user.index, message, limit).map(toContextMemory);
+}
+
+/** The memories most relevant to the message, then the most recent, without repeats. */
+function analysisCandidates(user: HotUser, message: string): MemoryRow[] {
+  const relevant = message.trim() === '' ? [] : selectContextMemories(user.index, message, ANALYSIS_CANDIDATES);
+  const seen = new Set<string>();
+  return [...relevant, ...user.memories.slice(0, ANALYSIS_CANDIDATES)].filter((memory) => !seen.has(memory.id) && seen.add(memory.id));
 }
 
 function narrativeInfo(narrative: NarrativeRow, assessment: NarrativeAssessment): SmartContext['narrative'] {

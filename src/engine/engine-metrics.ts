@@ -39,6 +39,19 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
+  readonly hotTierRequests = new Counter({
+    name: 'narrative_hot_tier_requests_total',
+    help: "Reads of a user's narrative and memories: answered from memory (hit) or from the database (miss).",
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly hotTierBytes = new Gauge({
+    name: 'narrative_hot_tier_bytes',
+    help: 'Approximate size of the users held in memory.',
+    registers: [this.registry],
+  });
+
   /** The current value of a counter, for status pages and tests. */
   async count(counter: Counter<string>, labels: Record<string, string> = {}): Promise<number> {
     const { values } = await counter.get();

@@ -3,6 +3,7 @@ import type { MemoryRow } from '../db/database-schema.js';
 import type { MemoryInput } from '../memories/memory-input.js';
 import type { AddMemoriesResult, ScoredMemory } from '../repositories/memory-repository.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
+import type { HotTier } from './hot-tier.js';
 import type { NarrativeJobRunner } from './narrative-job-runner.js';
 import { UserFacingError } from './user-facing-error.js';
 
@@ -27,6 +28,7 @@ export class MemoryService {
   constructor(
     private readonly deps: {
       repositories: RepositorySet;
+      tier: HotTier;
       runner: NarrativeJobRunner;
       clock: Clock;
       maxMemoryChars: number;
@@ -38,15 +40,25 @@ export class MemoryService {
   }
 
   /** Stores memories and counts them against the narrative's freshness, in one transaction. */
-  add(userId: string, inputs: readonly MemoryInput[], source: string): Promise<AddedMemories> {
-    return this.deps.repositories.transaction(async (trx) => {
-      const result = await addMemories(trx, userId, inputs, source);
-      return { ...result, totalMemories: await trx.memories.count(userId) };
-    });
+  async add(userId: string, inputs: readonly MemoryInput[], source: string): Promise<AddedMemories> {
+    try {
+      return await this.deps.repositories.transaction(async (trx) => {
+        const result = await addMemories(trx, userId, inputs, source);
+        return { ...result, totalMemories: await trx.memories.count(userId) };
+      });
+    } finally {
+      this.deps.tier.invalidate(userId);
+    }
   }
 
-  search(userId: string, query: string, limit: number): Promise<ScoredMemory[]> {
-    return this.deps.repositories.memories.search(userId, query, limit);
+  /**
+   * The user's memories most relevant to the query, best first, ranked in process (so every
+   * database ranks alike); a user with more memories than the tier holds is searched in SQL.
+   */
+  async search(userId: string, query: string, limit: number): Promise<ScoredMemory[]> {
+    const user = await this.deps.tier.get(userId);
+    if (!user.complete) return this.deps.repositories.memories.search(userId, query, limit);
+    return user.index.rank(query, limit).map(({ memory, score }) => ({ ...memory, score }));
   }
 
   async list(userId: string, limit: number, cursor?: string): Promise<MemoryPage> {
@@ -64,11 +76,13 @@ export class MemoryService {
   async delete(userId: string, ids: readonly string[]): Promise<DeletedMemories> {
     const unique = [...new Set(ids)];
     const now = new Date(this.deps.clock.now());
-    const result = await this.deps.repositories.transaction(async (trx) => {
-      const deleted = await trx.memories.softDelete(userId, unique);
-      const narrativeInvalidated = await trx.narratives.invalidateIfBuiltFrom(userId, deleted, 'memory_deleted', now);
-      return { deleted, narrativeInvalidated };
-    });
+    const result = await this.deps.repositories
+      .transaction(async (trx) => {
+        const deleted = await trx.memories.softDelete(userId, unique);
+        const narrativeInvalidated = await trx.narratives.invalidateIfBuiltFrom(userId, deleted, 'memory_deleted', now);
+        return { deleted, narrativeInvalidated };
+      })
+      .finally(() => this.deps.tier.invalidate(userId));
     if (result.narrativeInvalidated) this.deps.runner.request(userId, 'manual');
     const deletedSet = new Set(result.deleted);
     return { ...result, notFound: unique.filter((id) => !deletedSet.has(id)) };

@@ -7,6 +7,8 @@ import type { LlmProvider } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import { ContextService } from './context-service.js';
 import { EngineMetrics } from './engine-metrics.js';
+import { HotTier } from './hot-tier.js';
+import { loadHotUser } from './hot-user.js';
 import { MemoryService } from './memory-service.js';
 import { NarrativeGenerator } from './narrative-generator.js';
 import { NarrativeJobRunner } from './narrative-job-runner.js';
@@ -32,6 +34,8 @@ export class NarrativeEngine {
   readonly policy: NarrativePolicy;
   readonly provider: LlmProvider;
   readonly runner: NarrativeJobRunner;
+  /** Users held in memory for conversation starts; the app keeps it coherent with the database. */
+  readonly tier: HotTier;
   readonly memories: MemoryService;
   readonly context: ContextService;
   readonly status: NarrativeStatusService;
@@ -45,8 +49,17 @@ export class NarrativeEngine {
     const metrics = this.metrics;
     this.policy = policy;
     this.provider = provider;
+    this.tier = new HotTier({
+      load: (userId) => loadHotUser(repositories, userId, config.HOT_TIER_MAX_USER_MEMORIES),
+      maxBytes: config.HOT_TIER_MB * 1024 * 1024,
+      maxAgeMs: config.HOT_TIER_MAX_AGE_SECONDS * 1000,
+      clock,
+      metrics,
+    });
+    const tier = this.tier;
     const generator = new NarrativeGenerator({
       repositories,
+      tier,
       withUserLock: deps.withUserLock,
       provider,
       limiter,
@@ -57,9 +70,11 @@ export class NarrativeEngine {
       logger,
     });
     this.runner = new NarrativeJobRunner(generator, { concurrency: config.LLM_CONCURRENCY, metrics, logger });
-    this.memories = new MemoryService({ repositories, runner: this.runner, clock, maxMemoryChars: config.MAX_MEMORY_CHARS });
+    this.memories = new MemoryService({ repositories, tier, runner: this.runner, clock, maxMemoryChars: config.MAX_MEMORY_CHARS });
     this.context = new ContextService({
       repositories,
+      tier,
+      attachedMemories: config.CONTEXT_MEMORIES,
       runner: this.runner,
       provider,
       limiter,

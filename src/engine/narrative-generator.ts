@@ -11,6 +11,7 @@ import { assessNarrative } from './assess-narrative.js';
 import { describeFailure } from './describe-failure.js';
 import { meteredAttempt } from './metered-attempt.js';
 import type { EngineMetrics } from './engine-metrics.js';
+import type { HotTier } from './hot-tier.js';
 import type { NarrativePolicy } from './narrative-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
@@ -26,6 +27,7 @@ export type GenerationOutcome =
 
 export interface NarrativeGeneratorDeps {
   repositories: RepositorySet;
+  tier: HotTier;
   withUserLock: UserLock;
   provider: LlmProvider;
   limiter: CallRateLimiter;
@@ -79,26 +81,28 @@ export class NarrativeGenerator {
       const content = output.text.trim();
       if (content === '') throw new LlmError('invalid_output', 'the provider returned an empty narrative');
       const generatedAt = clock.now();
-      const narrative = await repositories.transaction(async (trx) => {
-        const written = await trx.narratives.write(userId, {
-          content,
-          provider: provider.name,
-          model: output.model,
-          memoryCount: stats.count,
-          newestMemoryAt: stats.newestAt,
-          sourceMemoryIds: output.memoryIds,
-          generationMs: generatedAt - startedAt,
-          generatedAt: new Date(generatedAt),
-          sourceMaxSeq: stats.maxSeq,
-        });
-        // A memory forgotten while the LLM was writing must not make this version look fresh.
-        const forgotten = await trx.memories.deletedAmong(userId, output.memoryIds);
-        if (forgotten.length > 0) {
-          await trx.narratives.invalidateIfBuiltFrom(userId, forgotten, 'memory_deleted', new Date(generatedAt));
-        }
-        await trx.generationState.recordSuccess(userId, new Date(generatedAt));
-        return (await trx.narratives.get(userId)) ?? written;
-      });
+      const narrative = await repositories
+        .transaction(async (trx) => {
+          const written = await trx.narratives.write(userId, {
+            content,
+            provider: provider.name,
+            model: output.model,
+            memoryCount: stats.count,
+            newestMemoryAt: stats.newestAt,
+            sourceMemoryIds: output.memoryIds,
+            generationMs: generatedAt - startedAt,
+            generatedAt: new Date(generatedAt),
+            sourceMaxSeq: stats.maxSeq,
+          });
+          // A memory forgotten while the LLM was writing must not make this version look fresh.
+          const forgotten = await trx.memories.deletedAmong(userId, output.memoryIds);
+          if (forgotten.length > 0) {
+            await trx.narratives.invalidateIfBuiltFrom(userId, forgotten, 'memory_deleted', new Date(generatedAt));
+          }
+          await trx.generationState.recordSuccess(userId, new Date(generatedAt));
+          return (await trx.narratives.get(userId)) ?? written;
+        })
+        .finally(() => this.deps.tier.invalidate(userId));
       metrics.generationSeconds.observe((generatedAt - startedAt) / 1000);
       logger.info({ userId, version: narrative.version, model: output.model, ms: generatedAt - startedAt }, 'narrative written');
       return { status: 'written', narrative };

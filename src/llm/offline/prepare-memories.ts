@@ -1,7 +1,7 @@
 import type { PromptMemory } from '../llm-provider.js';
 import { asSentence } from './as-sentence.js';
 import { classifyMemory } from './classify-memory.js';
-import { contentTerms } from './content-terms.js';
+import { contentTerms } from '../../text/content-terms.js';
 import { countWords } from './count-words.js';
 import { mentionsRelativeTime } from './mentions-relative-time.js';
 import type { PreparedMemory } from './prepared-memory.js';

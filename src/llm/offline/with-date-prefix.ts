@@ -1,5 +1,5 @@
 import { formatMonth } from './format-month.js';
-import { STOP_WORDS } from './stop-words.js';
+import { STOP_WORDS } from '../../text/stop-words.js';
 
 /**
  * "In May 2023, caroline…" would be wrong and "In May 2023, The support group…" ugly: the first

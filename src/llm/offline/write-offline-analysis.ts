@@ -1,21 +1,21 @@
-import { contentTerms } from './content-terms.js';
 import { countWords } from './count-words.js';
 import type { ExtractiveText } from './extractive-text.js';
 import { formatMonth } from './format-month.js';
 import { isNearDuplicate } from './is-near-duplicate.js';
 import type { PreparedMemory } from './prepared-memory.js';
-import { rankByBm25 } from './rank-by-bm25.js';
+import { MemoryIndex } from '../../search/memory-index.js';
 
 const MOST_RELEVANT = 8;
 const MOST_RECENT = 3;
 
 /**
- * What matters about the user for one message, within `budgetWords`: the memories that BM25 finds
- * most relevant to the message's content words, best first, then the few most recent ones not
+ * What matters about the user for one message, within `budgetWords`: the memories that the search
+ * index finds most relevant to the message, best first, then the few most recent ones not
  * already listed, each as a dated bullet in the memory's own words.
  */
 export function writeOfflineAnalysis(memories: readonly PreparedMemory[], message: string, budgetWords: number): ExtractiveText {
-  const ranked = rankByBm25(memories, contentTerms(message)).map(({ memory }) => memory);
+  const index = MemoryIndex.build(memories.map((memory) => ({ id: memory.id, content: memory.sentence, created_at: memory.createdAt, memory })));
+  const ranked = index.search(message, memories.length).map(({ memory }) => memory);
   const newestFirst = [...memories].reverse();
   const header = `Offline analysis of ${memories.length} ${memories.length === 1 ? 'memory' : 'memories'}, extractive, without an LLM.`;
   const relevantTitle = ranked.length > 0 ? 'What matters about the user for this message:' : 'No memory shares words with this message.';

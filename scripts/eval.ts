@@ -1,0 +1,64 @@
+/**
+ * Quality on LoCoMo (or any directory of memories.jsonl, questions.jsonl and events.jsonl):
+ * narrative event coverage against recent-memory baselines, and evidence recall of
+ * `search_memories` and of the memories `orchestrate_smart_context` attaches.
+ *
+ *   npm run eval -- [DIR] [--database pglite|postgres] [--held-out 43,44,47] [--user ID]… [--show ID] [--out FILE]
+ *
+ * DIR defaults to ../shared/data/locomo. The memories go into a throw-away database (in-memory
+ * PGlite, or a new database on DATABASE_URL's server, dropped afterwards); narratives are written
+ * with the configured provider (offline without GEMINI_API_KEY). Prints tables and writes JSON to
+ * bench/results/eval-<database>-<date>.json. `--held-out` names conversations reported apart from
+ * the others; `--show` prints a user's narrative.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readEvalDataset } from './eval/eval-dataset.js';
+import { formatEvalReport } from './eval/format-eval-report.js';
+import { runEval } from './eval/run-eval.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    database: { type: 'string', default: 'pglite' },
+    'held-out': { type: 'string' },
+    user: { type: 'string', multiple: true },
+    show: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    quiet: { type: 'boolean', default: false },
+  },
+});
+
+if (values.database !== 'pglite' && values.database !== 'postgres') {
+  console.error(`eval: --database must be pglite or postgres; got ${JSON.stringify(values.database)}`);
+  process.exit(2);
+}
+if (positionals.length > 1) {
+  console.error('eval: give at most one data directory');
+  process.exit(2);
+}
+
+const dir = resolve(positionals[0] ?? join(ROOT, '..', 'shared', 'data', 'locomo'));
+const dataset = await readEvalDataset(dir);
+const report = await runEval(dataset, {
+  database: values.database,
+  ...(process.env.DATABASE_URL ? { serverUrl: process.env.DATABASE_URL } : {}),
+  ...(values['held-out'] ? { heldOut: values['held-out'].split(',').map((id) => id.trim()).filter(Boolean) } : {}),
+  ...(values.user ? { users: values.user } : {}),
+  onProgress: values.quiet ? undefined : (message) => process.stderr.write(`${message}\n`),
+});
+process.stdout.write(formatEvalReport(report));
+for (const user of values.show ?? []) {
+  const outcome = report.users.find((candidate) => candidate.user === user);
+  process.stdout.write(`\n== Narrative of ${user} ==\n${outcome?.narrativeText ?? '(none)\n'}`);
+}
+
+const out = values.out ?? join(ROOT, 'bench', 'results', `eval-${report.database}-${report.date.replace(/[:.]/g, '-')}.json`);
+await mkdir(dirname(out), { recursive: true });
+// Figures only: the narratives are made of the dataset's own text, which stays where it is.
+const figures = { ...report, users: report.users.map(({ narrativeText: _text, ...outcome }) => outcome) };
+await writeFile(out, `${JSON.stringify(figures, null, 2)}\n`);
+process.stderr.write(`wrote ${out}\n`);

@@ -1,0 +1,261 @@
+import { dateCloseness, type CalendarDay } from './date-closeness.js';
+import { extractDateMentions } from './extract-date-mentions.js';
+import { searchTerms } from './search-terms.js';
+import { DEFAULT_SEARCH_TUNING, type SearchTuning } from './search-tuning.js';
+import { TermVariants } from './term-variants.js';
+
+/** What the index needs of a memory; the memory itself is handed back by `search`. */
+export interface IndexedMemory {
+  readonly id: string;
+  readonly content: string;
+  readonly created_at: Date;
+}
+
+/** A pause this long between two memories means a new conversation began. */
+const CONVERSATION_GAP_MS = 3 * 3_600_000;
+const MAX_CACHED_VARIANTS = 10_000;
+
+interface WeightedTerm {
+  readonly id: number;
+  readonly weight: number;
+}
+
+/**
+ * BM25 over one user's live memories, built once and searched without any I/O, with the signals
+ * a person's own memories make cheap: adjacent words found adjacent, the user's own spelling of a
+ * word they misspell in the query, the dates a query names, and the conversation a memory was
+ * told in. Scores depend only on the memories and the query, so every database ranks alike.
+ */
+export class MemoryIndex<M extends IndexedMemory> {
+  readonly #memories: readonly M[];
+  readonly #tuning: SearchTuning;
+  /** Term (a stemmed word, or two adjacent ones run together) to its id. */
+  readonly #termIds = new Map<string, number>();
+  /** The postings of term `t` are entries `#postingStarts[t]` to `#postingStarts[t + 1]` of these two. */
+  readonly #postingStarts: Uint32Array;
+  readonly #postingDocs: Uint32Array;
+  /** Each posting's BM25 term-frequency factor, length-normalised. */
+  readonly #postingWeights: Float64Array;
+  readonly #idf: Float64Array;
+  readonly #variants: TermVariants;
+  readonly #times: Float64Array;
+  readonly #days: readonly CalendarDay[];
+  /** Each memory's conversation, numbered in time order. */
+  readonly #conversations: Int32Array;
+  /** Per conversation, during a search: its best score, the memory that has it, and the second best. */
+  readonly #conversationBest: Float64Array;
+  readonly #conversationBestDoc: Int32Array;
+  readonly #conversationSecond: Float64Array;
+  /** Variants already looked up: the same unknown words come back query after query. */
+  readonly #variantCache = new Map<string, readonly number[]>();
+  /** Position of each memory in tie order: newer first, then by id. */
+  readonly #tieRanks: Int32Array;
+  readonly #scores: Float64Array;
+  readonly #touched: Int32Array;
+
+  private constructor(memories: readonly M[], tuning: SearchTuning) {
+    this.#memories = memories;
+    this.#tuning = tuning;
+    const count = memories.length;
+    this.#times = Float64Array.from(memories, (memory) => memory.created_at.getTime());
+    this.#days = memories.map(({ created_at: date }) => ({ year: date.getUTCFullYear(), month: date.getUTCMonth(), day: date.getUTCDate() }));
+    this.#scores = new Float64Array(count);
+    this.#touched = new Int32Array(count);
+
+    const lengths = new Float64Array(count);
+    const words: string[] = [];
+    const postings: { docs: number[]; frequencies: number[] }[] = [];
+    const idOf = (term: string, word: boolean): number => {
+      let id = this.#termIds.get(term);
+      if (id === undefined) {
+        id = postings.length;
+        this.#termIds.set(term, id);
+        postings.push({ docs: [], frequencies: [] });
+      }
+      if (word && !words[id]) words[id] = term;
+      return id;
+    };
+    memories.forEach((memory, doc) => {
+      const terms = searchTerms(memory.content);
+      const counts = new Map<number, number>();
+      terms.forEach((term, position) => {
+        const id = idOf(term, true);
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+        const next = terms[position + 1];
+        if (next !== undefined) {
+          const pair = idOf(term + next, false);
+          counts.set(pair, (counts.get(pair) ?? 0) + 1);
+        }
+      });
+      for (const [id, frequency] of counts) {
+        postings[id]!.docs.push(doc);
+        postings[id]!.frequencies.push(frequency);
+      }
+      lengths[doc] = terms.length;
+    });
+    const averageLength = count === 0 ? 1 : lengths.reduce((sum, length) => sum + length, 0) / count || 1;
+    const { k1, b } = tuning;
+    this.#idf = new Float64Array(postings.length);
+    this.#postingStarts = new Uint32Array(postings.length + 1);
+    const total = postings.reduce((sum, { docs }) => sum + docs.length, 0);
+    this.#postingDocs = new Uint32Array(total);
+    this.#postingWeights = new Float64Array(total);
+    let at = 0;
+    postings.forEach(({ docs, frequencies }, id) => {
+      this.#idf[id] = Math.log(1 + (count - docs.length + 0.5) / (docs.length + 0.5));
+      this.#postingStarts[id] = at;
+      docs.forEach((doc, i) => {
+        const frequency = frequencies[i] ?? 0;
+        this.#postingDocs[at] = doc;
+        this.#postingWeights[at] = (frequency * (k1 + 1)) / (frequency + k1 * (1 - b + (b * (lengths[doc] ?? 0)) / averageLength));
+        at += 1;
+      });
+    });
+    this.#postingStarts[postings.length] = at;
+    this.#variants = new TermVariants(Array.from(postings, (_, id) => words[id] ?? ''));
+
+    const byTime = [...memories.keys()].sort((a, b) => this.#times[a]! - this.#times[b]! || compareIds(memories[a]!, memories[b]!));
+    this.#conversations = new Int32Array(count);
+    let conversation = 0;
+    byTime.forEach((doc, i) => {
+      if (i > 0 && this.#times[doc]! - this.#times[byTime[i - 1]!]! >= CONVERSATION_GAP_MS) conversation += 1;
+      this.#conversations[doc] = conversation;
+    });
+    this.#conversationBest = new Float64Array(conversation + 1);
+    this.#conversationBestDoc = new Int32Array(conversation + 1).fill(-1);
+    this.#conversationSecond = new Float64Array(conversation + 1);
+    this.#tieRanks = new Int32Array(count);
+    // Newest first; among memories of the same time, ids ascending.
+    const tieOrder = [...memories.keys()].sort((a, b) => this.#times[b]! - this.#times[a]! || compareIds(memories[a]!, memories[b]!));
+    tieOrder.forEach((doc, rank) => (this.#tieRanks[doc] = rank));
+  }
+
+  static build<M extends IndexedMemory>(memories: readonly M[], tuning: SearchTuning = DEFAULT_SEARCH_TUNING): MemoryIndex<M> {
+    return new MemoryIndex(memories, tuning);
+  }
+
+  get size(): number {
+    return this.#memories.length;
+  }
+
+  /** The memories sharing a term with the query, best first; newer first, then by id, on a tie. */
+  search(query: string, limit: number): M[] {
+    return this.rank(query, limit).map(({ memory }) => memory);
+  }
+
+  /** What `search` finds, with each memory's score (higher is more relevant; comparable within one query only). */
+  rank(query: string, limit: number): { memory: M; score: number }[] {
+    if (limit <= 0 || this.#memories.length === 0) return [];
+    const { text, mentions } = extractDateMentions(query);
+    const terms = this.#queryTerms(searchTerms(text));
+    const touched = this.#accumulate(terms, 0);
+    if (touched === 0) return [];
+    const tuning = this.#tuning;
+    if (mentions.length > 0 && tuning.dateBoost > 0) {
+      for (let i = 0; i < touched; i += 1) {
+        const doc = this.#touched[i]!;
+        let closeness = 0;
+        for (const mention of mentions) closeness = Math.max(closeness, dateCloseness(mention, this.#days[doc]!));
+        this.#scores[doc]! *= 1 + tuning.dateBoost * closeness;
+      }
+    }
+    if (tuning.neighbourShare > 0) this.#shareWithConversation(touched);
+    const best = this.#top(touched, limit).map((doc) => ({ memory: this.#memories[doc] as M, score: this.#scores[doc]! }));
+    for (let i = 0; i < touched; i += 1) this.#scores[this.#touched[i]!] = 0;
+    return best;
+  }
+
+  /** The query's words found in the memories (or their variants), and its adjacent pairs. */
+  #queryTerms(words: readonly string[]): WeightedTerm[] {
+    const weights = new Map<number, number>();
+    const add = (id: number, weight: number) => weights.set(id, Math.max(weights.get(id) ?? 0, weight));
+    for (const word of new Set(words)) {
+      const id = this.#termIds.get(word);
+      if (id !== undefined) add(id, 1);
+      else if (this.#tuning.variantWeight > 0) for (const variant of this.#variantsOf(word)) add(variant, this.#tuning.variantWeight);
+    }
+    if (this.#tuning.pairWeight > 0) {
+      for (let i = 0; i + 1 < words.length; i += 1) {
+        const id = this.#termIds.get(words[i]! + words[i + 1]!);
+        if (id !== undefined) add(id, this.#tuning.pairWeight);
+      }
+    }
+    return [...weights].map(([id, weight]) => ({ id, weight }));
+  }
+
+  /** Adds the terms' BM25 contributions to the scores; returns how many memories now have one. */
+  #accumulate(terms: readonly WeightedTerm[], touched: number): number {
+    let count = touched;
+    for (const { id, weight } of terms) {
+      const idf = this.#idf[id]! * weight;
+      for (let i = this.#postingStarts[id]!, end = this.#postingStarts[id + 1]!; i < end; i += 1) {
+        const doc = this.#postingDocs[i]!;
+        if (this.#scores[doc] === 0) this.#touched[count++] = doc;
+        this.#scores[doc]! += idf * this.#postingWeights[i]!;
+      }
+    }
+    return count;
+  }
+
+  #variantsOf(word: string): readonly number[] {
+    let variants = this.#variantCache.get(word);
+    if (variants === undefined) {
+      if (this.#variantCache.size >= MAX_CACHED_VARIANTS) this.#variantCache.clear();
+      variants = this.#variants.variantsOf(word);
+      this.#variantCache.set(word, variants);
+    }
+    return variants;
+  }
+
+  /** Raises each memory by a share of the best other memory of its conversation. */
+  #shareWithConversation(touched: number): void {
+    const best = this.#conversationBest;
+    const bestDoc = this.#conversationBestDoc;
+    const second = this.#conversationSecond;
+    for (let i = 0; i < touched; i += 1) {
+      const doc = this.#touched[i]!;
+      const conversation = this.#conversations[doc]!;
+      const score = this.#scores[doc]!;
+      if (score > best[conversation]!) {
+        second[conversation] = best[conversation]!;
+        best[conversation] = score;
+        bestDoc[conversation] = doc;
+      } else if (score > second[conversation]!) second[conversation] = score;
+    }
+    const share = this.#tuning.neighbourShare;
+    for (let i = 0; i < touched; i += 1) {
+      const doc = this.#touched[i]!;
+      const conversation = this.#conversations[doc]!;
+      this.#scores[doc]! += share * (bestDoc[conversation] === doc ? second[conversation]! : best[conversation]!);
+    }
+    for (let i = 0; i < touched; i += 1) {
+      const conversation = this.#conversations[this.#touched[i]!]!;
+      best[conversation] = 0;
+      second[conversation] = 0;
+      bestDoc[conversation] = -1;
+    }
+  }
+
+  /** The `limit` best of the touched memories, by score then tie order. */
+  #top(touched: number, limit: number): number[] {
+    const best: number[] = [];
+    const scores = this.#scores;
+    const ranks = this.#tieRanks;
+    const before = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a] === scores[b] && ranks[a]! < ranks[b]!);
+    for (let i = 0; i < touched; i += 1) {
+      const doc = this.#touched[i]!;
+      if (best.length === limit && !before(doc, best[limit - 1]!)) continue;
+      let at = best.length === limit ? limit - 1 : best.length;
+      while (at > 0 && before(doc, best[at - 1]!)) {
+        best[at] = best[at - 1]!;
+        at -= 1;
+      }
+      best[at] = doc;
+    }
+    return best;
+  }
+}
+
+function compareIds(a: IndexedMemory, b: IndexedMemory): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -1,0 +1,141 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { sql } from 'kysely';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openApp, type App } from '../../src/app/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { importMemories } from '../../src/engine/import-memories.js';
+import { OfflineProvider } from '../../src/llm/offline/offline-provider.js';
+import { CLI_PATH } from '../support/cli.js';
+import { LOCOMO_MEMORIES } from '../support/locomo.js';
+import { callTool } from '../support/mcp-test-client.js';
+import { createPostgresTestDatabase } from '../support/postgres-test-databases.js';
+import { openTestApp } from '../support/test-app.js';
+import { DATABASES } from '../support/test-databases.js';
+import { until } from '../support/until.js';
+
+const USER = 'locomo-26-caroline';
+
+async function tierCount(app: App, result: 'hit' | 'miss'): Promise<number> {
+  return app.engine.metrics.count(app.engine.metrics.hotTierRequests, { result });
+}
+
+describe.each(DATABASES)('the hot tier on %s', (kind) => {
+  let app: App;
+  let userId: string;
+
+  beforeAll(async () => {
+    app = await openTestApp(kind, {}, { provider: new OfflineProvider() });
+    await importMemories(app.database.db, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 500 });
+    userId = (await app.repositories.users.findByExternalId(USER))!.id;
+    await app.engine.runner.request(userId, 'miss').done;
+  });
+  afterAll(() => app.close({ graceMs: 0 }));
+
+  it('answers repeated conversation starts from memory, reading the database once', async () => {
+    await app.engine.context.orchestrate(userId, 'How is the adoption going?');
+    const [hits, misses] = [await tierCount(app, 'hit'), await tierCount(app, 'miss')];
+    for (let call = 0; call < 20; call++) {
+      const answer = await app.engine.context.orchestrate(userId, 'How is the adoption going?');
+      expect(answer.source).toBe('cache');
+      expect(answer.memories.length).toBeGreaterThan(0);
+    }
+    expect(await tierCount(app, 'hit')).toBe(hits + 20);
+    expect(await tierCount(app, 'miss')).toBe(misses);
+  });
+
+  it('attaches a memory added through the engine to the very next answer', async () => {
+    await app.engine.context.orchestrate(userId, 'warm up');
+    await app.engine.memories.add(userId, [{ content: 'Caroline bought a bright yellow kayak named Sunflower.' }], 'test');
+    const answer = await app.engine.context.orchestrate(userId, 'Tell me about the yellow kayak');
+    expect(answer.memories[0]?.content).toBe('Caroline bought a bright yellow kayak named Sunflower.');
+  });
+
+  it('never attaches a deleted memory, not even on the call right after the deletion', async () => {
+    const [attached] = (await app.engine.context.orchestrate(userId, 'yellow kayak Sunflower')).memories;
+    await app.engine.memories.delete(userId, [attached!.id]);
+    const answer = await app.engine.context.orchestrate(userId, 'yellow kayak Sunflower');
+    expect(answer.memories.map((memory) => memory.id)).not.toContain(attached!.id);
+  });
+
+  it('hears of a change committed outside the engine and never serves the old narrative after it', async () => {
+    await app.engine.context.orchestrate(userId, 'warm up');
+    const invalidated: number[] = [];
+    const invalidate = app.engine.tier.invalidate.bind(app.engine.tier);
+    app.engine.tier.invalidate = (id: string) => {
+      if (id === userId) invalidated.push(performance.now());
+      invalidate(id);
+    };
+    try {
+      await sql`update user_narratives set narrative_content = 'Edited by an operator.' where user_id = ${userId}`.execute(app.database.db);
+      await until(async () => {
+        await app.engine.context.orchestrate(userId, 'hello');
+        return invalidated.length > 0;
+      });
+      for (let call = 0; call < 20; call++) {
+        expect((await app.engine.context.orchestrate(userId, 'hello')).text).toContain('Edited by an operator.');
+      }
+    } finally {
+      app.engine.tier.invalidate = invalidate;
+    }
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('the hot tiers of two processes sharing one PostgreSQL database', () => {
+  let database: { url: string; drop: () => Promise<void> };
+  let writer: App;
+  let reader: Client;
+  let userId: string;
+
+  const versionServed = async (): Promise<number | undefined> => {
+    const answer = await callTool(reader, 'orchestrate_smart_context', { user_message: 'What is new with Caroline?' });
+    return (answer.structuredContent as { narrative: { version: number } | null }).narrative?.version;
+  };
+
+  beforeAll(async () => {
+    database = await createPostgresTestDatabase();
+    const handle = await openDatabase({ databaseUrl: database.url, dataDir: '', poolSize: 4 });
+    writer = await openApp(loadConfig({}), pino({ level: 'silent' }), { database: handle, migrate: false, provider: new OfflineProvider() });
+    await importMemories(writer.database.db, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 500 });
+    userId = (await writer.repositories.users.findByExternalId(USER))!.id;
+    await writer.engine.runner.request(userId, 'miss').done;
+
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI_PATH, 'serve', '--stdio', '--user', USER],
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, LOG_LEVEL: 'warn' },
+      stderr: 'pipe',
+    });
+    reader = new Client({ name: 'reader', version: '0.0.0' });
+    await reader.connect(transport);
+  });
+  afterEach(() => writer.engine.runner.onIdle());
+  afterAll(async () => {
+    await reader?.close();
+    await writer?.close({ graceMs: 0 });
+    await database?.drop();
+  });
+
+  it('serves the new version in the other process once it is written, and never the old one after', async () => {
+    expect(await versionServed()).toBe(1);
+    expect(await versionServed()).toBe(1);
+    const regenerated = await writer.engine.regeneration.regenerate(userId, { wait: true });
+    expect(regenerated).toMatchObject({ state: 'completed', version: 2 });
+    await until(async () => (await versionServed()) === 2);
+    for (let call = 0; call < 50; call++) expect(await versionServed()).toBe(2);
+  });
+
+  it('stops attaching a memory deleted in the other process', async () => {
+    const answer = await callTool(reader, 'orchestrate_smart_context', { user_message: 'LGBTQ support group' });
+    const [first] = (answer.structuredContent as { memories: { id: string }[] }).memories;
+    await writer.engine.memories.delete(userId, [first!.id]);
+    const attachedIds = async () => {
+      const next = await callTool(reader, 'orchestrate_smart_context', { user_message: 'LGBTQ support group' });
+      return (next.structuredContent as { memories: { id: string }[] }).memories.map((memory) => memory.id);
+    };
+    await until(async () => !(await attachedIds()).includes(first!.id));
+    for (let call = 0; call < 20; call++) expect(await attachedIds()).not.toContain(first!.id);
+  });
+});
