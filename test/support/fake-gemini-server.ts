@@ -66,6 +66,8 @@ export interface FakeGemini {
   failWhen(predicate: (request: FakeGeminiRequest) => boolean, outcome: FakeGeminiOutcome | FakeGeminiFailure): () => void;
   /** Calls arriving from now on wait until the returned function is called (latency without sleeping). */
   hold(): () => void;
+  /** Every call waits this long in real time before it is answered (for benchmarks; tests use `hold`). */
+  setLatency(ms: number): void;
   /** Resolves once at least `count` calls have arrived. */
   waitForCalls(count: number): Promise<void>;
   close(): Promise<void>;
@@ -92,7 +94,7 @@ const GENERATE_CONTENT_PATH = /^\/v1beta\/models\/([^/:]+):generateContent$/;
  * with candidates or Google-style error bodies. With `apiKey` set, another key is refused the way
  * the real service refuses it (400 `API_KEY_INVALID`).
  */
-export async function startFakeGemini(options: { apiKey?: string } = {}): Promise<FakeGemini> {
+export async function startFakeGemini(options: { apiKey?: string; latencyMs?: number } = {}): Promise<FakeGemini> {
   const requests: FakeGeminiRequest[] = [];
   const queue: FakeGeminiOutcome[] = [];
   const rules: { predicate: (request: FakeGeminiRequest) => boolean; outcome: FakeGeminiOutcome }[] = [];
@@ -101,6 +103,7 @@ export async function startFakeGemini(options: { apiKey?: string } = {}): Promis
   let respond: (request: FakeGeminiRequest) => string = (request) => `A narrative written by ${request.model}.`;
   let gate: { opened: Promise<void>; open: () => void } | undefined;
   let held = 0;
+  let latencyMs = options.latencyMs ?? 0;
 
   const handle = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
     const path = new URL(incoming.url ?? '/', 'http://fake').pathname;
@@ -125,6 +128,7 @@ export async function startFakeGemini(options: { apiKey?: string } = {}): Promis
       waiter.resolve();
     }
 
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     if (gate) {
       held += 1;
       await gate.opened;
@@ -217,6 +221,9 @@ export async function startFakeGemini(options: { apiKey?: string } = {}): Promis
         mine.open();
         if (gate === mine) gate = undefined;
       };
+    },
+    setLatency(ms) {
+      latencyMs = ms;
     },
     waitForCalls(count) {
       if (requests.length >= count) return Promise.resolve();

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { childEnv } from './child-env.js';
+import { CLI_PATH } from './cli-path.js';
+import { freePort } from './free-port.js';
+import { trackChild } from './running-children.js';
+import { stderrTail } from './stderr-tail.js';
+import { waitUntil } from './wait-until.js';
+
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+
+export interface HttpServerProcess {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  pid: number;
+  stderr(): string;
+  /** SIGTERM, then SIGKILL if it has not exited in time. */
+  close(): Promise<void>;
+}
+
+/** `narrative-mcp serve --http` on a free port, ready once `/healthz` answers. */
+export async function startHttpServerProcess(vars: Readonly<Record<string, string>>): Promise<HttpServerProcess> {
+  const port = await freePort();
+  const child = trackChild(
+    spawn(process.execPath, [CLI_PATH, 'serve', '--http', '--port', String(port)], {
+      env: childEnv(vars),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    }),
+  );
+  const stderr = stderrTail(child.stderr);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntil(
+      `the HTTP server on port ${port}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`exited with code ${child.exitCode}`);
+        const healthy = await fetch(`${url}/healthz`).then(
+          (response) => response.ok,
+          () => false,
+        );
+        return healthy ? true : undefined;
+      },
+      START_TIMEOUT_MS,
+      50,
+    );
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`bench: narrative-mcp serve --http did not start: ${String(error)}\n${stderr()}`);
+  }
+  return {
+    url,
+    pid: child.pid!,
+    stderr,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
