@@ -5,17 +5,17 @@ import { callWithRetries } from '../llm/call-with-retries.js';
 import type { CallRateLimiter } from '../llm/call-rate-limiter.js';
 import type { LlmProvider } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
+import { selectContextMemories } from '../search/select-context-memories.js';
 import { assessNarrative, type NarrativeAssessment } from './assess-narrative.js';
 import { describeFailure } from './describe-failure.js';
 import { meteredAttempt } from './metered-attempt.js';
 import type { EngineMetrics } from './engine-metrics.js';
 import { formatContext } from './format-context.js';
+import type { HotTier } from './hot-tier.js';
+import type { HotUser } from './hot-user.js';
 import type { NarrativeJobRunner } from './narrative-job-runner.js';
 import type { NarrativePolicy } from './narrative-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
-import { selectContextMemories } from '../search/select-context-memories.js';
-import type { HotTier } from './hot-tier.js';
-import type { HotUser } from './hot-user.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
 import type { ContextMemory, ContextSource, SmartContext } from './smart-context.js';
 import { toPromptMemory } from './to-prompt-memory.js';
@@ -57,7 +57,7 @@ export class ContextService {
     const { policy, attachedMemories } = this.deps;
     const user = await this.deps.tier.get(userId);
     if (!isNewConversation) {
-      const memories = relevantMemories(user, message, attachedMemories);
+      const memories = relevantMemories(user, message, attachedMemories).map(toContextMemory);
       return this.#answer('memories_only', started, {
         text: formatContext({ heading: 'Memories relevant to this message', body: null, note: null, memories, memoriesHeading: 'Memories' }),
         memories,
@@ -69,7 +69,7 @@ export class ContextService {
     if (cached.narrative) {
       const { narrative, assessment } = cached;
       const stale = assessment.state === 'stale';
-      const memories = relevantMemories(user, message, attachedMemories);
+      const memories = relevantMemories(user, message, attachedMemories).map(toContextMemory);
       return this.#answer(stale ? 'stale_cache' : 'cache', started, {
         text: this.#narrativeText(narrative, assessment, memories),
         memories,
@@ -226,16 +226,16 @@ export class ContextService {
   }
 }
 
-function relevantMemories(user: HotUser, message: string, limit: number): ContextMemory[] {
-  if (message.trim() === '') return [];
-  return selectContextMemories(user.index, message, limit).map(toContextMemory);
+function relevantMemories(user: HotUser, message: string, limit: number): MemoryRow[] {
+  return message.trim() === '' ? [] : selectContextMemories(user.index, message, limit);
 }
 
 /** The memories most relevant to the message, then the most recent, without repeats. */
 function analysisCandidates(user: HotUser, message: string): MemoryRow[] {
-  const relevant = message.trim() === '' ? [] : selectContextMemories(user.index, message, ANALYSIS_CANDIDATES);
   const seen = new Set<string>();
-  return [...relevant, ...user.memories.slice(0, ANALYSIS_CANDIDATES)].filter((memory) => !seen.has(memory.id) && seen.add(memory.id));
+  return [...relevantMemories(user, message, ANALYSIS_CANDIDATES), ...user.memories.slice(0, ANALYSIS_CANDIDATES)].filter(
+    (memory) => !seen.has(memory.id) && seen.add(memory.id),
+  );
 }
 
 function narrativeInfo(narrative: NarrativeRow, assessment: NarrativeAssessment): SmartContext['narrative'] {

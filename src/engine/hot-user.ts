@@ -19,21 +19,26 @@ export interface HotUser {
 // Object headers, dates, ids and the index's postings and word-pair keys per memory, beyond its text (measured: ~750 bytes).
 const BYTES_PER_MEMORY = 1_000;
 
-/** Reads a user's narrative and live memories (the newest `maxMemories`) and indexes them. */
+/**
+ * Reads a user's narrative and live memories (the newest `maxMemories`) and indexes them. One
+ * memory beyond the limit is read to tell whether they are all held; only then are they counted.
+ */
 export async function loadHotUser(repositories: RepositorySet, userId: string, maxMemories: number): Promise<HotUser> {
-  const [narrative, memories, stats] = await Promise.all([
+  const [narrative, newest] = await Promise.all([
     repositories.narratives.get(userId),
-    repositories.memories.recent(userId, { limit: maxMemories }),
-    repositories.memories.stats(userId),
+    repositories.memories.recent(userId, { limit: maxMemories + 1 }),
   ]);
+  const complete = newest.length <= maxMemories;
+  const memories = complete ? newest : newest.slice(0, maxMemories);
+  const memoryCount = complete ? newest.length : await repositories.memories.count(userId);
   let bytes = (narrative?.narrative_content.length ?? 0) * 2 + BYTES_PER_MEMORY;
   for (const memory of memories) bytes += (memory.content.length + JSON.stringify(memory.metadata).length) * 2 + BYTES_PER_MEMORY;
   return {
     narrative: narrative ?? null,
     memories,
-    memoryCount: stats.count,
+    memoryCount,
     index: MemoryIndex.build(memories),
-    complete: memories.length >= stats.count,
+    complete,
     bytes,
   };
 }

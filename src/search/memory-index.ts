@@ -1,3 +1,4 @@
+import { CONVERSATION_GAP_MS } from '../memories/conversation-gap.js';
 import { dateCloseness, type CalendarDay } from './date-closeness.js';
 import { extractDateMentions } from './extract-date-mentions.js';
 import { searchTerms } from './search-terms.js';
@@ -11,8 +12,6 @@ export interface IndexedMemory {
   readonly created_at: Date;
 }
 
-/** A pause this long between two memories means a new conversation began. */
-const CONVERSATION_GAP_MS = 3 * 3_600_000;
 const MAX_CACHED_VARIANTS = 10_000;
 
 interface WeightedTerm {

@@ -1,3 +1,4 @@
+import { CONVERSATION_GAP_MS } from '../../memories/conversation-gap.js';
 import type { PromptMemory } from '../llm-provider.js';
 import { asSentence } from './as-sentence.js';
 import { classifyMemory } from './classify-memory.js';
@@ -6,9 +7,6 @@ import { countWords } from './count-words.js';
 import { mentionsRelativeTime } from './mentions-relative-time.js';
 import type { PreparedMemory } from './prepared-memory.js';
 import { statementKind } from './statement-kind.js';
-
-/** A pause this long between two memories means a new conversation began. */
-const CONVERSATION_GAP_MS = 3 * 3_600_000;
 
 /**
  * Turns the request's memories into sentences ready for selection, oldest first; blank memories are
