@@ -32,6 +32,11 @@ export interface OpenAppOptions {
   database?: DatabaseHandle;
   provider?: LlmProvider;
   clock?: Clock;
+  /**
+   * Keep the hot tier coherent by listening for changes (default true). A one-shot command that
+   * serves no requests skips it: its tier then holds nothing and it opens no listening connection.
+   */
+  holdUsers?: boolean;
 }
 
 export async function openApp(config: Config, logger: Logger, options: OpenAppOptions = {}): Promise<App> {
@@ -62,7 +67,7 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     clock,
     logger,
   });
-  const stopListening = await keepTierCoherent(database, engine, logger);
+  const stopListening = (options.holdUsers ?? true) ? await keepTierCoherent(database, engine, logger) : async () => undefined;
   return {
     config,
     logger,

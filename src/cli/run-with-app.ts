@@ -3,15 +3,18 @@ import { openApp } from '../app/app.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { createLogger } from '../logging/create-logger.js';
 
-/** Opens the app from the environment for one command and always closes it afterwards. */
+/**
+ * Opens the app from the environment for one command and always closes it afterwards; `serves`
+ * marks a command that answers requests, whose hot tier is kept coherent.
+ */
 export async function runWithApp<T>(
   work: (app: App) => Promise<T>,
-  options: { migrate?: boolean; configure?: (config: Config) => Config } = {},
+  options: { migrate?: boolean; serves?: boolean; configure?: (config: Config) => Config } = {},
 ): Promise<T> {
   const loaded = loadConfig();
   const config = options.configure ? options.configure(loaded) : loaded;
   const logger = createLogger(config.LOG_LEVEL);
-  const app = await openApp(config, logger, { migrate: options.migrate ?? true });
+  const app = await openApp(config, logger, { migrate: options.migrate ?? true, holdUsers: options.serves ?? false });
   try {
     return await work(app);
   } finally {

@@ -83,6 +83,22 @@ describe.each(DATABASES)('the hot tier on %s', (kind) => {
   });
 });
 
+describe.each(DATABASES)('an app that serves no requests on %s', (kind) => {
+  it('holds no user and reads the database on every call', async () => {
+    const app = await openTestApp(kind, {}, { provider: new OfflineProvider(), holdUsers: false });
+    try {
+      const user = await app.repositories.users.getOrCreate('one-shot');
+      await app.engine.memories.add(user.id, [{ content: 'Likes quiet mornings.' }], 'test');
+      for (let call = 0; call < 3; call++) await app.engine.context.orchestrate(user.id, 'mornings');
+      expect(await tierCount(app, 'miss')).toBe(3);
+      expect(await tierCount(app, 'hit')).toBe(0);
+      expect(app.engine.tier.size.users).toBe(0);
+    } finally {
+      await app.close({ graceMs: 0 });
+    }
+  });
+});
+
 describe.skipIf(!process.env.DATABASE_URL)('the hot tiers of two processes sharing one PostgreSQL database', () => {
   let database: { url: string; drop: () => Promise<void> };
   let writer: App;

@@ -8,7 +8,7 @@ import { openTestDatabase } from './test-databases.js';
 export async function openTestApp(
   kind: DatabaseKind,
   env: Record<string, string> = {},
-  options: Pick<OpenAppOptions, 'provider' | 'clock'> & { logger?: Logger } = {},
+  options: Pick<OpenAppOptions, 'provider' | 'clock' | 'holdUsers'> & { logger?: Logger } = {},
 ): Promise<App> {
   const database = await openTestDatabase(kind);
   const { logger = pino({ level: 'silent' }), ...rest } = options;

@@ -31,13 +31,15 @@ export function registerServeCommand(program: Command): void {
     .action(async (options: ServeOptions) => {
       if (options.http && options.stdio) throw new InvalidArgumentError('choose one of --stdio and --http');
       if (options.http) {
-        await runWithApp((app) => withRefreshScheduler(app, () => serveHttp(app, options)));
+        await runWithApp((app) => withRefreshScheduler(app, () => serveHttp(app, options)), { serves: true });
         return;
       }
       // Anything printed to stdout would corrupt the JSON-RPC stream; send stray console output to stderr.
       console.log = console.error;
       console.info = console.error;
-      await runWithApp((app) => withRefreshScheduler(app, () => serveStdio(app, parseExternalId(options.user ?? app.config.NARRATIVE_USER))));
+      await runWithApp((app) => withRefreshScheduler(app, () => serveStdio(app, parseExternalId(options.user ?? app.config.NARRATIVE_USER))), {
+        serves: true,
+      });
     });
 }
 
