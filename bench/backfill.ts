@@ -44,12 +44,26 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+// A stopped run still drops its database (100,000 users are several gigabytes on the server).
+const stop = new AbortController();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`bench/backfill: ${signal}; stopping and dropping the throw-away database`);
+    process.exitCode = signal === 'SIGINT' ? 130 : 143;
+    stop.abort(new Error(signal));
+  });
+}
+
 const result = await runBackfillBenchmark({
   users,
   concurrency,
   batchSize,
   database: kind === 'postgres' ? { kind, adminUrl: adminUrl! } : { kind: 'pglite', dataDir: values['pglite-data-dir'] },
   log: (line) => process.stderr.write(`${line}\n`),
+  signal: stop.signal,
+}).catch((error: unknown) => {
+  if (!stop.signal.aborted) throw error;
+  process.exit();
 });
 const file =
   values.out ?? join(import.meta.dirname, 'results', `backfill-${result.database}-${users}-${result.date.replace(/[:.]/g, '-')}.json`);

@@ -62,18 +62,20 @@ if (!options.skipBuild) ensureBuilt(log);
 const machine = await machineInfo(kinds.includes('postgres') ? adminUrl : null);
 log(`${options.full ? 'full' : 'quick'} run of ${sections.map((section) => section.name).join(', ')} on ${kinds.join(' and ')}; ${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverage.join(' ')}`);
 
-const openDatabases = new Set<BenchDatabase>();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: stopping the servers and dropping the bench databases`);
-    for (const child of runningChildren) child.kill('SIGTERM');
-    void Promise.allSettled([...openDatabases].map((database) => database.drop())).then(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-  });
-}
-
 /** Each run with the database pass it came from (the reference server's rows belong to the pass they were paired in). */
 const runs: (BenchRun & { kind: DatabaseKind })[] = [];
 const errors: { section: string; database: DatabaseKind; message: string }[] = [];
+const problems: { database: DatabaseKind; message: string }[] = [];
+const openDatabases = new Set<BenchDatabase>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the servers, dropping the bench databases, writing what was measured`);
+    for (const child of runningChildren) child.kill('SIGTERM');
+    void Promise.allSettled([...openDatabases].map((database) => database.drop()))
+      .then(() => report(signal))
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  });
+}
 for (const kind of kinds) {
   let database: Promise<BenchDatabase> | undefined;
   let fixture: Promise<LocomoFixture> | undefined;
@@ -94,6 +96,10 @@ for (const kind of kinds) {
         return prepareLocomoFixture(created, context.log);
       })()),
     log: (line) => log(`${kind}: ${line}`),
+    problem: (message) => {
+      problems.push({ database: kind, message });
+      log(`${kind}: PROBLEM: ${message}`);
+    },
   };
   try {
     for (const section of sections) {
@@ -118,28 +124,36 @@ for (const kind of kinds) {
   }
 }
 
-const ordered: BenchRun[] = runs
-  .sort((a, b) => SECTION_NAMES.indexOf(a.section) - SECTION_NAMES.indexOf(b.section) || kinds.indexOf(a.kind) - kinds.indexOf(b.kind))
-  .map(({ kind: _kind, ...run }) => run);
-const durationS = Number(((Date.now() - started.getTime()) / 1000).toFixed(1));
-const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
-const file = await writeResults(started, {
-  date: started.toISOString(),
-  command,
-  mode: options.full ? 'full' : 'quick',
-  durationS,
-  machine,
-  databases: kinds,
-  runs: ordered,
-  errors,
-});
-console.log(formatRuns(ordered, options.markdown ? 'markdown' : 'text'));
-const missed = ordered.flatMap((run) => run.targets.filter((check) => !check.met)).length;
-log(`${ordered.length} figures in ${durationS} s (${missed} targets missed); written to ${relative(repoPath(), file)}`);
-if (errors.length > 0) log(`${errors.length} section run(s) failed: ${errors.map((error) => `${error.section} on ${error.database}`).join(', ')}`);
+await report(null);
 // A section that failed may have left a server or an app behind; nothing of theirs is needed any more.
 for (const child of runningChildren) child.kill('SIGTERM');
-process.exit(errors.length > 0 ? 1 : 0);
+process.exit(errors.length + problems.length > 0 ? 1 : 0);
+
+/** Writes the results file and prints the table (an interrupted run writes what it has). */
+async function report(interruptedBy: string | null): Promise<void> {
+  const ordered: BenchRun[] = [...runs]
+    .sort((a, b) => SECTION_NAMES.indexOf(a.section) - SECTION_NAMES.indexOf(b.section) || kinds.indexOf(a.kind) - kinds.indexOf(b.kind))
+    .map(({ kind: _kind, ...run }) => run);
+  const durationS = Number(((Date.now() - started.getTime()) / 1000).toFixed(1));
+  const command = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  const file = await writeResults(started, {
+    date: started.toISOString(),
+    command,
+    mode: options.full ? 'full' : 'quick',
+    durationS,
+    interruptedBy,
+    machine,
+    databases: kinds,
+    runs: ordered,
+    errors,
+    problems,
+  });
+  console.log(formatRuns(ordered, options.markdown ? 'markdown' : 'text'));
+  const missed = ordered.flatMap((run) => run.targets.filter((check) => !check.met)).length;
+  log(`${ordered.length} figures in ${durationS} s (${missed} targets missed); written to ${relative(repoPath(), file)}`);
+  if (errors.length > 0) log(`${errors.length} section run(s) failed: ${errors.map((error) => `${error.section} on ${error.database}`).join(', ')}`);
+  for (const problem of problems) log(`problem on ${problem.database}: ${problem.message}`);
+}
 
 function redact(url: string): string {
   const parsed = new URL(url);

@@ -18,6 +18,8 @@ export interface BackfillBenchmarkOptions {
   database: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; adminUrl: string };
   /** Progress lines (generation, every tenth of the backfill). */
   log?: (line: string) => void;
+  /** Aborting stops the run between steps (the throw-away database is still dropped). */
+  signal?: AbortSignal;
 }
 
 export type BackfillBenchmarkResult = Awaited<ReturnType<typeof runBackfillBenchmark>>;
@@ -47,7 +49,10 @@ export async function runBackfillBenchmark(options: BackfillBenchmarkOptions) {
     });
     const app = await openApp(config, pino({ level: 'silent' }), { database: handle, provider: new InstantProvider() });
     const generateStarted = performance.now();
-    const memories = await generateBenchUsers(handle, users, (done) => log(`generated ${done} of ${users} users`));
+    const memories = await generateBenchUsers(handle, users, (done) => {
+      options.signal?.throwIfAborted();
+      log(`generated ${done} of ${users} users`);
+    });
     const generateSeconds = (performance.now() - generateStarted) / 1000;
     log(`${users} users and ${memories} memories in ${generateSeconds.toFixed(1)} s (${handle.kind})`);
 
@@ -60,6 +65,7 @@ export async function runBackfillBenchmark(options: BackfillBenchmarkOptions) {
     const first = await backfill(app, {
       concurrency,
       batchSize,
+      ...(options.signal ? { signal: options.signal } : {}),
       onEvent: (event) => {
         if (event.type !== 'user') return;
         sample();
@@ -72,6 +78,7 @@ export async function runBackfillBenchmark(options: BackfillBenchmarkOptions) {
         }
       },
     });
+    options.signal?.throwIfAborted();
     const peakDuringBackfill = { rss: peakRss, heap: peakHeap };
     const second = await backfill(app, { concurrency, batchSize });
     await app.close({ graceMs: 0 });

@@ -66,7 +66,7 @@ export const cacheHitSection: Section = {
         targets: [atMost('p99', latency.p99, 0.05, 'ms')],
       });
     } finally {
-      await closeBenchApp(app);
+      await closeBenchApp(app, context.problem);
     }
 
     context.log('over stdio');

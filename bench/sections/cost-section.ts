@@ -56,9 +56,10 @@ async function oneProcess(context: SectionContext): Promise<BenchRun> {
       `${STARTS} concurrent conversation starts`,
     );
     await settle(app, userId);
-    return costRun(context, 'in-process', { processes: 1 }, timed.map((call) => ({ ms: call.ms, answer: call.value })), fake, app, userId);
+    // Awaited here, so the app is not closed under the queries of costRun.
+    return await costRun(context, 'in-process', { processes: 1 }, timed.map((call) => ({ ms: call.ms, answer: call.value })), fake, app, userId);
   } finally {
-    await closeBenchApp(app);
+    await closeBenchApp(app, context.problem);
     await fake.close();
   }
 }
@@ -86,7 +87,7 @@ async function twoProcesses(context: SectionContext): Promise<BenchRun> {
         `${STARTS} concurrent conversation starts over HTTP`,
       );
       await settle(app, userId);
-      return costRun(context, 'http', { processes: PROCESSES, sessionsPerProcess: STARTS / PROCESSES }, calls, fake, app, userId);
+      return await costRun(context, 'http', { processes: PROCESSES, sessionsPerProcess: STARTS / PROCESSES }, calls, fake, app, userId);
     } finally {
       await Promise.allSettled(clients.map((client) => client.close()));
     }
@@ -94,7 +95,7 @@ async function twoProcesses(context: SectionContext): Promise<BenchRun> {
     throw new Error(`${String(error)}\nserver stderr:\n${servers.map((server) => server.stderr()).join('\n')}`);
   } finally {
     await Promise.allSettled(servers.map((server) => server.close()));
-    await closeBenchApp(app);
+    await closeBenchApp(app, context.problem);
     await fake.close();
   }
 }

@@ -58,7 +58,7 @@ export const missPathSection: Section = {
           answers.push(value);
         }
       } finally {
-        await closeBenchApp(app);
+        await closeBenchApp(app, context.problem);
       }
       const latency = summarizeLatencies(samples);
       const sources = countBy(answers, (answer) => answer.source);
@@ -106,7 +106,7 @@ export const missPathSection: Section = {
           answers.push(value);
         }
       } finally {
-        await closeBenchApp(app);
+        await closeBenchApp(app, context.problem);
         await fake.close();
       }
       const latency = summarizeLatencies(samples);

@@ -16,6 +16,8 @@ export interface SectionContext {
   /** The LoCoMo users with fresh narratives in it (prepared on first use). */
   fixture(): Promise<LocomoFixture>;
   log(line: string): void;
+  /** Records a failure that does not void the figures (the run then exits with 1). */
+  problem(message: string): void;
 }
 
 export interface Section {
