@@ -43,6 +43,8 @@ export class NarrativeJobRunner extends EventEmitter<JobRunnerEvents> {
     private readonly deps: { concurrency: number; metrics: EngineMetrics; logger: Logger },
   ) {
     super();
+    // Every open MCP session listens for finished jobs (to notify resource subscribers): many sessions are no leak.
+    this.setMaxListeners(0);
     this.#queue = new PQueue({ concurrency: deps.concurrency });
   }
 

@@ -19,8 +19,9 @@ export class NarrativeStatusService {
       repositories.generationState.get(userId),
     ]);
     const assessment = assessNarrative(narrative, now, policy);
-    const failedLast =
-      state?.last_failure_at && (!state.last_success_at || state.last_failure_at.getTime() > state.last_success_at.getTime());
+    // A success resets the count, so it says whether the last attempt failed without comparing
+    // timestamps, which may tie or come from the skewed clocks of several processes.
+    const failedLast = (state?.consecutive_failures ?? 0) > 0;
     return {
       eligible: count >= policy.minMemories,
       memory_count: count,

@@ -1,6 +1,7 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { App } from '../app/app.js';
 import { projectPath } from '../app/project-path.js';
+import { isDatabaseUnavailable } from '../engine/is-database-unavailable.js';
 import { UserFacingError } from '../engine/user-facing-error.js';
 import { HttpMetrics } from './http-metrics.js';
 import { bearerAuth } from './middleware/bearer-auth.js';
@@ -44,7 +45,7 @@ export function createHttpApp(app: App, port: () => number): HttpApp {
 
   const authenticated = [bearerAuth(app.repositories.apiKeys, logger), keyRateLimit(config.HTTP_RATE_LIMIT_PER_MINUTE)];
   const json = express.json({ limit: config.HTTP_MAX_BODY_BYTES, strict: true });
-  const streamable = mcpStreamableRoutes(engine, logger);
+  const streamable = mcpStreamableRoutes(engine, logger, app.clock);
   const sse = mcpSseRoutes(engine, logger);
   server.use(['/mcp', '/sse', '/messages', '/api'], ...authenticated);
   server.use(['/mcp', '/messages', '/api'], json);
@@ -68,6 +69,10 @@ function errorHandler(app: App): ErrorRequestHandler {
     if (type === 'entity.too.large') return sendError(res, 413, 'too_large', `The request body is larger than ${app.config.HTTP_MAX_BODY_BYTES} bytes.`);
     if (type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', 'The request body is not valid JSON.');
     if (status && status >= 400 && status < 500) return sendError(res, status, 'invalid_request', 'The request could not be read.');
+    if (isDatabaseUnavailable(error)) {
+      app.logger.warn({ err: error }, 'request failed: the database is unreachable');
+      return sendError(res, 503, 'unavailable', 'The database is unreachable right now; try again in a few seconds.', { 'Retry-After': '5' });
+    }
     app.logger.error({ err: error }, 'request failed');
     sendError(res, 500, 'internal', 'Something went wrong on the server; the error is logged.');
   };

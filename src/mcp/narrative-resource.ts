@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { GenerationOutcome } from '../engine/narrative-generator.js';
+import { runRequest } from './run-request.js';
 import type { ToolContext } from './tool-context.js';
 
 export const NARRATIVE_URI = 'narrative://me';
@@ -18,23 +19,28 @@ export function registerNarrativeResource(server: McpServer, { engine, logger, r
       description: 'An LLM-written portrait of the user, cached and refreshed in the background.',
       mimeType: 'text/markdown',
     },
-    async (uri, extra) => {
-      const user = await resolveUser(extra);
-      const context = await engine.context.narrativeContext(user.id);
-      return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text: context.text }] };
-    },
+    (uri, extra) =>
+      runRequest('Reading the narrative', logger, async () => {
+        const user = await resolveUser(extra);
+        const context = await engine.context.narrativeContext(user.id);
+        return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text: context.text }] };
+      }),
   );
 
   const subscribedUsers = new Set<string>();
   server.server.registerCapabilities({ resources: { subscribe: true } });
-  server.server.setRequestHandler(SubscribeRequestSchema, async (request, extra) => {
-    if (request.params.uri === NARRATIVE_URI) subscribedUsers.add((await resolveUser(extra)).id);
-    return {};
-  });
-  server.server.setRequestHandler(UnsubscribeRequestSchema, async (request, extra) => {
-    if (request.params.uri === NARRATIVE_URI) subscribedUsers.delete((await resolveUser(extra)).id);
-    return {};
-  });
+  server.server.setRequestHandler(SubscribeRequestSchema, (request, extra) =>
+    runRequest('Subscribing', logger, async () => {
+      if (request.params.uri === NARRATIVE_URI) subscribedUsers.add((await resolveUser(extra)).id);
+      return {};
+    }),
+  );
+  server.server.setRequestHandler(UnsubscribeRequestSchema, (request, extra) =>
+    runRequest('Unsubscribing', logger, async () => {
+      if (request.params.uri === NARRATIVE_URI) subscribedUsers.delete((await resolveUser(extra)).id);
+      return {};
+    }),
+  );
 
   const onFinished = (userId: string, outcome: GenerationOutcome) => {
     if (outcome.status !== 'written' || !subscribedUsers.has(userId)) return;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../engine/is-database-unavailable.js';
 import { UserFacingError } from '../engine/user-facing-error.js';
 
 /** A successful result: a short text for the model and the same facts as structured content. */
@@ -9,8 +10,9 @@ export function toolResult(text: string, structured: Record<string, unknown>): C
 }
 
 /**
- * Runs a tool body so that a failure becomes a tool error a person can act on. Unexpected
- * errors are logged with a reference and answered without internals (no SQL, no stack).
+ * Runs a tool body so that a failure becomes a tool error a person can act on: an unreachable
+ * database says so; other unexpected errors are logged with a reference and answered without
+ * internals (no SQL, no stack).
  */
 export async function runTool(tool: string, logger: Logger, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
   try {
@@ -18,6 +20,10 @@ export async function runTool(tool: string, logger: Logger, body: () => Promise<
   } catch (error) {
     if (error instanceof UserFacingError) {
       return { content: [{ type: 'text', text: error.message }], isError: true };
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ err: error, tool }, 'tool failed: the database is unreachable');
+      return { content: [{ type: 'text', text: `${tool} could not run: the database is unreachable right now. Try again in a few seconds.` }], isError: true };
     }
     const reference = randomUUID();
     logger.error({ err: error, tool, reference }, 'tool failed');

@@ -1,4 +1,5 @@
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { ErrorCode, JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Router } from 'express';
 import type { Logger } from 'pino';
 import type { NarrativeEngine } from '../../engine/narrative-engine.js';
@@ -27,7 +28,14 @@ export function mcpSseRoutes(engine: NarrativeEngine, logger: Logger): McpRoutes
       res.status(404).json({ jsonrpc: '2.0', error: { code: -32000, message: 'Session not found; open /sse again.' }, id: null });
       return;
     }
-    await session.transport.handlePostMessage(req, res, req.body);
+    // Checked here: the SDK answers a message it cannot read by quoting it, and quoting deeply nested
+    // arrays (`String(body)`) takes time quadratic in their depth, long enough to stall the server.
+    const message = JSONRPCMessageSchema.safeParse(req.body);
+    if (!message.success) {
+      res.status(400).json({ jsonrpc: '2.0', error: { code: ErrorCode.InvalidRequest, message: 'The body is not a JSON-RPC message.' }, id: null });
+      return;
+    }
+    await session.transport.handlePostMessage(req, res, message.data);
   });
 
   return {

@@ -3,14 +3,11 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import type { Clock } from '../../clock/clock.js';
 import type { NarrativeEngine } from '../../engine/narrative-engine.js';
 import { ownerOfRequest } from '../request-user.js';
 import { createSessionServer } from './create-session-server.js';
-
-interface Session {
-  transport: StreamableHTTPServerTransport;
-  userId: string;
-}
+import { StreamableSessionRegistry, type StreamableSession } from './streamable-session-registry.js';
 
 export interface McpRoutes {
   router: Router;
@@ -20,16 +17,17 @@ export interface McpRoutes {
 
 /**
  * MCP over Streamable HTTP at `/mcp`. A session belongs to the user whose key opened it; a
- * request for it with another user's key is answered as if it did not exist.
+ * request for it with another user's key is answered as if it did not exist. Sessions their
+ * clients abandoned are closed (see `StreamableSessionRegistry`).
  */
-export function mcpStreamableRoutes(engine: NarrativeEngine, logger: Logger): McpRoutes {
-  const sessions = new Map<string, Session>();
+export function mcpStreamableRoutes(engine: NarrativeEngine, logger: Logger, clock: Clock): McpRoutes {
+  const sessions = new StreamableSessionRegistry({ clock });
   const router = Router();
 
-  const sessionOf = (req: Request, res: Response): Session | undefined => {
+  const sessionOf = (req: Request, res: Response): [string, StreamableSession] | undefined => {
     const sessionId = req.header('mcp-session-id');
-    const session = sessionId ? sessions.get(sessionId) : undefined;
-    if (!session || session.userId !== ownerOfRequest(req).id) {
+    const session = sessionId ? sessions.use(sessionId) : undefined;
+    if (!sessionId || !session || session.userId !== ownerOfRequest(req).id) {
       res.status(sessionId ? 404 : 400).json({
         jsonrpc: '2.0',
         error: { code: -32000, message: sessionId ? 'Session not found; initialize a new one.' : 'Missing Mcp-Session-Id header.' },
@@ -37,13 +35,13 @@ export function mcpStreamableRoutes(engine: NarrativeEngine, logger: Logger): Mc
       });
       return undefined;
     }
-    return session;
+    return [sessionId, session];
   };
 
   router.post('/mcp', async (req, res) => {
     if (req.header('mcp-session-id')) {
-      const session = sessionOf(req, res);
-      if (session) await session.transport.handleRequest(req, res, req.body);
+      const found = sessionOf(req, res);
+      if (found) await found[1].transport.handleRequest(req, res, req.body);
       return;
     }
     if (!isInitializeRequest(req.body)) {
@@ -53,9 +51,7 @@ export function mcpStreamableRoutes(engine: NarrativeEngine, logger: Logger): Mc
     const owner = ownerOfRequest(req);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
-      onsessioninitialized: (sessionId) => {
-        sessions.set(sessionId, { transport, userId: owner.id });
-      },
+      onsessioninitialized: (sessionId) => sessions.add(sessionId, transport, owner.id),
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);
@@ -65,18 +61,24 @@ export function mcpStreamableRoutes(engine: NarrativeEngine, logger: Logger): Mc
     await transport.handleRequest(req, res, req.body);
   });
 
-  const existingSession = async (req: Request, res: Response) => {
-    const session = sessionOf(req, res);
-    if (session) await session.transport.handleRequest(req, res);
-  };
-  router.get('/mcp', existingSession);
-  router.delete('/mcp', existingSession);
+  router.get('/mcp', async (req, res) => {
+    const found = sessionOf(req, res);
+    if (!found) return;
+    const [sessionId, session] = found;
+    sessions.streamOpened(session);
+    res.on('close', () => sessions.streamClosed(sessionId, session));
+    await session.transport.handleRequest(req, res);
+  });
+
+  router.delete('/mcp', async (req, res) => {
+    const found = sessionOf(req, res);
+    if (found) await found[1].transport.handleRequest(req, res);
+  });
 
   return {
     router,
     closeAll: async () => {
-      await Promise.allSettled([...sessions.values()].map((session) => session.transport.close()));
-      sessions.clear();
+      await Promise.allSettled(sessions.all().map((session) => session.transport.close()));
     },
   };
 }

@@ -15,7 +15,11 @@ export function operationsRoutes(app: App, httpMetrics: HttpMetrics): Router {
       res.json({ status: 'ok', database: app.database.kind });
     } catch (error) {
       app.logger.warn({ err: error }, 'health check failed');
-      res.status(503).json({ status: 'unavailable', database: app.database.kind, error: 'the database is not reachable' });
+      res.status(503).set('Retry-After', '5').json({
+        status: 'unavailable',
+        database: app.database.kind,
+        error: { code: 'unavailable', message: 'The database is unreachable right now; try again in a few seconds.' },
+      });
     }
   });
 
