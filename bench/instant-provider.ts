@@ -3,6 +3,7 @@ import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest } from '
 /** A zero-latency LLM: answers at once with a short text, so a benchmark measures everything but the model. */
 export class InstantProvider implements LlmProvider {
   readonly name = 'instant';
+  readonly rateLimited = false;
   readonly memoryBudgetChars = 60_000;
 
   async writeNarrative(request: NarrativeRequest): Promise<LlmOutput> {

@@ -42,7 +42,7 @@ export const missPathSection: Section = {
     {
       const users = context.full ? 300 : 50;
       const warmup = 5;
-      const app = await openBenchApp({ ...database.env, LLM_CALLS_PER_MINUTE: UNLIMITED_CALLS });
+      const app = await openBenchApp(database.env);
       const answers: SmartContext[] = [];
       const samples: number[] = [];
       try {

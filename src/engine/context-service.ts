@@ -17,10 +17,13 @@ import type { NarrativeJobRunner } from './narrative-job-runner.js';
 import type { NarrativePolicy } from './narrative-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
+import { SingleFlight } from './single-flight.js';
 import type { ContextMemory, ContextSource, SmartContext } from './smart-context.js';
 import { toPromptMemory } from './to-prompt-memory.js';
 
 const ANALYSIS_CANDIDATES = 20;
+
+type AnalysisResult = { text: string } | { reason: string };
 
 export type CachedNarrative =
   | { narrative: NarrativeRow; assessment: Exclude<NarrativeAssessment, { state: 'missing' }> }
@@ -50,6 +53,9 @@ export interface ContextServiceDeps {
  * held in the hot tier is answered without any I/O.
  */
 export class ContextService {
+  /** Conversations that start at once with the same message and memories share one analysis. */
+  readonly #analyses = new SingleFlight<AnalysisResult>();
+
   constructor(private readonly deps: ContextServiceDeps) {}
 
   async orchestrate(userId: string, message: string, isNewConversation = true): Promise<SmartContext> {
@@ -131,7 +137,8 @@ export class ContextService {
   /** No narrative yet (its generation is scheduled): the LLM's analysis inside the budget, else the memories. */
   async #deepAnalysis(userId: string, user: HotUser, message: string, started: number): Promise<SmartContext> {
     const candidates = analysisCandidates(user, message);
-    const analysis = await this.#analyze(userId, message, candidates);
+    const key = [userId, message, ...candidates.map((memory) => memory.id)].join('\u0000');
+    const analysis = await this.#analyses.run(key, () => this.#analyze(userId, message, candidates));
     const attached = candidates.slice(0, this.deps.attachedMemories).map(toContextMemory);
     if ('text' in analysis) {
       return this.#answer('deep_analysis', started, {
@@ -154,7 +161,7 @@ export class ContextService {
     });
   }
 
-  async #analyze(userId: string, message: string, candidates: MemoryRow[]): Promise<{ text: string } | { reason: string }> {
+  async #analyze(userId: string, message: string, candidates: MemoryRow[]): Promise<AnalysisResult> {
     const { provider, clock, retry, logger } = this.deps;
     const user = await this.deps.repositories.users.findById(userId);
     if (!user) return { reason: 'analysis_failed' };

@@ -3,8 +3,9 @@ import type { LlmProvider } from '../llm/llm-provider.js';
 import type { EngineMetrics } from './engine-metrics.js';
 
 /**
- * One LLM attempt as every caller makes it: wait for a slot under the per-minute limit, call,
- * and count the call by purpose and outcome. Pass the result to `callWithRetries`.
+ * One LLM attempt as every caller makes it: wait for a slot under the per-minute limit (when the
+ * provider is rate limited), call, and count the call by purpose and outcome. Pass the result to
+ * `callWithRetries`.
  */
 export function meteredAttempt<T>(
   deps: { provider: LlmProvider; limiter: CallRateLimiter; metrics: EngineMetrics },
@@ -12,7 +13,7 @@ export function meteredAttempt<T>(
   call: (signal: AbortSignal) => Promise<T>,
 ): (signal: AbortSignal) => Promise<T> {
   return async (signal) => {
-    await deps.limiter.acquire(signal);
+    if (deps.provider.rateLimited) await deps.limiter.acquire(signal);
     const labels = { provider: deps.provider.name, purpose };
     try {
       const result = await call(signal);

@@ -24,6 +24,7 @@ interface Generation {
  */
 export class GeminiProvider implements LlmProvider {
   readonly name = 'gemini';
+  readonly rateLimited = true;
   /** About 15k tokens of memories: plenty for a portrait, quick enough for an on-demand analysis. */
   readonly memoryBudgetChars = 60_000;
   readonly #ai: GoogleGenAI;

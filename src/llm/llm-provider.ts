@@ -41,6 +41,11 @@ export interface LlmProvider {
   readonly name: string;
   /** How many characters of memories one request may carry (the engine selects within it). */
   readonly memoryBudgetChars: number;
+  /**
+   * Whether calls count against `LLM_CALLS_PER_MINUTE`: true for a remote model whose quota the
+   * limit protects; a provider that runs in this process has no quota to protect.
+   */
+  readonly rateLimited: boolean;
   writeNarrative(request: NarrativeRequest): Promise<LlmOutput>;
   analyze(request: AnalysisRequest): Promise<LlmOutput>;
 }

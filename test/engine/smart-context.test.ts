@@ -97,17 +97,52 @@ describe.each(DATABASES)('orchestrate_smart_context on %s', (kind) => {
     expect(context).toMatchObject({ source: 'stale_cache', narrative: { stale_reasons: ['new_memories'] } });
   });
 
-  it('produces exactly one generation for 50 concurrent conversation starts of a cold user', async () => {
+  it('produces exactly one generation and one analysis for 50 concurrent conversation starts of a cold user', async () => {
     const userId = await userWith('crowd', FACTS);
     const release = provider.hold();
     const answers = Promise.all(Array.from({ length: 50 }, () => app.engine.context.orchestrate(userId, 'hello there')));
-    await until(() => provider.calls.analysis === 50 && provider.waiting === 51);
+    await until(() => provider.calls.analysis === 1 && provider.waiting === 2);
     release();
     const contexts = await answers;
     expect(new Set(contexts.map((context) => context.source))).toEqual(new Set(['deep_analysis']));
     await app.engine.runner.onIdle();
     expect(provider.calls.narrative).toBe(1);
+    expect(provider.calls.analysis).toBe(1);
     expect((await app.repositories.narratives.get(userId))?.version).toBe(1);
+  });
+
+  it('analyses each different first message of concurrent starts once, and a start after they settle anew', async () => {
+    const userId = await userWith('two-topics', FACTS);
+    provider.hold();
+    const messages = ['jazz tonight?', 'marathon training', 'jazz tonight?', 'marathon training'];
+    const answers = Promise.all(messages.map((message) => app.engine.context.orchestrate(userId, message)));
+    await until(() => provider.calls.analysis === 2 && provider.waiting === 3);
+    await clock.advance(2_000);
+    expect((await answers).map((context) => context.reason)).toEqual(['analysis_timeout', 'analysis_timeout', 'analysis_timeout', 'analysis_timeout']);
+
+    const later = app.engine.context.orchestrate(userId, 'jazz tonight?');
+    await until(() => provider.calls.analysis === 3);
+    provider.release();
+    expect((await later).text).toContain('Analysis for "jazz tonight?"');
+  });
+
+  it('keeps the offline provider out of the per-minute LLM call limit', async () => {
+    const offlineApp = await openTestApp(kind, { LLM_CALLS_PER_MINUTE: '1' }, { clock });
+    try {
+      const users = await Promise.all(
+        ['first', 'second', 'third'].map(async (externalId) => {
+          const user = await offlineApp.repositories.users.getOrCreate(`offline-${externalId}`);
+          await offlineApp.engine.memories.add(user.id, FACTS.map((content) => ({ content })), 'test');
+          return user.id;
+        }),
+      );
+      const contexts = await Promise.all(users.map((userId) => offlineApp.engine.context.orchestrate(userId, 'jazz')));
+      expect(contexts.map((context) => context.source)).toEqual(['deep_analysis', 'deep_analysis', 'deep_analysis']);
+      await offlineApp.engine.runner.onIdle();
+      expect(await Promise.all(users.map(async (userId) => (await offlineApp.repositories.narratives.get(userId))?.version))).toEqual([1, 1, 1]);
+    } finally {
+      await offlineApp.close({ graceMs: 0 });
+    }
   });
 
   it('answers from memories inside the budget when the LLM is slow, without waiting for it', async () => {

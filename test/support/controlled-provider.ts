@@ -9,6 +9,7 @@ type Purpose = 'narrative' | 'analysis';
  */
 export class ControlledProvider implements LlmProvider {
   readonly name = 'controlled';
+  readonly rateLimited = true;
   readonly memoryBudgetChars = 100_000;
   readonly calls: Record<Purpose, number> = { narrative: 0, analysis: 0 };
   readonly #failures: Record<Purpose, LlmError[]> = { narrative: [], analysis: [] };

@@ -13,6 +13,7 @@ type Purpose = 'narrative' | 'analysis';
 export class ScriptedGemini implements LlmProvider {
   readonly name: string;
   readonly memoryBudgetChars: number;
+  readonly rateLimited = true;
   readonly #scripts = new Map<string, FakeGeminiOutcome[]>();
   readonly #inFlight = new Set<{ hung: boolean; signal: AbortSignal }>();
 

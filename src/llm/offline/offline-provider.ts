@@ -24,6 +24,7 @@ const ANALYSIS_WORDS = 250;
  */
 export class OfflineProvider implements LlmProvider {
   readonly name = 'offline';
+  readonly rateLimited = false;
   readonly model = 'offline-extractive-1';
   /** Selection is cheap, and more candidates make a better selection. */
   readonly memoryBudgetChars = 200_000;
