@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
-    testTimeout: 30_000,
+    // Tests that start CLI processes take seconds each on two cores; a loaded machine can triple that.
+    testTimeout: 60_000,
     hookTimeout: 60_000,
   },
 });
