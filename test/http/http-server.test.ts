@@ -1,11 +1,10 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app/app.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/start-http-server.js';
 import { ControlledProvider } from '../support/controlled-provider.js';
-import { callTool, textOf } from '../support/mcp-test-client.js';
+import { callTool, connectOverHttp, textOf } from '../support/mcp-test-client.js';
 import { openTestApp } from '../support/test-app.js';
 import { DATABASES } from '../support/test-databases.js';
 
@@ -32,18 +31,8 @@ describe.each(DATABASES)('the HTTP server on %s', (kind) => {
     return fetch(`${server.url}${path}`, { ...init, headers });
   }
 
-  async function mcpClient(name: string, transport: 'streamable' | 'sse' = 'streamable'): Promise<Client> {
-    const requestInit = { headers: { Authorization: `Bearer ${keys[name]}` } };
-    const client = new Client({ name: `${name}-client`, version: '0.0.0' });
-    await client.connect(
-      transport === 'streamable'
-        ? new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit })
-        : new SSEClientTransport(new URL(`${server.url}/sse`), {
-            requestInit,
-            eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...init?.headers, ...requestInit.headers } }) },
-          }),
-    );
-    return client;
+  function mcpClient(name: string, transport: 'streamable' | 'sse' = 'streamable'): Promise<Client> {
+    return connectOverHttp(server.url, keys[name]!, transport, `${name}-client`);
   }
 
   beforeAll(async () => {

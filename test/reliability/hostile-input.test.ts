@@ -115,26 +115,12 @@ describe.each(DATABASES)('hostile input on %s', (kind) => {
     attacker = await hosted.addUser('attacker', ['The attacker collects stamps.', 'The attacker lives in Oslo.', 'The attacker rides a unicycle.', 'The attacker owns a parrot.', 'The attacker studies law.']);
     await hosted.app.engine.runner.request(victim.id, 'manual').done;
     client = await hosted.mcpClient(attacker.key);
-    sessionId = await openRawSession();
+    sessionId = await hosted.openRawSession(attacker.key);
   });
   afterAll(async () => {
     console.info(`hostile-input on ${kind}: ${cases} hostile requests`);
     await hosted.close();
   });
-
-  async function openRawSession(): Promise<string> {
-    const response = await hosted.fetch(
-      '/mcp',
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } }),
-      },
-      attacker.key,
-    );
-    await response.text();
-    return response.headers.get('mcp-session-id')!;
-  }
 
   function expectClean(text: string, echoes: readonly string[]): void {
     cases += 1;

@@ -35,20 +35,6 @@ describe('Streamable HTTP sessions their clients abandon', () => {
   });
   afterAll(() => hosted.close());
 
-  async function initialize(): Promise<string> {
-    const response = await hosted.fetch(
-      '/mcp',
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'leaver', version: '0' } } }),
-      },
-      user.key,
-    );
-    await response.text();
-    return response.headers.get('mcp-session-id')!;
-  }
-
   async function alive(sessionId: string): Promise<boolean> {
     const response = await hosted.fetch(
       '/mcp',
@@ -64,21 +50,21 @@ describe('Streamable HTTP sessions their clients abandon', () => {
   }
 
   it('closes a session nobody has used for a while once another one opens, and keeps the ones in use', async () => {
-    const abandoned = await initialize();
-    const used = await initialize();
+    const abandoned = await hosted.openRawSession(user.key, 'leaver');
+    const used = await hosted.openRawSession(user.key, 'leaver');
     await clock.advance(idleMs / 2);
     expect(await alive(used)).toBe(true);
     await clock.advance(idleMs / 2 + 1);
-    await initialize();
+    await hosted.openRawSession(user.key, 'leaver');
     expect(await alive(abandoned)).toBe(false);
     expect(await alive(used)).toBe(true);
   });
 
   it('keeps a user to a bounded number of sessions, closing the least recently used', async () => {
-    const kept = await initialize();
-    const dropped = await initialize();
+    const kept = await hosted.openRawSession(user.key, 'leaver');
+    const dropped = await hosted.openRawSession(user.key, 'leaver');
     for (let opened = 0; opened < maxPerUser; opened++) {
-      await initialize();
+      await hosted.openRawSession(user.key, 'leaver');
       expect(await alive(kept)).toBe(true);
     }
     expect(await alive(dropped)).toBe(false);

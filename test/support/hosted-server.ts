@@ -1,12 +1,11 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Logger } from 'pino';
 import type { App } from '../../src/app/app.js';
 import type { Clock } from '../../src/clock/clock.js';
 import type { DatabaseKind } from '../../src/db/open-database.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/start-http-server.js';
 import type { LlmProvider } from '../../src/llm/llm-provider.js';
+import { connectOverHttp } from './mcp-test-client.js';
 import { openTestApp } from './test-app.js';
 
 export interface HostedUser {
@@ -23,6 +22,8 @@ export interface HostedServer {
   addUser(externalId: string, facts?: readonly string[]): Promise<HostedUser>;
   /** A request with the key as bearer token (none when `key` is null). */
   fetch(path: string, init?: RequestInit, key?: string | null): Promise<Response>;
+  /** Opens a Streamable HTTP session with a raw JSON-RPC `initialize` (no SDK client) and returns its id. */
+  openRawSession(key: string, clientName?: string): Promise<string>;
   /** A real MCP SDK client over Streamable HTTP or the legacy SSE transport. */
   mcpClient(key: string, transport?: 'streamable' | 'sse'): Promise<Client>;
   close(): Promise<void>;
@@ -36,6 +37,11 @@ export async function startHostedServer(
   const app = await openTestApp(kind, env, options);
   const server = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
   const clients = new Set<Client>();
+  const fetchAs: HostedServer['fetch'] = (path, init = {}, key = null) => {
+    const headers = new Headers(init.headers);
+    if (key !== null) headers.set('Authorization', `Bearer ${key}`);
+    return fetch(`${server.url}${path}`, { ...init, headers });
+  };
   return {
     app,
     server,
@@ -44,22 +50,27 @@ export async function startHostedServer(
       if (facts.length > 0) await app.engine.memories.add(user.id, facts.map((content) => ({ content })), 'test');
       return { id: user.id, externalId, key: (await app.repositories.apiKeys.create(user.id)).key };
     },
-    fetch(path, init = {}, key = null) {
-      const headers = new Headers(init.headers);
-      if (key !== null) headers.set('Authorization', `Bearer ${key}`);
-      return fetch(`${server.url}${path}`, { ...init, headers });
+    fetch: fetchAs,
+    async openRawSession(key, clientName = 'raw') {
+      const response = await fetchAs(
+        '/mcp',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify({
+            jsonrpc: '2.0',
+            id: 0,
+            method: 'initialize',
+            params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: clientName, version: '0' } },
+          }),
+        },
+        key,
+      );
+      await response.text();
+      return response.headers.get('mcp-session-id')!;
     },
     async mcpClient(key, transport = 'streamable') {
-      const requestInit = { headers: { Authorization: `Bearer ${key}` } };
-      const client = new Client({ name: 'narrative-mcp-test', version: '0.0.0' });
-      await client.connect(
-        transport === 'streamable'
-          ? new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit })
-          : new SSEClientTransport(new URL(`${server.url}/sse`), {
-              requestInit,
-              eventSourceInit: { fetch: (url, init) => fetch(url, { ...init, headers: { ...init?.headers, ...requestInit.headers } }) },
-            }),
-      );
+      const client = await connectOverHttp(server.url, key, transport);
       clients.add(client);
       client.onclose = () => clients.delete(client);
       return client;
