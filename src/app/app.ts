@@ -46,6 +46,8 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
       databaseUrl: config.DATABASE_URL,
       dataDir: config.NARRATIVE_DATA_DIR,
       poolSize: config.DATABASE_POOL_SIZE,
+      statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+      acquireTimeoutMs: config.DATABASE_ACQUIRE_TIMEOUT_MS,
       logger,
     }));
   try {

@@ -35,6 +35,8 @@ export const configSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
   DATABASE_POOL_SIZE: integer(1, 1000, 'a whole number from 1 to 1000').default(10),
+  DATABASE_STATEMENT_TIMEOUT_MS: integer(0, 86_400_000, "a whole number of milliseconds from 0 (the server's own) to 86400000").default(30_000),
+  DATABASE_ACQUIRE_TIMEOUT_MS: integer(100, 600_000, 'a whole number of milliseconds from 100 to 600000').default(10_000),
   NARRATIVE_DATA_DIR: z.string().min(1).default('./.narrative-data'),
   GEMINI_API_KEY: z.string().min(1).optional(),
   GEMINI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),

@@ -1,11 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, types } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
-import { PostgresJSDialect } from 'kysely-postgres-js';
 import postgres from 'postgres';
 import type { Logger } from 'pino';
 import type { DatabaseSchema } from './database-schema.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { GuardedPostgresDialect } from './guarded-postgres-dialect.js';
+import type { SessionClientOptions } from './pooled-session.js';
 import { PglitePool } from './pglite-pool.js';
 import { advisoryUserLock, inProcessUserLock, type UserLock } from './advisory-user-lock.js';
 import { advisoryLeaderLock, inProcessLeaderLock, type TryLeaderLock } from './leader-lock.js';
@@ -31,25 +32,40 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
   poolSize: number;
+  /** PostgreSQL's `statement_timeout` for the pool's sessions (not the migrations); 0 leaves the server's own. Default 30 s. */
+  statementTimeoutMs?: number;
+  /** Longest wait for a free pooled connection before a query fails as the database being unavailable. Default 10 s. */
+  acquireTimeoutMs?: number;
   logger?: Logger;
 }
+
+/** Between reconnection attempts: from 50 ms, doubling, at most 1 s (postgres.js's own grows to 20 s). */
+const reconnectBackoffSeconds = (attempt: number) => Math.min(0.05 * 2 ** attempt, 1);
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir);
 }
 
 function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
-  const client = postgres(url, {
-    max: options.poolSize,
+  const clientOptions: SessionClientOptions = {
     // postgres.js prints notices to stdout by default, which would corrupt an MCP stdio stream.
     onnotice: (notice) => options.logger?.debug({ notice: notice.message }, 'postgres notice'),
-    connection: { application_name: 'narrative-mcp' },
+    connection: {
+      application_name: 'narrative-mcp',
+      ...(options.statementTimeoutMs === 0 ? {} : { statement_timeout: options.statementTimeoutMs ?? 30_000 }),
+    },
+    backoff: reconnectBackoffSeconds,
+    connect_timeout: 5,
+  };
+  const db = new Kysely<DatabaseSchema>({
+    dialect: new GuardedPostgresDialect(url, { size: options.poolSize, client: clientOptions, acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000 }),
   });
-  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresJSDialect({ postgres: client }) });
+  // Used only to LISTEN, which postgres.js does on a connection of its own.
+  const listener = postgres(url, { ...clientOptions, max: 1 });
   const tryLeaderLock = advisoryLeaderLock(url, (message) => options.logger?.debug({ notice: message }, 'postgres notice'));
-  // postgres.js listens on a connection of its own, outside the pool, and listens again after reconnecting.
-  const listenForUserChanges: ListenForUserChanges = async (listener) => {
-    const { unlisten } = await client.listen(USER_CHANGED_CHANNEL, (userId) => listener.changed(userId), () => listener.listening());
+  // postgres.js listens again after reconnecting.
+  const listenForUserChanges: ListenForUserChanges = async (feed) => {
+    const { unlisten } = await listener.listen(USER_CHANGED_CHANNEL, (userId) => feed.changed(userId), () => feed.listening());
     return unlisten;
   };
   return {
@@ -59,7 +75,10 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     withUserLock: advisoryUserLock(db),
     tryLeaderLock,
     listenForUserChanges,
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      await listener.end();
+    },
   };
 }
 

@@ -1,24 +1,22 @@
-/** postgres.js and Node codes of a database connection that failed, broke or was refused. */
-const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
+import { isSessionLost } from '../db/is-session-lost.js';
+
+/**
+ * postgres.js and Node codes of a connection that could not be made, and ours of a pool with no
+ * connection free in time (`PoolAcquireTimeoutError`).
+ */
+const CANNOT_CONNECT_CODES: ReadonlySet<string> = new Set([
   'CONNECT_TIMEOUT',
   'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
   'ENOTFOUND',
   'EAI_AGAIN',
+  'POOL_ACQUIRE_TIMEOUT',
 ]);
 
 /**
- * SQLSTATEs of a server that cannot serve us right now: connection exceptions (class 08), too many
- * connections, and a server shutting down, crashing or starting up.
+ * SQLSTATEs of a server that could not serve the query in time: no connection slot left, or the
+ * statement cancelled by `statement_timeout` (one that ends a session is `isSessionLost`'s).
  */
-const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|53300|57P0[1-3])$/;
+const SERVER_OVERLOADED_CODES: ReadonlySet<string> = new Set(['53300', '57014']);
 
 /**
  * Whether an error (or anything in its cause chain) means the database is unreachable, as opposed
@@ -26,8 +24,9 @@ const UNAVAILABLE_SQLSTATE = /^(08[0-9A-Z]{3}|53300|57P0[1-3])$/;
  */
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (depth > 5 || typeof error !== 'object' || error === null) return false;
+  if (isSessionLost(error)) return true;
   const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof code === 'string' && (CONNECTION_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATE.test(code))) return true;
+  if (typeof code === 'string' && (CANNOT_CONNECT_CODES.has(code) || SERVER_OVERLOADED_CODES.has(code))) return true;
   if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
   return isDatabaseUnavailable(cause, depth + 1);
 }

@@ -57,7 +57,8 @@ export class MemoryService {
    */
   async search(userId: string, query: string, limit: number): Promise<ScoredMemory[]> {
     const user = await this.deps.tier.get(userId);
-    if (!user.complete) return this.deps.repositories.memories.search(userId, query, limit);
+    // PostgreSQL refuses NUL in text; in process it only parts words, as a space does.
+    if (!user.complete) return this.deps.repositories.memories.search(userId, query.replaceAll('\u0000', ' '), limit);
     return user.index.rank(query, limit).map(({ memory, score }) => ({ ...memory, score }));
   }
 

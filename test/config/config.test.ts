@@ -16,6 +16,8 @@ describe('loadConfig', () => {
   it('gives the documented defaults when nothing is set', () => {
     expect(loadConfig({})).toEqual({
       DATABASE_POOL_SIZE: 10,
+      DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
+      DATABASE_ACQUIRE_TIMEOUT_MS: 10_000,
       NARRATIVE_DATA_DIR: './.narrative-data',
       GEMINI_NARRATIVE_MODEL: 'gemini-2.5-pro',
       GEMINI_ANALYSIS_MODEL: 'gemini-2.5-flash',
@@ -66,6 +68,13 @@ describe('loadConfig', () => {
     });
   });
 
+  it('reads the database timeouts, a statement timeout of 0 included', () => {
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_ACQUIRE_TIMEOUT_MS: '2500' })).toMatchObject({
+      DATABASE_STATEMENT_TIMEOUT_MS: 0,
+      DATABASE_ACQUIRE_TIMEOUT_MS: 2_500,
+    });
+  });
+
   it('treats empty and blank values as unset', () => {
     const config = loadConfig({ DATABASE_URL: '', HTTP_PORT: '', LOG_LEVEL: '   ', GEMINI_API_KEY: '' });
     expect(config.DATABASE_URL).toBeUndefined();
@@ -83,6 +92,9 @@ describe('loadConfig', () => {
     ['HTTP_PORT', '70000', 'HTTP_PORT must be a port number from 0 to 65535'],
     ['HTTP_PORT', '80.5', 'HTTP_PORT must be a port number from 0 to 65535'],
     ['DATABASE_POOL_SIZE', '0', 'DATABASE_POOL_SIZE must be a whole number from 1 to 1000'],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '-1', "DATABASE_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds from 0 (the server's own) to 86400000"],
+    ['DATABASE_STATEMENT_TIMEOUT_MS', '2.5', "DATABASE_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds from 0 (the server's own) to 86400000"],
+    ['DATABASE_ACQUIRE_TIMEOUT_MS', '50', 'DATABASE_ACQUIRE_TIMEOUT_MS must be a whole number of milliseconds from 100 to 600000'],
     ['LLM_MAX_RETRIES', '-1', 'LLM_MAX_RETRIES must be a whole number from 0 to 10'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
     ['LOG_LEVEL', 'loud\nINJECTED', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],

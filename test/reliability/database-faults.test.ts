@@ -15,8 +15,8 @@ const binaries = postgresBinaries();
 if ('missing' in binaries) console.warn(`database-faults: skipped, ${binaries.missing}`);
 
 const FACTS = ['Rosa builds kites.', 'Rosa lives in Porto.', 'Rosa has twin sons.', 'Rosa is a nurse.', 'Rosa sings fado.'];
-/** How long the server may take to serve again once PostgreSQL is back. */
-const RECOVERY_LIMIT_MS = 20_000;
+/** How long the server may take to serve again once PostgreSQL is back (reconnection attempts are at most 1 s apart). */
+const RECOVERY_LIMIT_MS = 5_000;
 
 interface Running {
   app: App;
@@ -48,12 +48,12 @@ describe.skipIf('missing' in binaries)('database faults on a PostgreSQL that sto
   afterAll(() => cluster?.remove());
 
   /** A server process's worth of app on a new database of the cluster, with a user, a key and both kinds of MCP client. */
-  async function open(): Promise<Running> {
+  async function open(settings: Record<string, string> = {}): Promise<Running> {
     const name = `faults_${++database}`;
     const admin = postgres(cluster.url(), { max: 1, onnotice: () => {} });
     await admin.unsafe(`create database ${name}`);
     await admin.end();
-    const config = loadConfig({ DATABASE_URL: cluster.url(name), HTTP_RATE_LIMIT_PER_MINUTE: '1000000', DATABASE_POOL_SIZE: '6' });
+    const config = loadConfig({ DATABASE_URL: cluster.url(name), HTTP_RATE_LIMIT_PER_MINUTE: '1000000', DATABASE_POOL_SIZE: '6', ...settings });
     const app = await openApp(config, pino({ level: 'silent' }));
     const http = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
     const user = await app.repositories.users.getOrCreate('rosa');
@@ -79,15 +79,24 @@ describe.skipIf('missing' in binaries)('database faults on a PostgreSQL that sto
     expect(await response.json()).toMatchObject({ error: { code: 'unavailable', message: expect.stringMatching(/database|try again/i) } });
   }
 
+  /** Over Streamable HTTP a call is refused with 503 before it runs or, its key's owner held in memory, runs and says so. */
+  async function expectRemoteToolUnavailable(call: Promise<unknown>): Promise<void> {
+    const outcome = await call.then((result) => ({ result: result as CallToolResult }), (error: unknown) => ({ error }));
+    if ('error' in outcome) {
+      expect(String(outcome.error)).toMatch(/503|unavailable/);
+    } else {
+      expect(outcome.result.isError).toBe(true);
+      expect(textOf(outcome.result)).toMatch(/database is unreachable right now\. Try again in a few seconds\./);
+    }
+  }
+
   async function recoveryMs(running: Running): Promise<number> {
     const started = performance.now();
     await until(async () => (await running.fetch('/api/v1/memories')).status === 200, RECOVERY_LIMIT_MS);
     return performance.now() - started;
   }
 
-  // Skipped until src/db/open-database.ts guards postgres.js's reserved connections and shortens its reconnect backoff
-  // (see the next test): today a request during the outage can wait for a reconnect attempt up to 20 s away, or hang.
-  it.skip('answers 503 and MCP tool errors that say so while PostgreSQL is down, and serves again within seconds of its return', async () => {
+  it('answers 503 and MCP tool errors that say so while PostgreSQL is down, and serves again within seconds of its return', async () => {
     const running = await open();
     expect((await running.fetch('/api/v1/memories')).status).toBe(200);
 
@@ -100,7 +109,7 @@ describe.skipIf('missing' in binaries)('database faults on a PostgreSQL that sto
       expect(health.status).toBe(503);
       expect(await health.json()).toMatchObject({ status: 'unavailable', error: { code: 'unavailable', message: expect.any(String) } });
 
-      await expect(running.remote.callTool({ name: 'list_memories', arguments: {} })).rejects.toThrow(/503|unavailable/);
+      await expectRemoteToolUnavailable(running.remote.callTool({ name: 'list_memories', arguments: {} }));
       for (const [tool, args] of [
         ['add_memories', { memories: [{ content: 'Rosa got a dog.' }] }],
         ['orchestrate_smart_context', { user_message: 'What do I do for a living?' }],
@@ -124,10 +133,9 @@ describe.skipIf('missing' in binaries)('database faults on a PostgreSQL that sto
     console.info(`database-faults: served again ${Math.round(recovered)} ms after PostgreSQL was back`);
   });
 
-  // postgres.js 3.4.9 hands a reserved connection whose session died back to its pool (porsager/postgres#1199):
-  // the next query on it never settles, and a write to its null socket crashes the process. Kysely reserves a
-  // connection for every query, so this needs the guard in src/db/open-database.ts before it can pass.
-  it.skip('keeps every acknowledged memory when PostgreSQL stops and restarts under load, answering 503 meanwhile', async () => {
+  // postgres.js 3.4.9 hands a reserved connection whose session died back to its pool (porsager/postgres#1199),
+  // and Kysely reserves a connection for every query: this holds only with src/db/guarded-connection.ts.
+  it('keeps every acknowledged memory when PostgreSQL stops and restarts under load, answering 503 meanwhile', async () => {
     const running = await open();
     const acknowledged = new Set<string>();
     const statuses = new Map<number, number>();
@@ -197,6 +205,32 @@ describe.skipIf('missing' in binaries)('database faults on a PostgreSQL that sto
     await recoveryMs(running);
     const again = await Promise.all(Array.from({ length: 12 }, () => running.fetch('/api/v1/memories')));
     expect(again.map((response) => response.status)).toEqual(Array(12).fill(200));
+  });
+
+  it('answers 503 when a statement runs past DATABASE_STATEMENT_TIMEOUT_MS, and writes nothing of that request', async () => {
+    const running = await open({ DATABASE_STATEMENT_TIMEOUT_MS: '300' });
+    const before = await running.app.repositories.memories.count(running.userId);
+    const holder = postgres(cluster.url(`faults_${database}`), { max: 1, onnotice: () => {} });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holding = holder.begin(async (tx) => {
+      await tx`lock table memories in access exclusive mode`;
+      locked();
+      await released;
+    });
+    try {
+      await isLocked;
+      const add = await running.fetch('/api/v1/memories', { method: 'POST', body: JSON.stringify({ memories: [{ content: 'Rosa keeps bees.' }] }) });
+      await expectUnavailable(add);
+    } finally {
+      release();
+      await holding;
+      await holder.end();
+    }
+    expect(await running.app.repositories.memories.count(running.userId)).toBe(before);
+    expect((await running.fetch('/api/v1/memories')).status).toBe(200);
   });
 
   it("keeps serving everyone while a slow transaction holds a user's narrative row, then writes exactly one new version", async () => {

@@ -330,10 +330,11 @@ describe('hostile input for a user searched in SQL (more memories than the hot t
     expect(answer.isError).toBeFalsy();
   });
 
-  // PostgreSQL refuses NUL in a query parameter: the SQL fallback of src/engine/memory-service.ts (search) should drop
-  // it (or the search tool's schema refuse it), in files this suite may not edit.
-  it.skip('answers a search whose query holds a NUL', async () => {
+  // PostgreSQL refuses NUL in text: the SQL search parts words at it, as the in-process index does.
+  it('answers a search whose query holds a NUL', async () => {
     const answer = await client.callTool({ name: 'search_memories', arguments: { query: 'par\u0000rot' } });
     expect(answer.isError).toBeFalsy();
+    const found = await client.callTool({ name: 'search_memories', arguments: { query: 'a\u0000parrot' } });
+    expect(found.structuredContent).toMatchObject({ results: [{ content: 'The large user keeps a parrot.' }] });
   });
 });
