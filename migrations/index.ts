@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as initialSchema from './0001-initial-schema.js';
 import * as narrativeEngine from './0002-narrative-engine.js';
 import * as userChangeNotifications from './0003-user-change-notifications.js';
+import * as apiKeyChangeNotifications from './0004-api-key-change-notifications.js';
 
 /** Append-only: a migration that has shipped is never edited, only followed by a new one. */
 export const migrations: Record<string, Migration> = {
   '0001-initial-schema': initialSchema,
   '0002-narrative-engine': narrativeEngine,
   '0003-user-change-notifications': userChangeNotifications,
+  '0004-api-key-change-notifications': apiKeyChangeNotifications,
 };

@@ -7,10 +7,13 @@ import { openDatabase, type DatabaseHandle } from '../db/open-database.js';
 import { NarrativeEngine } from '../engine/narrative-engine.js';
 import { createLlmProvider } from '../llm/create-llm-provider.js';
 import type { LlmProvider } from '../llm/llm-provider.js';
+import { KeyOwnerCache } from '../repositories/key-owner-cache.js';
 import { RepositorySet } from '../repositories/repository-set.js';
 
 /** How long running narrative jobs get to finish when the app closes. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** Key owners a serving process holds (a few hundred bytes each). */
+const HELD_KEY_OWNERS = 10_000;
 
 /** Everything a surface needs, built once from the configuration. */
 export interface App {
@@ -33,8 +36,9 @@ export interface OpenAppOptions {
   provider?: LlmProvider;
   clock?: Clock;
   /**
-   * Keep the hot tier coherent by listening for changes (default true). A one-shot command that
-   * serves no requests skips it: its tier then holds nothing and it opens no listening connection.
+   * Hold users (the hot tier) and key owners, kept coherent by listening for changes (default
+   * true). A one-shot command that serves no requests skips it: it then holds nothing, reads
+   * everything from the database and opens no listening connection.
    */
   holdUsers?: boolean;
 }
@@ -69,7 +73,12 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     clock,
     logger,
   });
-  const stopListening = (options.holdUsers ?? true) ? await keepTierCoherent(database, engine, logger) : async () => undefined;
+  let stopListening: () => Promise<void> = async () => undefined;
+  if (options.holdUsers ?? true) {
+    const keyOwners = new KeyOwnerCache({ maxEntries: HELD_KEY_OWNERS, maxAgeMs: config.HOT_TIER_MAX_AGE_SECONDS * 1000, clock });
+    repositories.apiKeys.holdOwnersIn(keyOwners);
+    stopListening = await keepHeldCoherent(database, [engine.tier, keyOwners], logger);
+  }
   return {
     config,
     logger,
@@ -85,18 +94,30 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
   };
 }
 
+/** What a process holds per user in memory, mirroring the database. */
+interface HeldPerUser {
+  invalidate(userId: string): void;
+  clear(): void;
+  setLive(live: boolean): void;
+}
+
 /**
- * Feeds the database's change announcements to the engine's hot tier. Until the feed listens
- * (and after each reconnection, when announcements may have been missed) the tier holds nothing;
- * where LISTEN is unavailable (e.g. behind a transaction-mode pooler) it only passes reads through.
+ * Feeds the database's change announcements to what the process holds (the hot tier, the key
+ * owners). Until the feed listens (and after each reconnection, when announcements may have been
+ * missed) they hold nothing; where LISTEN is unavailable (e.g. behind a transaction-mode pooler)
+ * they only pass reads through.
  */
-async function keepTierCoherent(database: DatabaseHandle, engine: NarrativeEngine, logger: Logger): Promise<() => Promise<void>> {
+async function keepHeldCoherent(database: DatabaseHandle, held: readonly HeldPerUser[], logger: Logger): Promise<() => Promise<void>> {
   try {
     return await database.listenForUserChanges({
-      changed: (userId) => engine.tier.invalidate(userId),
+      changed: (userId) => {
+        for (const holder of held) holder.invalidate(userId);
+      },
       listening: () => {
-        engine.tier.clear();
-        engine.tier.setLive(true);
+        for (const holder of held) {
+          holder.clear();
+          holder.setLive(true);
+        }
       },
     });
   } catch (error) {

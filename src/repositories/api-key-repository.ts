@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { ApiKeyRow, DatabaseSchema } from '../db/database-schema.js';
+import type { KeyOwnerCache } from './key-owner-cache.js';
 
 const KEY_PREFIX = 'nmcp_';
 const SHOWN_PREFIX_LENGTH = KEY_PREFIX.length + 8;
@@ -17,13 +18,30 @@ export interface ApiKeyListing extends ApiKeyRow {
   external_id: string;
 }
 
+/** Who a live key authenticates: the user (`id`, `externalId`) and the key's id. */
+export interface ApiKeyOwner {
+  id: string;
+  externalId: string;
+  keyId: string;
+}
+
 /** Keys are 256 random bits, so a plain SHA-256 is a safe, fast, index-friendly digest. */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
 export class ApiKeyRepository {
+  #owners: KeyOwnerCache | undefined;
+
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
+
+  /**
+   * From now on `findOwnerByKey` answers from `owners` when it can, and `revoke` empties it of the
+   * revoked keys' users before returning. A serving process does this once, at start.
+   */
+  holdOwnersIn(owners: KeyOwnerCache): void {
+    this.#owners = owners;
+  }
 
   async create(userId: string, name?: string): Promise<CreatedApiKey> {
     const key = KEY_PREFIX + randomBytes(32).toString('base64url');
@@ -58,28 +76,36 @@ export class ApiKeyRepository {
   /** Revokes the live keys with this id or shown prefix; returns how many were revoked. */
   async revoke(idOrPrefix: string): Promise<number> {
     const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrPrefix);
-    const result = await this.db
+    const revoked = await this.db
       .updateTable('api_keys')
       .set({ revoked_at: sql`now()` })
       .where(isUuid ? 'id' : 'key_prefix', '=', idOrPrefix)
       .where('revoked_at', 'is', null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+      .returning('user_id')
+      .execute();
+    for (const { user_id } of revoked) this.#owners?.invalidate(user_id);
+    return revoked.length;
   }
 
   /** The owner of a live key with the key's id, or undefined for an unknown or revoked key. */
-  async findOwnerByKey(key: string): Promise<{ id: string; externalId: string; keyId: string } | undefined> {
+  async findOwnerByKey(key: string): Promise<ApiKeyOwner | undefined> {
+    const keyHash = hashApiKey(key);
+    const held = this.#owners?.get(keyHash);
+    if (held) return held;
+    const lookup = this.#owners?.lookupStarted();
     const row = await this.db
       .selectFrom('api_keys')
       .innerJoin('users', 'users.id', 'api_keys.user_id')
       .select(['users.id as user_id', 'users.external_id', 'api_keys.id as key_id', 'api_keys.last_used_at'])
-      .where('api_keys.key_hash', '=', hashApiKey(key))
+      .where('api_keys.key_hash', '=', keyHash)
       .where('api_keys.revoked_at', 'is', null)
       .executeTakeFirst();
     if (!row) return undefined;
     if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_PRECISION_MS) {
       await this.db.updateTable('api_keys').set({ last_used_at: sql`now()` }).where('id', '=', row.key_id).execute();
     }
-    return { id: row.user_id, externalId: row.external_id, keyId: row.key_id };
+    const owner = { id: row.user_id, externalId: row.external_id, keyId: row.key_id };
+    if (lookup !== undefined) this.#owners?.keep(keyHash, owner, lookup);
+    return owner;
   }
 }

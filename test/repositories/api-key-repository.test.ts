@@ -1,9 +1,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/open-database.js';
-import { ApiKeyRepository } from '../../src/repositories/api-key-repository.js';
+import { ApiKeyRepository, hashApiKey } from '../../src/repositories/api-key-repository.js';
+import { KeyOwnerCache } from '../../src/repositories/key-owner-cache.js';
 import { UserRepository } from '../../src/repositories/user-repository.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { DATABASES, openTestDatabase } from '../support/test-databases.js';
+import { until } from '../support/until.js';
+import { TableQueryCounter } from './table-query-counter.js';
 
 describe.each(DATABASES)('api key repository on %s', (kind) => {
   let handle: DatabaseHandle;
@@ -90,5 +94,108 @@ describe.each(DATABASES)('api key repository on %s', (kind) => {
     ]);
     expect((await apiKeys.list(second.id)).map((key) => key.id)).toEqual([c.row.id]);
     expect((await apiKeys.list()).map((key) => key.id)).toEqual(expect.arrayContaining([a.row.id, b.row.id, c.row.id]));
+  });
+});
+
+describe.each(DATABASES)('api key repository holding key owners on %s', (kind) => {
+  let handle: DatabaseHandle;
+  let queries: TableQueryCounter;
+  let owners: KeyOwnerCache;
+  let apiKeys: ApiKeyRepository;
+  let users: UserRepository;
+  let stopListening: () => Promise<void>;
+  const announced: string[] = [];
+
+  beforeAll(async () => {
+    handle = await openTestDatabase(kind);
+    queries = new TableQueryCounter('api_keys');
+    owners = new KeyOwnerCache({ maxEntries: 100, maxAgeMs: 60_000, clock: new ManualClock() });
+    apiKeys = new ApiKeyRepository(handle.db.withPlugin(queries));
+    apiKeys.holdOwnersIn(owners);
+    users = new UserRepository(handle.db);
+    // What a serving app does (see keepHeldCoherent in src/app/app.ts).
+    stopListening = await handle.listenForUserChanges({
+      changed: (userId) => {
+        announced.push(userId);
+        owners.invalidate(userId);
+      },
+      listening: () => {
+        owners.clear();
+        owners.setLive(true);
+      },
+    });
+  });
+  afterAll(async () => {
+    await stopListening();
+    await handle.close();
+  });
+
+  /** Waits for a change this test makes now; changes committed before it are announced first. */
+  async function announcementsSettled(): Promise<void> {
+    const marker = await users.getOrCreate(`marker-${announced.length}-${Math.random()}`);
+    await apiKeys.create(marker.id);
+    await until(() => announced.includes(marker.id));
+  }
+
+  it('reads a key from the database once, then answers from memory', async () => {
+    const user = await users.getOrCreate('held-owner');
+    const { key, row } = await apiKeys.create(user.id);
+    await announcementsSettled();
+    expect(await apiKeys.findOwnerByKey(key)).toEqual({ id: user.id, externalId: 'held-owner', keyId: row.id });
+    const afterFirst = queries.count;
+    for (let call = 0; call < 5; call++) expect((await apiKeys.findOwnerByKey(key))?.keyId).toBe(row.id);
+    expect(queries.count).toBe(afterFirst);
+  });
+
+  it('refuses a held key on the very next lookup after revoking it', async () => {
+    const user = await users.getOrCreate('held-then-revoked');
+    const { key, row } = await apiKeys.create(user.id);
+    await announcementsSettled();
+    expect((await apiKeys.findOwnerByKey(key))?.id).toBe(user.id);
+    expect(await apiKeys.revoke(row.id)).toBe(1);
+    expect(await apiKeys.findOwnerByKey(key)).toBeUndefined();
+  });
+
+  it('refuses a held key once the database announces a revocation made outside the repository', async () => {
+    const user = await users.getOrCreate('revoked-by-sql');
+    const { key, row } = await apiKeys.create(user.id);
+    await announcementsSettled();
+    expect((await apiKeys.findOwnerByKey(key))?.id).toBe(user.id);
+    const held = queries.count;
+    expect((await apiKeys.findOwnerByKey(key))?.id).toBe(user.id);
+    expect(queries.count).toBe(held);
+    const seen = announced.length;
+    await sql`update api_keys set revoked_at = now() where id = ${row.id}`.execute(handle.db);
+    await until(() => announced.slice(seen).includes(user.id));
+    expect(await apiKeys.findOwnerByKey(key)).toBeUndefined();
+  });
+
+  it('never holds an unknown key, and accepts a key stored right after it was refused', async () => {
+    const user = await users.getOrCreate('stored-after-a-miss');
+    await announcementsSettled();
+    const size = owners.size;
+    const before = queries.count;
+    for (let attempt = 0; attempt < 50; attempt++) expect(await apiKeys.findOwnerByKey(`nmcp_random-${attempt}`)).toBeUndefined();
+    expect(owners.size).toBe(size);
+    expect(queries.count).toBe(before + 50);
+
+    const key = 'nmcp_chosen-before-it-existed';
+    expect(await apiKeys.findOwnerByKey(key)).toBeUndefined();
+    await sql`insert into api_keys (user_id, key_prefix, key_hash) values (${user.id}, 'nmcp_chosen', ${hashApiKey(key)})`.execute(handle.db);
+    expect((await apiKeys.findOwnerByKey(key))?.id).toBe(user.id);
+  });
+
+  it('announces nothing when a lookup only records when the key was last used', async () => {
+    const user = await users.getOrCreate('last-used-only');
+    const { key } = await apiKeys.create(user.id);
+    await announcementsSettled();
+    owners.clear();
+    const seen = announced.length;
+    expect((await apiKeys.findOwnerByKey(key))?.id).toBe(user.id);
+    const { rows } = await sql<{ used: boolean }>`select last_used_at is not null as used from api_keys where key_hash = ${hashApiKey(key)}`.execute(handle.db);
+    expect(rows[0]?.used).toBe(true);
+    // Announcements arrive in commit order: had the write of last_used_at been announced, it would be seen first.
+    await announcementsSettled();
+    expect(announced.slice(seen)).not.toContain(user.id);
   });
 });

@@ -8,8 +8,9 @@ import { sendError } from '../send-error.js';
 const CHALLENGE = 'Bearer realm="narrative-mcp"';
 
 /**
- * Requires `Authorization: Bearer <key>`; the key decides the user. Looked up by its hash on
- * every request, so a revoked key stops working at once. The key is never logged.
+ * Requires `Authorization: Bearer <key>`; the key decides the user. Looked up by its hash (in a
+ * serving process usually among the key owners it holds, which a revocation empties at once, see
+ * `KeyOwnerCache`), so a revoked key stops working at once. The key is never logged.
  */
 export function bearerAuth(apiKeys: ApiKeyRepository, logger: Logger): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
