@@ -5,6 +5,7 @@ import { isDatabaseUnavailable } from '../engine/is-database-unavailable.js';
 import { UserFacingError } from '../engine/user-facing-error.js';
 import { HttpMetrics } from './http-metrics.js';
 import { bearerAuth } from './middleware/bearer-auth.js';
+import { coalesceWrites } from './middleware/coalesce-writes.js';
 import { keyRateLimit } from './middleware/key-rate-limit.js';
 import { requestGuards } from './middleware/request-guards.js';
 import { requestLog } from './middleware/request-log.js';
@@ -49,6 +50,7 @@ export function createHttpApp(app: App, port: () => number): HttpApp {
   const sse = mcpSseRoutes(engine, logger);
   server.use(['/mcp', '/sse', '/messages', '/api'], ...authenticated);
   server.use(['/mcp', '/messages', '/api'], json);
+  server.post('/mcp', coalesceWrites());
   server.use(streamable.router);
   server.use(sse.router);
   server.use('/api/v1', narrativeApiRoutes(engine));

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 /** One debug line per request: method, path, status, time, key id. Never headers, so never a key. */
 export function requestLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
+    if (!logger.isLevelEnabled('debug')) return next();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const auth = (req as typeof req & { auth?: { clientId?: string } }).auth;
