@@ -52,6 +52,12 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
+  readonly hotTierUsers = new Gauge({
+    name: 'narrative_hot_tier_users',
+    help: 'Users held in memory, with those that changed in the last few seconds (kept for their next read to start from).',
+    registers: [this.registry],
+  });
+
   /** The current value of a counter, for status pages and tests. */
   async count(counter: Counter<string>, labels: Record<string, string> = {}): Promise<number> {
     const { values } = await counter.get();

@@ -14,14 +14,20 @@ export interface HotUser {
   readonly complete: boolean;
   /** A rough size in bytes, for the tier's memory budget. */
   readonly bytes: number;
+  /**
+   * Told by the tier that this read of the user replaces `previous` (one from before a change):
+   * the index may then start from the previous one's instead of reading every memory again.
+   */
+  follow?(previous: HotUser): void;
 }
 
 // Object headers, dates, ids and the index's postings and word-pair keys per memory, beyond its text (measured: ~750 bytes).
 const BYTES_PER_MEMORY = 1_000;
 
 /**
- * Reads a user's narrative and live memories (the newest `maxMemories`) and indexes them. One
- * memory beyond the limit is read to tell whether they are all held; only then are they counted.
+ * Reads a user's narrative and live memories (the newest `maxMemories`). One memory beyond the
+ * limit is read to tell whether they are all held; only then are they counted. The index is built
+ * when first searched: many reads (a narrative fetched, a read an add soon replaces) never are.
  */
 export async function loadHotUser(repositories: RepositorySet, userId: string, maxMemories: number): Promise<HotUser> {
   const [narrative, newest] = await Promise.all([
@@ -33,12 +39,34 @@ export async function loadHotUser(repositories: RepositorySet, userId: string, m
   const memoryCount = complete ? newest.length : await repositories.memories.count(userId);
   let bytes = (narrative?.narrative_content.length ?? 0) * 2 + BYTES_PER_MEMORY;
   for (const memory of memories) bytes += (memory.content.length + JSON.stringify(memory.metadata).length) * 2 + BYTES_PER_MEMORY;
-  return {
-    narrative: narrative ?? null,
-    memories,
-    memoryCount,
-    index: MemoryIndex.build(memories),
-    complete,
-    bytes,
-  };
+  return new IndexedWhenSearched(narrative ?? null, memories, memoryCount, complete, bytes);
+}
+
+/** A user read from the database, whose index is built at the first search (from the previous read's when there is one). */
+class IndexedWhenSearched implements HotUser {
+  #index: MemoryIndex<MemoryRow> | undefined;
+  /** An index of an earlier read of the user, to start from; let go once this one's is built. */
+  #basis: MemoryIndex<MemoryRow> | undefined;
+
+  constructor(
+    readonly narrative: NarrativeRow | null,
+    readonly memories: readonly MemoryRow[],
+    readonly memoryCount: number,
+    readonly complete: boolean,
+    readonly bytes: number,
+  ) {}
+
+  get index(): MemoryIndex<MemoryRow> {
+    if (!this.#index) {
+      this.#index = this.#basis ? this.#basis.reindex(this.memories) : MemoryIndex.build(this.memories);
+      this.#basis = undefined;
+    }
+    return this.#index;
+  }
+
+  follow(previous: HotUser): void {
+    if (this.#index) return;
+    // An earlier read never searched hands on the index it started from: at most one old index is kept.
+    this.#basis = previous instanceof IndexedWhenSearched ? (previous.#index ?? previous.#basis) : previous.index;
+  }
 }

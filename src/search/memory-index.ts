@@ -24,12 +24,24 @@ interface WeightedTerm {
  * a person's own memories make cheap: adjacent words found adjacent, the user's own spelling of a
  * word they misspell in the query, the dates a query names, and the conversation a memory was
  * told in. Scores depend only on the memories and the query, so every database ranks alike.
+ *
+ * Building reads each memory's words once into flat arrays (no object per term or per memory);
+ * `reindex` builds the index of a user's memories after a change from the one before it, reading
+ * only the memories it did not hold.
  */
 export class MemoryIndex<M extends IndexedMemory> {
   readonly #memories: readonly M[];
   readonly #tuning: SearchTuning;
   /** Term (a stemmed word, or two adjacent ones run together) to its id. */
   readonly #termIds = new Map<string, number>();
+  /** Each term by id: what `reindex` needs to carry a memory's terms over to the next index. */
+  readonly #terms: string[] = [];
+  /**
+   * Memory `d`'s terms in reading order (word, pair with the next word, word, …, last word) are
+   * entries `#memoryStarts[d]` to `#memoryStarts[d + 1]` of `#memoryTerms`.
+   */
+  readonly #memoryStarts: Uint32Array;
+  readonly #memoryTerms: Uint32Array;
   /** The postings of term `t` are entries `#postingStarts[t]` to `#postingStarts[t + 1]` of these two. */
   readonly #postingStarts: Uint32Array;
   readonly #postingDocs: Uint32Array;
@@ -52,7 +64,7 @@ export class MemoryIndex<M extends IndexedMemory> {
   readonly #scores: Float64Array;
   readonly #touched: Int32Array;
 
-  private constructor(memories: readonly M[], tuning: SearchTuning) {
+  private constructor(memories: readonly M[], tuning: SearchTuning, previous?: MemoryIndex<IndexedMemory>) {
     this.#memories = memories;
     this.#tuning = tuning;
     const count = memories.length;
@@ -61,57 +73,92 @@ export class MemoryIndex<M extends IndexedMemory> {
     this.#scores = new Float64Array(count);
     this.#touched = new Int32Array(count);
 
-    const lengths = new Float64Array(count);
-    const words: string[] = [];
-    const postings: { docs: number[]; frequencies: number[] }[] = [];
+    // Every memory's terms, in reading order, numbered as they first appear; a memory the previous index held is not read again.
+    const isWord: boolean[] = [];
     const idOf = (term: string, word: boolean): number => {
       let id = this.#termIds.get(term);
       if (id === undefined) {
-        id = postings.length;
+        id = this.#terms.length;
         this.#termIds.set(term, id);
-        postings.push({ docs: [], frequencies: [] });
-      }
-      if (word && !words[id]) words[id] = term;
+        this.#terms.push(term);
+        isWord.push(word);
+      } else if (word) isWord[id] = true;
       return id;
     };
-    memories.forEach((memory, doc) => {
-      const terms = searchTerms(memory.content);
-      const counts = new Map<number, number>();
-      terms.forEach((term, position) => {
-        const id = idOf(term, true);
-        counts.set(id, (counts.get(id) ?? 0) + 1);
-        const next = terms[position + 1];
-        if (next !== undefined) {
-          const pair = idOf(term + next, false);
-          counts.set(pair, (counts.get(pair) ?? 0) + 1);
-        }
-      });
-      for (const [id, frequency] of counts) {
-        postings[id]!.docs.push(doc);
-        postings[id]!.frequencies.push(frequency);
+    const held = previous ? previous.#docsById() : undefined;
+    const lengths = new Float64Array(count);
+    this.#memoryStarts = new Uint32Array(count + 1);
+    let memoryTerms = new Uint32Array(Math.max(16, count * 32));
+    let used = 0;
+    const append = (id: number) => {
+      if (used === memoryTerms.length) {
+        const grown = new Uint32Array(memoryTerms.length * 2);
+        grown.set(memoryTerms);
+        memoryTerms = grown;
       }
-      lengths[doc] = terms.length;
+      memoryTerms[used++] = id;
+    };
+    memories.forEach((memory, doc) => {
+      this.#memoryStarts[doc] = used;
+      const before = held?.get(memory.id);
+      if (previous && before !== undefined && previous.#memories[before]!.content === memory.content) {
+        const from = previous.#memoryStarts[before]!;
+        const to = previous.#memoryStarts[before + 1]!;
+        for (let at = from; at < to; at += 1) append(idOf(previous.#terms[previous.#memoryTerms[at]!]!, (at - from) % 2 === 0));
+        lengths[doc] = (to - from + 1) >>> 1;
+        return;
+      }
+      const words = searchTerms(memory.content);
+      words.forEach((word, position) => {
+        append(idOf(word, true));
+        const next = words[position + 1];
+        if (next !== undefined) append(idOf(word + next, false));
+      });
+      lengths[doc] = words.length;
     });
+    this.#memoryStarts[count] = used;
+    this.#memoryTerms = used === memoryTerms.length ? memoryTerms : memoryTerms.slice(0, used);
+
+    // Postings in memory order, each with how often its memory has the term.
+    const termCount = this.#terms.length;
+    const lastDoc = new Int32Array(termCount).fill(-1);
+    this.#postingStarts = new Uint32Array(termCount + 1);
+    this.#forEachTerm((doc, id) => {
+      if (lastDoc[id] === doc) return;
+      lastDoc[id] = doc;
+      this.#postingStarts[id + 1]! += 1;
+    });
+    for (let id = 0; id < termCount; id += 1) this.#postingStarts[id + 1]! += this.#postingStarts[id]!;
+    const total = this.#postingStarts[termCount]!;
+    this.#postingDocs = new Uint32Array(total);
+    const frequencies = new Uint32Array(total);
+    const next = this.#postingStarts.slice(0, termCount);
+    lastDoc.fill(-1);
+    this.#forEachTerm((doc, id) => {
+      if (lastDoc[id] === doc) {
+        frequencies[next[id]! - 1]! += 1;
+        return;
+      }
+      lastDoc[id] = doc;
+      this.#postingDocs[next[id]!] = doc;
+      frequencies[next[id]!] = 1;
+      next[id]! += 1;
+    });
+
     const averageLength = count === 0 ? 1 : lengths.reduce((sum, length) => sum + length, 0) / count || 1;
     const { k1, b } = tuning;
-    this.#idf = new Float64Array(postings.length);
-    this.#postingStarts = new Uint32Array(postings.length + 1);
-    const total = postings.reduce((sum, { docs }) => sum + docs.length, 0);
-    this.#postingDocs = new Uint32Array(total);
+    this.#idf = new Float64Array(termCount);
     this.#postingWeights = new Float64Array(total);
-    let at = 0;
-    postings.forEach(({ docs, frequencies }, id) => {
-      this.#idf[id] = Math.log(1 + (count - docs.length + 0.5) / (docs.length + 0.5));
-      this.#postingStarts[id] = at;
-      docs.forEach((doc, i) => {
-        const frequency = frequencies[i] ?? 0;
-        this.#postingDocs[at] = doc;
-        this.#postingWeights[at] = (frequency * (k1 + 1)) / (frequency + k1 * (1 - b + (b * (lengths[doc] ?? 0)) / averageLength));
-        at += 1;
-      });
-    });
-    this.#postingStarts[postings.length] = at;
-    this.#variants = new TermVariants(Array.from(postings, (_, id) => words[id] ?? ''));
+    for (let id = 0; id < termCount; id += 1) {
+      const start = this.#postingStarts[id]!;
+      const end = this.#postingStarts[id + 1]!;
+      this.#idf[id] = Math.log(1 + (count - (end - start) + 0.5) / (end - start + 0.5));
+      for (let at = start; at < end; at += 1) {
+        const frequency = frequencies[at]!;
+        this.#postingWeights[at] = (frequency * (k1 + 1)) / (frequency + k1 * (1 - b + (b * lengths[this.#postingDocs[at]!]!) / averageLength));
+      }
+    }
+    this.#variants = new TermVariants(this.#terms, (id) => isWord[id] === true);
 
     const byTime = [...memories.keys()].sort((a, b) => this.#times[a]! - this.#times[b]! || compareIds(memories[a]!, memories[b]!));
     this.#conversations = new Int32Array(count);
@@ -131,6 +178,14 @@ export class MemoryIndex<M extends IndexedMemory> {
 
   static build<M extends IndexedMemory>(memories: readonly M[], tuning: SearchTuning = DEFAULT_SEARCH_TUNING): MemoryIndex<M> {
     return new MemoryIndex(memories, tuning);
+  }
+
+  /**
+   * The index of `memories` (with this index's tuning), ranking exactly as `MemoryIndex.build`
+   * would, that reads again only the memories this index does not hold (by id, with the same text).
+   */
+  reindex<N extends IndexedMemory>(memories: readonly N[]): MemoryIndex<N> {
+    return new MemoryIndex(memories, this.#tuning, this);
   }
 
   get size(): number {
@@ -232,6 +287,22 @@ export class MemoryIndex<M extends IndexedMemory> {
       best[conversation] = 0;
       second[conversation] = 0;
       bestDoc[conversation] = -1;
+    }
+  }
+
+  /** Each memory's position, by id. */
+  #docsById(): Map<string, number> {
+    const positions = new Map<string, number>();
+    this.#memories.forEach((memory, doc) => positions.set(memory.id, doc));
+    return positions;
+  }
+
+  /** Calls `visit` with every term of every memory, memory by memory, in reading order. */
+  #forEachTerm(visit: (doc: number, id: number) => void): void {
+    const starts = this.#memoryStarts;
+    const terms = this.#memoryTerms;
+    for (let doc = 0; doc + 1 < starts.length; doc += 1) {
+      for (let at = starts[doc]!, end = starts[doc + 1]!; at < end; at += 1) visit(doc, terms[at]!);
     }
   }
 

@@ -12,9 +12,13 @@ export class TermVariants {
   /** Term ids by first letter. */
   readonly #byFirstLetter = new Map<string, number[]>();
 
-  constructor(private readonly terms: readonly string[]) {
+  /** `terms` by id; only those `isWord` accepts (by default all) can be variants. */
+  constructor(
+    private readonly terms: readonly string[],
+    isWord: (id: number) => boolean = () => true,
+  ) {
     terms.forEach((term, id) => {
-      if (term.length < MIN_LENGTH - 1) return;
+      if (term.length < MIN_LENGTH - 1 || !isWord(id)) return;
       const bucket = this.#byFirstLetter.get(term.charAt(0));
       if (bucket) bucket.push(id);
       else this.#byFirstLetter.set(term.charAt(0), [id]);

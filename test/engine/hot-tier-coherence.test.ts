@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { importMemories } from '../../src/engine/import-memories.js';
 import { OfflineProvider } from '../../src/llm/offline/offline-provider.js';
+import { MemoryIndex } from '../../src/search/memory-index.js';
 import { CLI_PATH } from '../support/cli.js';
 import { LOCOMO_MEMORIES } from '../support/locomo.js';
 import { callTool } from '../support/mcp-test-client.js';
@@ -58,6 +59,22 @@ describe.each(DATABASES)('the hot tier on %s', (kind) => {
     await app.engine.memories.delete(userId, [attached!.id]);
     const answer = await app.engine.context.orchestrate(userId, 'yellow kayak Sunflower');
     expect(answer.memories.map((memory) => memory.id)).not.toContain(attached!.id);
+  });
+
+  it('ranks, after adds and deletions, exactly as an index built afresh from the database', async () => {
+    const query = 'Did Caroline take the yellow kayak to the support group?';
+    const ranked = (index: MemoryIndex<{ id: string; content: string; created_at: Date }>) =>
+      index.rank(query, 20).map(({ memory, score }) => [memory.id, score]);
+    ranked((await app.engine.tier.get(userId)).index);
+    await app.engine.memories.add(userId, [{ content: 'Caroline paddled the yellow kayak to the support group picnic.' }], 'test');
+    ranked((await app.engine.tier.get(userId)).index);
+    const [best] = await app.engine.memories.search(userId, 'support group', 1);
+    await app.engine.memories.delete(userId, [best!.id]);
+    await app.engine.memories.add(userId, [{ content: 'Caroline took the kayak out with the support group again.' }], 'test');
+    const held = (await app.engine.tier.get(userId)).index;
+    const stored = await app.repositories.memories.recent(userId, { limit: 10_000 });
+    expect(held.size).toBe(stored.length);
+    expect(ranked(held)).toEqual(ranked(MemoryIndex.build(stored)));
   });
 
   it('hears of a change committed outside the engine and never serves the old narrative after it', async () => {

@@ -154,6 +154,59 @@ describe('the hot tier', () => {
     expect(reads.reads).toHaveLength(readsBefore + 1);
   });
 
+  it('lets users nobody asked for within the maximum age go, since it could not serve them', async () => {
+    const reads = new ControlledReads();
+    const { tier, clock } = tierWith(reads, { maxAgeMs: 60_000 });
+    await read(tier, reads, 'once', hotUser('once'));
+    await read(tier, reads, 'regular', hotUser('regular'));
+    await clock.advance(30_000);
+    await read(tier, reads, 'regular', hotUser('regular'));
+    await clock.advance(30_000);
+    await read(tier, reads, 'newcomer', hotUser('newcomer'));
+    // The regular user and the newcomer stay; the one asked for a minute ago left.
+    expect(tier.size).toEqual({ users: 2, bytes: 2_000 });
+  });
+
+  it("hands a changed user's last read to its next read, and serves only the new one", async () => {
+    const reads = new ControlledReads();
+    const { tier } = tierWith(reads);
+    const old = await read(tier, reads, 'a', hotUser('old'));
+    tier.invalidate('a');
+    expect(tier.size.users).toBe(1);
+    const followed: HotUser[] = [];
+    const fresh = { ...hotUser('new'), follow: (previous: HotUser) => void followed.push(previous) };
+    expect(await read(tier, reads, 'a', fresh)).toBe(fresh);
+    expect(followed).toEqual([old]);
+    expect(tier.size).toEqual({ users: 1, bytes: 1_000 });
+    expect(await read(tier, reads, 'a', hotUser('unexpected'))).toBe(fresh);
+  });
+
+  it('lets a changed user go within seconds when nobody asks for it again', async () => {
+    const reads = new ControlledReads();
+    const { tier, clock } = tierWith(reads, { maxAgeMs: 60_000 });
+    await read(tier, reads, 'newcomer', hotUser('newcomer'));
+    await read(tier, reads, 'regular', hotUser('regular'));
+    tier.invalidate('newcomer');
+    await clock.advance(10_000);
+    tier.invalidate('regular');
+    expect(tier.size).toEqual({ users: 1, bytes: 1_000 });
+    const followed: HotUser[] = [];
+    await read(tier, reads, 'regular', { ...hotUser('regular again'), follow: (previous: HotUser) => void followed.push(previous) });
+    expect(followed.map((user) => user.memories[0]!.content)).toEqual(['regular']);
+  });
+
+  it('forgets changed users too when it is reset', async () => {
+    const reads = new ControlledReads();
+    const { tier } = tierWith(reads);
+    await read(tier, reads, 'a', hotUser('old'));
+    tier.invalidate('a');
+    tier.clear();
+    expect(tier.size).toEqual({ users: 0, bytes: 0 });
+    const followed: HotUser[] = [];
+    await read(tier, reads, 'a', { ...hotUser('new'), follow: (previous: HotUser) => void followed.push(previous) });
+    expect(followed).toEqual([]);
+  });
+
   it('never holds a user larger than a quarter of its budget, nor anything when the budget is 0', async () => {
     const reads = new ControlledReads();
     const { tier } = tierWith(reads, { maxBytes: 10_000 });
