@@ -1,5 +1,7 @@
-/** One window of the soak: what was asked, how long it took, what failed. */
-export interface SoakWindow {
+import type { ServerMemory } from './server-memory.js';
+
+/** One window of the soak: what was asked, how long it took, what failed, and the server's memory at its end. */
+export interface SoakWindow extends ServerMemory {
   /** Seconds since the load started, at the window's end. */
   endSecond: number;
   requests: number;
@@ -8,10 +10,10 @@ export interface SoakWindow {
   p99Ms: number;
   maxMs: number;
   byOperation: Record<string, number>;
-  /** The server's resident memory at the window's end, in MB. */
-  rssMb: number | null;
-  /** The server's V8 heap in use at the window's end, in MB. */
-  heapUsedMb: number | null;
+  /** V8 heap allocated per request in the window (all the server's work, background work included), in kB. */
+  allocatedKbPerRequest: number | null;
+  /** The server's CPU time per request in the window, in ms. */
+  cpuMsPerRequest: number | null;
 }
 
 /** Collects request latencies per window and over the whole run. */
@@ -23,6 +25,7 @@ export class LatencyRecorder {
   #currentFailed = 0;
   #currentOperations: Record<string, number> = {};
   #all: number[] = [];
+  #cpuSeconds: number | null = null;
 
   record(operation: string, ms: number, failure?: string): void {
     this.#current.push(ms);
@@ -37,9 +40,9 @@ export class LatencyRecorder {
   }
 
   /** Closes the current window. */
-  cut(endSecond: number, memory: { rssMb: number | null; heapUsedMb: number | null }): SoakWindow {
+  cut(endSecond: number, memory: ServerMemory): SoakWindow {
     const sorted = this.#current.sort((a, b) => a - b);
-    const window = {
+    const window: SoakWindow = {
       endSecond,
       requests: sorted.length,
       failed: this.#currentFailed,
@@ -48,7 +51,13 @@ export class LatencyRecorder {
       maxMs: round(sorted.at(-1) ?? 0),
       byOperation: this.#currentOperations,
       ...memory,
+      allocatedKbPerRequest: memory.allocatedMb === null || sorted.length === 0 ? null : Math.round((memory.allocatedMb * 1000) / sorted.length),
+      cpuMsPerRequest:
+        memory.cpuSeconds === null || this.#cpuSeconds === null || sorted.length === 0
+          ? null
+          : Math.round(((memory.cpuSeconds - this.#cpuSeconds) * 1e5) / sorted.length) / 100,
     };
+    this.#cpuSeconds = memory.cpuSeconds;
     this.windows.push(window);
     this.#current = [];
     this.#currentFailed = 0;

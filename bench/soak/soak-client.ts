@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { describeError } from './describe-error.js';
 import type { LatencyRecorder } from './latency-recorder.js';
 import type { SoakUser } from './soak-database.js';
 
@@ -13,7 +14,8 @@ const MIX = [
   ['miss', 7],
   ['regenerate', 3],
 ] as const;
-type Operation = (typeof MIX)[number][0];
+export type SoakOperation = (typeof MIX)[number][0];
+export const SOAK_OPERATIONS: readonly SoakOperation[] = MIX.map(([operation]) => operation);
 const TOTAL_WEIGHT = MIX.reduce((sum, [, weight]) => sum + weight, 0);
 
 export interface SoakClientContext {
@@ -27,6 +29,8 @@ export interface SoakClientContext {
   deadline: number;
   /** Mean pause between two requests of one client, as a person reading answers would leave. */
   thinkMs: number;
+  /** Ask only this kind of request (to measure one kind alone), instead of the mix. */
+  only?: SoakOperation | undefined;
 }
 
 async function connect(url: string, key: string): Promise<Client> {
@@ -35,7 +39,7 @@ async function connect(url: string, key: string): Promise<Client> {
   return client;
 }
 
-function pick(): Operation {
+function pick(): SoakOperation {
   let roll = Math.random() * TOTAL_WEIGHT;
   for (const [operation, weight] of MIX) {
     roll -= weight;
@@ -60,7 +64,7 @@ export async function runSoakClient(context: SoakClientContext): Promise<void> {
     return expected.includes(response.status) ? undefined : `HTTP ${response.status}`;
   };
 
-  const run: Record<Operation, () => Promise<string | undefined>> = {
+  const run: Record<SoakOperation, () => Promise<string | undefined>> = {
     hit: () => tool(session, 'orchestrate_smart_context', { user_message: 'What should I plan for this weekend?' }),
     narrative: async () => status(await rest('/api/v1/memories/narrative'), 200, 204),
     search: () => tool(session, 'search_memories', { query: 'cello harbour marathon' }),
@@ -87,13 +91,13 @@ export async function runSoakClient(context: SoakClientContext): Promise<void> {
 
   try {
     while (Date.now() < context.deadline) {
-      const operation = pick();
+      const operation = context.only ?? pick();
       const started = performance.now();
       let failure: string | undefined;
       try {
         failure = await run[operation]();
       } catch (error) {
-        failure = error instanceof Error ? error.message.slice(0, 120) : String(error);
+        failure = describeError(error);
       }
       recorder.record(operation, performance.now() - started, failure);
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 * context.thinkMs));

@@ -7,6 +7,8 @@ import postgres from 'postgres';
 import { openApp, type App } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { DatabaseKind } from '../../src/db/open-database.js';
+import type { MemoryInput } from '../../src/memories/memory-input.js';
+import { loadLocomo } from '../support/locomo-data.js';
 
 export interface SoakUser {
   externalId: string;
@@ -47,12 +49,28 @@ export async function createSoakDatabase(kind: DatabaseKind, adminUrl: string | 
 const FACTS = ['plays the cello', 'grows tomatoes', 'lives near the harbour', 'is training for a half marathon', 'has a sister in Toronto', 'reads science fiction', 'works as a structural engineer', 'keeps bees'];
 
 /**
+ * What the regular users start with: `locomo`, the facts and the memories of one LoCoMo speaker
+ * each (82–172, as a user some months in has), so that the run measures a steady state; `facts`,
+ * the 8 facts alone (the soaks before 2 December 2026), which the run's adds then grow about tenfold.
+ */
+export type SoakSeed = 'locomo' | 'facts';
+
+export interface SoakUsers {
+  regulars: SoakUser[];
+  newcomers: SoakUser[];
+  /** The memories each regular user started with, on average. */
+  seededPerRegular: number;
+}
+
+/**
  * Creates the users the soak's clients act as, each with memories and a key: `clients` regular
  * users with a narrative written (their conversation starts are cache hits), and `newcomers` with
- * memories but no narrative yet (their first conversation start is a miss).
+ * the 8 facts but no narrative yet (their first conversation start is a miss).
  */
-export async function prepareSoakUsers(app: App, clients: number, newcomers: number): Promise<{ regulars: SoakUser[]; newcomers: SoakUser[] }> {
-  const create = async (prefix: string, count: number): Promise<{ users: SoakUser[]; ids: string[] }> => {
+export async function prepareSoakUsers(app: App, clients: number, newcomers: number, seed: SoakSeed = 'locomo'): Promise<SoakUsers> {
+  const locomo = seed === 'locomo' ? await loadLocomo() : undefined;
+  let seeded = 0;
+  const create = async (prefix: string, count: number, memoriesOf: (index: number, externalId: string) => MemoryInput[]) => {
     const users: SoakUser[] = [];
     const ids: string[] = [];
     for (let start = 0; start < count; start += 200) {
@@ -60,7 +78,7 @@ export async function prepareSoakUsers(app: App, clients: number, newcomers: num
         for (let index = start; index < Math.min(count, start + 200); index++) {
           const externalId = `${prefix}-${index}`;
           const user = await trx.users.getOrCreate(externalId);
-          await trx.memories.addMany(user.id, FACTS.map((fact) => ({ content: `${externalId} ${fact}.` })), 'soak');
+          seeded += (await trx.memories.addMany(user.id, memoriesOf(index, externalId), 'soak')).added.length;
           users.push({ externalId, key: (await trx.apiKeys.create(user.id, 'soak')).key });
           ids.push(user.id);
         }
@@ -68,9 +86,14 @@ export async function prepareSoakUsers(app: App, clients: number, newcomers: num
     }
     return { users, ids };
   };
-  const regulars = await create('soak-regular', clients);
+  const facts = (externalId: string): MemoryInput[] => FACTS.map((fact) => ({ content: `${externalId} ${fact}.` }));
+  const regulars = await create('soak-regular', clients, (index, externalId) => [
+    ...(locomo ? locomo.memoriesOf(locomo.users[index % locomo.users.length]!) : []),
+    ...facts(externalId),
+  ]);
+  const seededPerRegular = Math.round(seeded / Math.max(1, clients));
   await Promise.all(regulars.ids.map((id) => app.engine.runner.request(id, 'backfill').done));
-  return { regulars: regulars.users, newcomers: (await create('soak-newcomer', newcomers)).users };
+  return { regulars: regulars.users, newcomers: (await create('soak-newcomer', newcomers, (_, externalId) => facts(externalId))).users, seededPerRegular };
 }
 
 /** How many of the acknowledged memories the database does not hold. */

@@ -1,0 +1,4 @@
+/** Bytes to MB (10^6), to a tenth. */
+export function toMegabytes(bytes: number): number {
+  return Math.round(bytes / 1e5) / 10;
+}
