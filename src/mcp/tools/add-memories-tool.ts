@@ -6,36 +6,49 @@ import { runTool, toolResult } from '../tool-result.js';
 
 const MAX_MEMORIES_PER_CALL = 100;
 
+/** Built once per longest memory (the configuration's): every session's server registers the same schemas. */
+const addMemoriesTools = new Map<number, ReturnType<typeof buildAddMemoriesTool>>();
+
+function addMemoriesTool(maxMemoryChars: number): ReturnType<typeof buildAddMemoriesTool> {
+  let tool = addMemoriesTools.get(maxMemoryChars);
+  if (!tool) addMemoriesTools.set(maxMemoryChars, (tool = buildAddMemoriesTool(maxMemoryChars)));
+  return tool;
+}
+
+function buildAddMemoriesTool(maxMemoryChars: number) {
+  return {
+    title: 'Remember facts about the user',
+    description:
+      'Stores one or more facts the user shared about themselves (preferences, people, work, plans, events) so later ' +
+      'conversations can use them. Each memory should be one self-contained statement. Text the user already has ' +
+      'stored is not stored twice.',
+    inputSchema: {
+      memories: z
+        .array(
+          z.object({
+            content: memoryContentSchema(maxMemoryChars).describe('One self-contained fact, in plain text.'),
+            metadata: memoryMetadataSchema.optional().describe('Optional JSON object kept with the memory (e.g. tags).'),
+          }),
+        )
+        .min(1, { error: 'give at least one memory' })
+        .max(MAX_MEMORIES_PER_CALL, { error: `give at most ${MAX_MEMORIES_PER_CALL} memories per call` })
+        .describe('The memories to store.'),
+    },
+    outputSchema: {
+      added: z.array(z.object({ id: z.string(), content: z.string(), created_at: z.string() })),
+      duplicates: z.number().int().describe('How many of the given memories were already stored.'),
+      total_memories: z.number().int().describe("The user's number of memories after this call."),
+    },
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  };
+}
+
 export function registerAddMemoriesTool(server: McpServer, context: ToolContext): void {
   const { engine, logger, resolveUser } = context;
   const memoryService = engine.memories;
   server.registerTool(
     'add_memories',
-    {
-      title: 'Remember facts about the user',
-      description:
-        'Stores one or more facts the user shared about themselves (preferences, people, work, plans, events) so later ' +
-        'conversations can use them. Each memory should be one self-contained statement. Text the user already has ' +
-        'stored is not stored twice.',
-      inputSchema: {
-        memories: z
-          .array(
-            z.object({
-              content: memoryContentSchema(memoryService.maxMemoryChars).describe('One self-contained fact, in plain text.'),
-              metadata: memoryMetadataSchema.optional().describe('Optional JSON object kept with the memory (e.g. tags).'),
-            }),
-          )
-          .min(1, { error: 'give at least one memory' })
-          .max(MAX_MEMORIES_PER_CALL, { error: `give at most ${MAX_MEMORIES_PER_CALL} memories per call` })
-          .describe('The memories to store.'),
-      },
-      outputSchema: {
-        added: z.array(z.object({ id: z.string(), content: z.string(), created_at: z.string() })),
-        duplicates: z.number().int().describe('How many of the given memories were already stored.'),
-        total_memories: z.number().int().describe("The user's number of memories after this call."),
-      },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    },
+    addMemoriesTool(memoryService.maxMemoryChars),
     (args, extra) =>
       runTool('add_memories', logger, async () => {
         const user = await resolveUser(extra);

@@ -4,24 +4,27 @@ import type { ToolContext } from '../tool-context.js';
 import { runTool, toolResult } from '../tool-result.js';
 import { memoryOutputSchema, toMemoryOutput } from './memory-output.js';
 
+/** Built once: every session's server registers the same schemas. */
+const LIST_MEMORIES_TOOL = {
+  title: "List the user's memories",
+  description:
+    "Lists the user's stored memories, newest first, a page at a time. Pass next_cursor back as cursor for the next page. " +
+    'Use it to review what is remembered, e.g. before deleting memories.',
+  inputSchema: {
+    limit: z.number().int().min(1).max(100).default(20).describe('Memories per page (1-100, default 20).'),
+    cursor: z.string().max(500).optional().describe('next_cursor from the previous page.'),
+  },
+  outputSchema: {
+    memories: z.array(memoryOutputSchema),
+    next_cursor: z.string().nullable().describe('null on the last page.'),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+};
+
 export function registerListMemoriesTool(server: McpServer, { engine, logger, resolveUser }: ToolContext): void {
   server.registerTool(
     'list_memories',
-    {
-      title: "List the user's memories",
-      description:
-        "Lists the user's stored memories, newest first, a page at a time. Pass next_cursor back as cursor for the next page. " +
-        'Use it to review what is remembered, e.g. before deleting memories.',
-      inputSchema: {
-        limit: z.number().int().min(1).max(100).default(20).describe('Memories per page (1-100, default 20).'),
-        cursor: z.string().max(500).optional().describe('next_cursor from the previous page.'),
-      },
-      outputSchema: {
-        memories: z.array(memoryOutputSchema),
-        next_cursor: z.string().nullable().describe('null on the last page.'),
-      },
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    },
+    LIST_MEMORIES_TOOL,
     (args, extra) =>
       runTool('list_memories', logger, async () => {
         const user = await resolveUser(extra);

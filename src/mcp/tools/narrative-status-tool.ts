@@ -4,44 +4,47 @@ import type { NarrativeStatus } from '../../engine/narrative-status.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, toolResult } from '../tool-result.js';
 
+/** Built once: every session's server registers the same schemas. */
+const NARRATIVE_STATUS_TOOL = {
+  title: "Status of the user's narrative",
+  description:
+    "Reports the user's narrative: version, when it was written, whether it is stale and why, memories added or deleted " +
+    'since, whether a background job is queued or running, the last generation failure and when it refreshes next.',
+  inputSchema: {},
+  outputSchema: {
+    eligible: z.boolean(),
+    memory_count: z.number().int(),
+    min_memories: z.number().int(),
+    narrative: z
+      .object({
+        version: z.number().int(),
+        generated_at: z.string(),
+        age_seconds: z.number(),
+        state: z.enum(['fresh', 'stale', 'expired']),
+        stale_reasons: z.array(z.string()),
+        memories_added_since: z.number().int(),
+        memory_deleted_since: z.boolean(),
+        provider: z.string(),
+        model: z.string(),
+        built_from_memories: z.number().int(),
+        generation_ms: z.number(),
+      })
+      .nullable(),
+    job: z.enum(['idle', 'queued', 'running']),
+    last_attempt_at: z.string().nullable(),
+    last_success_at: z.string().nullable(),
+    last_failure: z
+      .object({ at: z.string(), kind: z.string(), message: z.string(), consecutive_failures: z.number().int() })
+      .nullable(),
+    next_refresh_at: z.string().nullable(),
+  },
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+};
+
 export function registerNarrativeStatusTool(server: McpServer, { engine, logger, resolveUser }: ToolContext): void {
   server.registerTool(
     'narrative_status',
-    {
-      title: "Status of the user's narrative",
-      description:
-        "Reports the user's narrative: version, when it was written, whether it is stale and why, memories added or deleted " +
-        'since, whether a background job is queued or running, the last generation failure and when it refreshes next.',
-      inputSchema: {},
-      outputSchema: {
-        eligible: z.boolean(),
-        memory_count: z.number().int(),
-        min_memories: z.number().int(),
-        narrative: z
-          .object({
-            version: z.number().int(),
-            generated_at: z.string(),
-            age_seconds: z.number(),
-            state: z.enum(['fresh', 'stale', 'expired']),
-            stale_reasons: z.array(z.string()),
-            memories_added_since: z.number().int(),
-            memory_deleted_since: z.boolean(),
-            provider: z.string(),
-            model: z.string(),
-            built_from_memories: z.number().int(),
-            generation_ms: z.number(),
-          })
-          .nullable(),
-        job: z.enum(['idle', 'queued', 'running']),
-        last_attempt_at: z.string().nullable(),
-        last_success_at: z.string().nullable(),
-        last_failure: z
-          .object({ at: z.string(), kind: z.string(), message: z.string(), consecutive_failures: z.number().int() })
-          .nullable(),
-        next_refresh_at: z.string().nullable(),
-      },
-      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-    },
+    NARRATIVE_STATUS_TOOL,
     (_args, extra) =>
       runTool('narrative_status', logger, async () => {
         const user = await resolveUser(extra);

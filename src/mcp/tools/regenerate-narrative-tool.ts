@@ -4,29 +4,32 @@ import type { RegenerationAnswer } from '../../engine/regeneration-service.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, toolResult } from '../tool-result.js';
 
+/** Built once: every session's server registers the same schemas. */
+const REGENERATE_NARRATIVE_TOOL = {
+  title: "Rewrite the user's narrative now",
+  description:
+    "Rewrites the user's narrative at once, ahead of other background work (limited per user per hour). Answers with " +
+    'the job state; with wait=true it waits for the new version (bounded) and reports progress if asked.',
+  inputSchema: {
+    wait: z.boolean().default(false).describe('Wait for the new version instead of answering once it is scheduled.'),
+  },
+  outputSchema: {
+    state: z.enum(['queued', 'running', 'completed', 'failed', 'rate_limited', 'not_eligible']),
+    version: z.number().int().nullable().optional(),
+    retry_at: z.string().optional(),
+    retry_after_seconds: z.number().int().optional(),
+    kind: z.string().optional(),
+    message: z.string().optional(),
+    memory_count: z.number().int().optional(),
+    min_memories: z.number().int().optional(),
+  },
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+};
+
 export function registerRegenerateNarrativeTool(server: McpServer, { engine, logger, resolveUser }: ToolContext): void {
   server.registerTool(
     'regenerate_narrative',
-    {
-      title: "Rewrite the user's narrative now",
-      description:
-        "Rewrites the user's narrative at once, ahead of other background work (limited per user per hour). Answers with " +
-        'the job state; with wait=true it waits for the new version (bounded) and reports progress if asked.',
-      inputSchema: {
-        wait: z.boolean().default(false).describe('Wait for the new version instead of answering once it is scheduled.'),
-      },
-      outputSchema: {
-        state: z.enum(['queued', 'running', 'completed', 'failed', 'rate_limited', 'not_eligible']),
-        version: z.number().int().nullable().optional(),
-        retry_at: z.string().optional(),
-        retry_after_seconds: z.number().int().optional(),
-        kind: z.string().optional(),
-        message: z.string().optional(),
-        memory_count: z.number().int().optional(),
-        min_memories: z.number().int().optional(),
-      },
-      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-    },
+    REGENERATE_NARRATIVE_TOOL,
     (args, extra) =>
       runTool('regenerate_narrative', logger, async () => {
         const user = await resolveUser(extra);
