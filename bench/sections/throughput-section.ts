@@ -10,6 +10,7 @@ import { processCpuSeconds } from '../support/process-cpu-seconds.js';
 import { processMemory } from '../support/process-memory.js';
 import { sampleRss } from '../support/rss-sampler.js';
 import { callSmartContext } from '../support/smart-context-call.js';
+import { wrkAvailable, wrkLoad, type WrkSession } from '../support/wrk-load.js';
 import type { Section } from './section.js';
 
 const LEVELS = [1, 16, 64];
@@ -33,15 +34,17 @@ export const throughputSection: Section = {
     for (const user of users) keys.set(user, await fixture.keyFor(user));
     const server = await startHttpServerProcess({ ...database.env, HTTP_RATE_LIMIT_PER_MINUTE: '1000000' });
     const runs: BenchRun[] = [];
+    const withWrk = wrkAvailable();
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const idleRssMb = processMemory(server.pid)?.rssMb ?? NaN;
       for (const level of LEVELS) {
         context.log(`${level} concurrent client${level === 1 ? '' : 's'}`);
-        const clients: { client: Client; user: string }[] = [];
+        const clients: { client: Client; user: string; key: string }[] = [];
         for (let index = 0; index < level; index += 1) {
           const user = users[index % users.length]!;
-          clients.push({ client: await connectHttp(server.url, keys.get(user)!), user });
+          const key = keys.get(user)!;
+          clients.push({ client: await connectHttp(server.url, key), user, key });
         }
         try {
           await closedLoop(clients, fixture.data.questionsOf.bind(fixture.data), warmupMs);
@@ -79,10 +82,12 @@ export const throughputSection: Section = {
               `CPU server ${serverCpuPercent}%, clients ${clientCpuPercent}%`,
             targets: level === 64 ? [atLeast('calls/s', callsPerSecond, 2_000, ''), atMost('p99', latency.p99, 20, 'ms')] : [],
           });
+          if (withWrk) runs.push(await wrkRun(context.kind, server, clients, fixture.data.questionsOf.bind(fixture.data), level, durationMs, warmupMs));
         } finally {
           await Promise.allSettled(clients.map(({ client }) => client.close()));
         }
       }
+      if (!withWrk) context.log('wrk is not installed (apt-get install wrk): the throughput is measured with SDK clients only');
     } catch (error) {
       throw new Error(`${String(error)}\nserver stderr:\n${server.stderr()}`);
     } finally {
@@ -91,6 +96,49 @@ export const throughputSection: Section = {
     return runs;
   },
 };
+
+/**
+ * The same calls from wrk, a load generator in C in a process of its own, over as many keep-alive
+ * connections as there were SDK clients, on the SDK clients' sessions.
+ */
+async function wrkRun(
+  kind: BenchRun['database'],
+  server: { url: string; pid: number },
+  clients: readonly { client: Client; user: string; key: string }[],
+  questionsOf: (user: string) => string[],
+  level: number,
+  durationMs: number,
+  warmupMs: number,
+): Promise<BenchRun> {
+  const sessions: WrkSession[] = clients.map(({ client, user, key }, index) => {
+    const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId;
+    if (!sessionId) throw new Error('bench: an SDK client over HTTP has no session id');
+    const messages = questionsOf(user);
+    return { key, sessionId, message: messages[index % messages.length]! };
+  });
+  await wrkLoad(server.url, sessions, level, Math.max(1, Math.round(warmupMs / 1000)));
+  const rss = sampleRss(server.pid);
+  const serverCpuBefore = processCpuSeconds(server.pid);
+  const result = await wrkLoad(server.url, sessions, level, Math.round(durationMs / 1000));
+  const serverCpuPercent = Math.round(((processCpuSeconds(server.pid) - serverCpuBefore) / result.seconds) * 100);
+  const memory = rss.stop();
+  const failed = result.badStatus + result.socketErrors + result.notCacheHits;
+  if (failed > 0) throw new Error(`bench: wrk load at ${level} connections: ${failed} of ${result.requests} calls were not cache hits (${JSON.stringify(result)})`);
+  const callsPerSecond = Math.round(result.requests / result.seconds);
+  const latency = { n: result.requests, p50: result.p50, p90: result.p90, p99: result.p99, max: result.max, mean: result.mean };
+  return {
+    section: 'throughput',
+    what: 'orchestrate_smart_context, cache hits, load from wrk',
+    database: kind,
+    transport: 'http',
+    params: { connections: level, sessions: sessions.length, durationS: durationMs / 1000, warmupS: Math.max(1, Math.round(warmupMs / 1000)), loadGenerator: 'wrk' },
+    setting: `${level} connection${level === 1 ? '' : 's'} from wrk, ${durationMs / 1000} s`,
+    ...latency,
+    figures: { callsPerSecond, serverPeakRssMb: memory.peakMb, serverCpuPercent },
+    summary: `${callsPerSecond.toLocaleString('en-US')} calls/s; server RSS peak ${memory.peakMb} MB; CPU server ${serverCpuPercent}%`,
+    targets: level === 64 ? [atLeast('calls/s', callsPerSecond, 2_000, ''), atMost('p99', latency.p99, 20, 'ms')] : [],
+  };
+}
 
 /** Every client calls in a loop until the time is up; returns each call's latency. */
 async function closedLoop(

@@ -124,7 +124,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           `soak: ${window.endSecond} s  ${window.requests} requests  ${window.failed} failed  p50 ${window.p50Ms} ms  p99 ${window.p99Ms} ms  ` +
             `RSS ${window.rssMb} MB  heap ${window.heapUsedMb} of ${window.heapTotalMb} MB (${window.heapAfterGcMb} after the last full GC)  ` +
             `external ${window.externalMb} MB  WebAssembly ${window.wasmRssMb} MB  ` +
-            `tier ${window.hotTierMb} MB / ${window.hotTierUsers} users  ${window.allocatedKbPerRequest} kB allocated and ${window.cpuMsPerRequest} ms CPU per request  ` +
+            `tier ${window.hotTierMb} MB / ${window.hotTierUsers} users  ${window.allocatedKbPerRequest} kB allocated and ${window.cpuMsPerRequest ?? '—'} ms CPU per request  ` +
             `GC pauses ${window.gcPauseMs} ms`,
         );
         const exit = server.exited();

@@ -18,11 +18,14 @@ export interface HttpServerProcess {
   close(): Promise<void>;
 }
 
-/** `narrative-mcp serve --http` on a free port, ready once `/healthz` answers. */
+/**
+ * `narrative-mcp serve --http` on a free port, ready once `/healthz` answers. Node flags in
+ * BENCH_SERVER_NODE_FLAGS go to the server's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ */
 export async function startHttpServerProcess(vars: Readonly<Record<string, string>>): Promise<HttpServerProcess> {
   const port = await freePort();
   const child = trackChild(
-    spawn(process.execPath, [CLI_PATH, 'serve', '--http', '--port', String(port)], {
+    spawn(process.execPath, [...serverNodeFlags(), CLI_PATH, 'serve', '--http', '--port', String(port)], {
       env: childEnv(vars),
       stdio: ['ignore', 'ignore', 'pipe'],
     }),
@@ -60,4 +63,8 @@ export async function startHttpServerProcess(vars: Readonly<Record<string, strin
       clearTimeout(timer);
     },
   };
+}
+
+function serverNodeFlags(): string[] {
+  return (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 }
