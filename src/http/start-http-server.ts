@@ -5,6 +5,8 @@ import { createHttpApp } from './create-http-app.js';
 
 export interface RunningHttpServer {
   url: string;
+  /** The Node HTTP server itself, e.g. to watch its connections. */
+  node: Server;
   /** Stops accepting connections, closes MCP sessions and open connections. */
   close(): Promise<void>;
 }
@@ -28,6 +30,7 @@ export async function startHttpServer(app: App, options: { host: string; port: n
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
+    node: listening,
     close: async () => {
       const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
       await http.closeSessions();

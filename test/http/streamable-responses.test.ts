@@ -1,13 +1,9 @@
-import { createServer, request, Agent, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { request, Agent } from 'node:http';
+import type { Socket } from 'node:net';
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app/app.js';
-import { createHttpApp, type HttpApp } from '../../src/http/create-http-app.js';
 import { ControlledProvider } from '../support/controlled-provider.js';
-import { openTestApp } from '../support/test-app.js';
+import { startHostedServer, type HostedServer } from '../support/hosted-server.js';
 import { DATABASES } from '../support/test-databases.js';
 import { until } from '../support/until.js';
 
@@ -20,10 +16,7 @@ interface Answer {
 }
 
 describe.each(DATABASES)('Streamable HTTP responses on %s', (kind) => {
-  let app: App;
-  let http: HttpApp;
-  let server: Server;
-  let url: string;
+  let hosted: HostedServer;
   let provider: ControlledProvider;
   let key: string;
   /** Writes to the sockets of the server's connections, as the kernel sees them. */
@@ -31,29 +24,19 @@ describe.each(DATABASES)('Streamable HTTP responses on %s', (kind) => {
 
   beforeAll(async () => {
     provider = new ControlledProvider();
-    app = await openTestApp(kind, { HTTP_RATE_LIMIT_PER_MINUTE: '100000' }, { provider });
-    http = createHttpApp(app, () => (server.address() as AddressInfo).port);
-    server = createServer(http.express);
-    server.on('connection', (socket: Socket) => {
+    hosted = await startHostedServer(kind, { HTTP_RATE_LIMIT_PER_MINUTE: '100000' }, { provider });
+    hosted.server.node.on('connection', (socket: Socket) => {
       const writable = socket as Socket & { _write: (...args: unknown[]) => void; _writev?: (...args: unknown[]) => void };
       const write = writable._write.bind(socket);
       writable._write = (...args) => ((socketWrites += 1), write(...args));
       const writev = writable._writev?.bind(socket);
       if (writev) writable._writev = (...args) => ((socketWrites += 1), writev(...args));
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const user = await app.repositories.users.getOrCreate('dana');
-    await app.engine.memories.add(user.id, FACTS.map((content) => ({ content })), 'test');
-    await app.engine.runner.request(user.id, 'manual').done;
-    key = (await app.repositories.apiKeys.create(user.id)).key;
+    const user = await hosted.addUser('dana', FACTS);
+    await hosted.app.engine.runner.request(user.id, 'manual').done;
+    key = user.key;
   });
-  afterAll(async () => {
-    await http.closeSessions();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await app.close({ graceMs: 0 });
-  });
+  afterAll(() => hosted.close());
 
   function post(agent: Agent, body: unknown, sessionId?: string): Promise<Answer> {
     const headers: Record<string, string> = {
@@ -63,7 +46,7 @@ describe.each(DATABASES)('Streamable HTTP responses on %s', (kind) => {
       ...(sessionId ? { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' } : {}),
     };
     return new Promise((resolve, reject) => {
-      const sent = request(`${url}/mcp`, { method: 'POST', agent, headers }, (response) => {
+      const sent = request(`${hosted.server.url}/mcp`, { method: 'POST', agent, headers }, (response) => {
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk: string) => (text += chunk));
@@ -76,13 +59,7 @@ describe.each(DATABASES)('Streamable HTTP responses on %s', (kind) => {
 
   it('sends a conversation start that is answered at once in a single socket write', async () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    const initialized = await post(agent, {
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } },
-    });
-    const sessionId = String(initialized.headers['mcp-session-id']);
+    const sessionId = await hosted.openRawSession(key);
     await post(agent, { jsonrpc: '2.0', method: 'notifications/initialized' }, sessionId);
     const call = (id: number) =>
       post(agent, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'orchestrate_smart_context', arguments: { user_message: 'Any news about the bees?' } } }, sessionId);
@@ -100,8 +77,7 @@ describe.each(DATABASES)('Streamable HTTP responses on %s', (kind) => {
   });
 
   it('streams progress notifications while a tool is still working', async () => {
-    const client = new Client({ name: 'progress-test', version: '0.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${key}` } } }));
+    const client = await hosted.mcpClient(key);
     const progress: Progress[] = [];
     provider.hold();
     const result = client.callTool({ name: 'regenerate_narrative', arguments: { wait: true } }, undefined, {
@@ -112,6 +88,5 @@ describe.each(DATABASES)('Streamable HTTP responses on %s', (kind) => {
     provider.release();
     expect(((await result) as CallToolResult).structuredContent).toEqual({ state: 'completed', version: 2 });
     expect(progress.map((update) => update.message)).toEqual(['queued', 'writing the narrative', 'version 2 written']);
-    await client.close();
   });
 });
