@@ -265,7 +265,7 @@ const contextMemories = new WeakMap<Pick<MemoryRow, 'id' | 'content' | 'created_
 function toContextMemory(memory: Pick<MemoryRow, 'id' | 'content' | 'created_at'>): ContextMemory {
   let answer = contextMemories.get(memory);
   if (!answer) {
-    answer = Object.freeze({ id: memory.id, content: memory.content, created_at: isoTimestamp(memory.created_at) });
+    answer = Object.freeze({ id: memory.id, content: memory.content, created_at: memory.created_at.toISOString() });
     contextMemories.set(memory, answer);
   }
   return answer;
