@@ -1,8 +1,8 @@
 import { LlmError } from '../llm-error.js';
 import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest } from '../llm-provider.js';
-import { prepareMemories } from './prepare-memories.js';
-import { writeOfflineAnalysis } from './write-offline-analysis.js';
-import { writeOfflineNarrative } from './write-offline-narrative.js';
+import { writeOfflineAnalysis } from './offline-analysis.js';
+import { writeOfflineNarrative } from './offline-narrative.js';
+import { prepareMemories } from './prepared-memory.js';
 
 const DEFAULT_NARRATIVE_WORDS = 550;
 const MAX_NARRATIVE_WORDS = 600;

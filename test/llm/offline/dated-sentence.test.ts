@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withDatePrefix } from '../../../src/llm/offline/with-date-prefix.js';
+import { withDatePrefix } from '../../../src/llm/offline/dated-sentence.js';
 
 const MAY = new Date('2023-05-08T13:56:00Z');
 

@@ -1,18 +1,56 @@
-import type { ExtractiveText } from './extractive-text.js';
-import { formatMonth } from './format-month.js';
-import type { NarrativeChoice } from './narrative-choice.js';
+import { formatMonth, withDatePrefix } from './dated-sentence.js';
 import { NARRATIVE_SECTIONS } from './narrative-sections.js';
-import type { PreparedMemory } from './prepared-memory.js';
-import { withDatePrefix } from './with-date-prefix.js';
+import { DEFAULT_SELECTION_TUNING, selectNarrativeMemories, type NarrativeChoice, type SelectionTuning } from './narrative-selection.js';
+import { countWords, type PreparedMemory } from './prepared-memory.js';
 
+const ATTEMPTS = 6;
 const SENTENCES_PER_PARAGRAPH = 4;
+
+/** A text made of memories' own sentences, and the memories it quotes in the order it quotes them. */
+export interface ExtractiveText {
+  text: string;
+  memoryIds: string[];
+}
+
+/**
+ * Selects and renders a narrative of at most `budgetWords` words, counted over the whole text with
+ * its note and headings. Those and the date prefixes are only known once rendered, so the budget for
+ * sentences is corrected a few times and the fullest text that fits is kept.
+ */
+export function writeOfflineNarrative(
+  memories: readonly PreparedMemory[],
+  budgetWords: number,
+  tuning: SelectionTuning = DEFAULT_SELECTION_TUNING,
+): ExtractiveText {
+  let best: ExtractiveText | undefined;
+  let bestWords = -1;
+  let sentenceBudget = budgetWords;
+  for (let attempt = 0; attempt < ATTEMPTS && sentenceBudget > 0; attempt += 1) {
+    const choices = selectNarrativeMemories(memories, sentenceBudget, tuning);
+    let narrative = renderNarrative(choices, memories.length);
+    let words = countWords(narrative.text);
+    const overshoot = words - budgetWords;
+    while (words > budgetWords && choices.length > 0) {
+      choices.pop();
+      narrative = renderNarrative(choices, memories.length);
+      words = countWords(narrative.text);
+    }
+    if (words > bestWords) {
+      best = narrative;
+      bestWords = words;
+    }
+    if (overshoot === 0) break;
+    sentenceBudget -= overshoot;
+  }
+  return best ?? renderNarrative([], memories.length);
+}
 
 /**
  * The narrative as Markdown: a one-line note saying how it was made, then each section that has
  * something to say under its heading, its sentences in the order they happened. Latest events are
  * dated; elsewhere a sentence is dated when it speaks of relative time ("last week").
  */
-export function renderNarrative(choices: readonly NarrativeChoice[], memoryCount: number): ExtractiveText {
+function renderNarrative(choices: readonly NarrativeChoice[], memoryCount: number): ExtractiveText {
   const blocks = [
     `Selected from ${memoryCount} ${memoryCount === 1 ? 'memory' : 'memories'} without an LLM: an extractive summary in the user's own words.`,
   ];
