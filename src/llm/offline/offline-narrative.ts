@@ -47,8 +47,9 @@ export function writeOfflineNarrative(
 
 /**
  * The narrative as Markdown: a one-line note saying how it was made, then each section that has
- * something to say under its heading, its sentences in the order they happened. Latest events are
- * dated; elsewhere a sentence is dated when it speaks of relative time ("last week").
+ * something to say under its heading, its sentences in the order they happened. A sentence that
+ * speaks of relative time ("last week") says its own date; other latest events are given the month
+ * they were said when it is not the month stated just before.
  */
 function renderNarrative(choices: readonly NarrativeChoice[], memoryCount: number): ExtractiveText {
   const blocks = [
@@ -68,7 +69,7 @@ function renderNarrative(choices: readonly NarrativeChoice[], memoryCount: numbe
 }
 
 /** Sentences in paragraphs of about equal length, none longer than `SENTENCES_PER_PARAGRAPH`. */
-function paragraphs(memories: readonly PreparedMemory[], alwaysDated: boolean): string[] {
+function paragraphs(memories: readonly PreparedMemory[], latestEvents: boolean): string[] {
   const count = Math.ceil(memories.length / SENTENCES_PER_PARAGRAPH);
   const result: string[] = [];
   let monthStated = '';
@@ -76,8 +77,9 @@ function paragraphs(memories: readonly PreparedMemory[], alwaysDated: boolean): 
     const start = Math.round((paragraph * memories.length) / count);
     const end = Math.round(((paragraph + 1) * memories.length) / count);
     const sentences = memories.slice(start, end).map((memory) => {
+      if (memory.relativeTime) return memory.narrativeSentence;
       const month = formatMonth(memory.createdAt);
-      if ((alwaysDated || memory.relativeTime) && month !== monthStated) {
+      if (latestEvents && month !== monthStated) {
         monthStated = month;
         return withDatePrefix(memory.sentence, memory.createdAt);
       }

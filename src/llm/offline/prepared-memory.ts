@@ -1,7 +1,7 @@
 import { CONVERSATION_GAP_MS } from '../../memories/conversation-gap.js';
 import { contentTerms } from '../../text/content-terms.js';
 import type { PromptMemory } from '../llm-provider.js';
-import { mentionsRelativeTime } from './dated-sentence.js';
+import { resolveRelativeTime } from './dated-sentence.js';
 import { classifyMemory, type SectionId } from './narrative-sections.js';
 
 /** A memory made ready for extractive selection: its sentence, what it is about and where it belongs. */
@@ -18,6 +18,12 @@ export interface PreparedMemory {
   readonly section: SectionId;
   /** Whether the sentence speaks of time relative to when it was said ("last week", "recently"). */
   readonly relativeTime: boolean;
+  /**
+   * The sentence as the narrative writes it: its relative time resolved or attributed to when it was
+   * said (see `resolveRelativeTime`), so that it says its own date; otherwise the sentence itself.
+   */
+  readonly narrativeSentence: string;
+  readonly narrativeWords: number;
   /** Reports something that happened, or only a remark (see `statementKind`). */
   readonly kind: 'event' | 'remark' | 'other';
   /** The first memory after a pause: what a person mentions first when they come back is often their news. */
@@ -40,6 +46,7 @@ export function prepareMemories(memories: readonly PromptMemory[]): PreparedMemo
     );
   return usable.map(({ memory, sentence }, index) => {
     const previous = usable[index - 1]?.memory.createdAt.getTime();
+    const resolved = resolveRelativeTime(sentence, memory.createdAt);
     return {
       id: memory.id,
       index,
@@ -48,7 +55,9 @@ export function prepareMemories(memories: readonly PromptMemory[]): PreparedMemo
       terms: contentTerms(sentence),
       words: countWords(sentence),
       section: classifyMemory(sentence),
-      relativeTime: mentionsRelativeTime(sentence),
+      relativeTime: resolved !== undefined,
+      narrativeSentence: resolved ?? sentence,
+      narrativeWords: countWords(resolved ?? sentence),
       kind: statementKind(sentence),
       opensConversation: previous === undefined || memory.createdAt.getTime() - previous >= CONVERSATION_GAP_MS,
     };
