@@ -106,6 +106,11 @@ describe('the memory index', () => {
     expect(without.search('educaton grandma allergies', 5)).toEqual([]);
   });
 
+  it('reads a misspelt word as the word the user wrote, however differently the two are stemmed', () => {
+    const index = MemoryIndex.build([memory('Ivy studies psychology at night.'), memory('Ivy plays tennis.')]);
+    expect(contents(index.search('what she studeis', 5))).toEqual(['Ivy studies psychology at night.']);
+  });
+
   it('does not stretch a word the user did use, nor a short one', () => {
     const index = MemoryIndex.build([memory('Ivy paints at night.'), memory('Ivy met a painter.'), memory('Ivy has a cat.')]);
     expect(contents(index.search('painters', 5))).toEqual(['Ivy met a painter.']);
