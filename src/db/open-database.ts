@@ -8,6 +8,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { GuardedPostgresDialect } from './guarded-postgres-dialect.js';
 import type { SessionClientOptions } from './pooled-session.js';
 import { PglitePool } from './pglite-pool.js';
+import { SessionPool } from './session-pool.js';
 import { advisoryUserLock, inProcessUserLock, type UserLock } from './advisory-user-lock.js';
 import { advisoryLeaderLock, inProcessLeaderLock, type TryLeaderLock } from './leader-lock.js';
 import { USER_CHANGED_CHANNEL, type ListenForUserChanges } from './user-change-feed.js';
@@ -57,9 +58,8 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     backoff: reconnectBackoffSeconds,
     connect_timeout: 5,
   };
-  const db = new Kysely<DatabaseSchema>({
-    dialect: new GuardedPostgresDialect(url, { size: options.poolSize, client: clientOptions, acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000 }),
-  });
+  const pool = new SessionPool(url, { size: options.poolSize, client: clientOptions, acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000 });
+  const db = new Kysely<DatabaseSchema>({ dialect: new GuardedPostgresDialect(pool) });
   // Used only to LISTEN, which postgres.js does on a connection of its own.
   const listener = postgres(url, { ...clientOptions, max: 1 });
   const tryLeaderLock = advisoryLeaderLock(url, (message) => options.logger?.debug({ notice: message }, 'postgres notice'));
@@ -72,11 +72,13 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     db,
     kind: 'postgres',
     location: redactPassword(url),
-    withUserLock: advisoryUserLock(db),
+    withUserLock: advisoryUserLock(pool, options.logger),
     tryLeaderLock,
     listenForUserChanges,
     close: async () => {
       await db.destroy();
+      // Kysely ends the pool only if it ever connected; the user lock may have used it alone.
+      await pool.end();
       await listener.end();
     },
   };
