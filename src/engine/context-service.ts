@@ -191,7 +191,8 @@ export class ContextService {
       return text === '' ? { reason: 'analysis_failed' } : { text };
     } catch (error) {
       const timedOut = budget.signal.aborted;
-      logger.warn({ userId, err: error, kind: describeFailure(error).kind, timedOut }, 'deep analysis unavailable; answering with memories');
+      const { kind, reference } = describeFailure(error);
+      logger.warn({ userId, err: error, kind, reference, timedOut }, 'deep analysis unavailable; answering with memories');
       return { reason: timedOut ? 'analysis_timeout' : 'analysis_failed' };
     } finally {
       budget.abort();

@@ -108,10 +108,10 @@ export class NarrativeGenerator {
       return { status: 'written', narrative };
     } catch (error) {
       if (signal.aborted) return { status: 'skipped', reason: 'shutdown' };
-      const failure = describeFailure(error);
-      await repositories.generationState.recordFailure(userId, { at: new Date(clock.now()), ...failure });
-      logger.warn({ userId, kind: failure.kind, err: error }, 'narrative generation failed; the previous narrative is kept');
-      return { status: 'failed', ...failure };
+      const { kind, message, reference } = describeFailure(error);
+      logger.warn({ userId, kind, reference, err: error }, 'narrative generation failed; the previous narrative is kept');
+      await repositories.generationState.recordFailure(userId, { at: new Date(clock.now()), kind, message });
+      return { status: 'failed', kind, message };
     }
   }
 }
