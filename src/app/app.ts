@@ -103,9 +103,9 @@ interface HeldPerUser {
 
 /**
  * Feeds the database's change announcements to what the process holds (the hot tier, the key
- * owners). Until the feed listens (and after each reconnection, when announcements may have been
- * missed) they hold nothing; where LISTEN is unavailable (e.g. behind a transaction-mode pooler)
- * they only pass reads through.
+ * owners). Until the feed listens, and from the moment its connection drops until it listens
+ * again (announcements may have been missed), they hold nothing; where LISTEN is unavailable
+ * (e.g. behind a transaction-mode pooler) they only pass reads through.
  */
 async function keepHeldCoherent(database: DatabaseHandle, held: readonly HeldPerUser[], logger: Logger): Promise<() => Promise<void>> {
   try {
@@ -118,6 +118,9 @@ async function keepHeldCoherent(database: DatabaseHandle, held: readonly HeldPer
           holder.clear();
           holder.setLive(true);
         }
+      },
+      stopped: () => {
+        for (const holder of held) holder.setLive(false);
       },
     });
   } catch (error) {
