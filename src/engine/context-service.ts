@@ -174,7 +174,8 @@ export class ContextService {
     try {
       const memories = selectPromptMemories(candidates.map(toPromptMemory), provider.memoryBudgetChars);
       const output = await callWithRetries(
-        meteredAttempt(this.deps, 'analysis', (signal) =>
+        // A conversation start waits on it: it goes with the request path's priority.
+        meteredAttempt(this.deps, 'analysis', 'miss', (signal) =>
           provider.analyze({
             user: { externalId: user.external_id, displayName: user.display_name },
             message,

@@ -12,6 +12,7 @@ import { describeFailure } from './describe-failure.js';
 import { meteredAttempt } from './metered-attempt.js';
 import type { EngineMetrics } from './engine-metrics.js';
 import type { HotTier } from './hot-tier.js';
+import type { JobPriority } from './job-priority.js';
 import type { NarrativePolicy } from './narrative-policy.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
@@ -24,6 +25,12 @@ export type GenerationOutcome =
   | { status: 'written'; narrative: NarrativeRow }
   | { status: 'skipped'; reason: 'fresh' | 'locked' | 'not_eligible' | 'shutdown' }
   | { status: 'failed'; kind: string; message: string };
+
+interface GenerateOptions {
+  force: boolean;
+  signal: AbortSignal;
+  priority: JobPriority;
+}
 
 export interface NarrativeGeneratorDeps {
   repositories: RepositorySet;
@@ -46,12 +53,13 @@ export interface NarrativeGeneratorDeps {
 export class NarrativeGenerator {
   constructor(private readonly deps: NarrativeGeneratorDeps) {}
 
-  async generate(userId: string, options: { force: boolean; signal: AbortSignal }): Promise<GenerationOutcome> {
+  /** `priority` is the job's: it orders the LLM calls waiting for the per-minute limit. */
+  async generate(userId: string, options: GenerateOptions): Promise<GenerationOutcome> {
     const locked = await this.deps.withUserLock(userId, () => this.#generateLocked(userId, options));
     return locked.acquired ? locked.value : { status: 'skipped', reason: 'locked' };
   }
 
-  async #generateLocked(userId: string, { force, signal }: { force: boolean; signal: AbortSignal }): Promise<GenerationOutcome> {
+  async #generateLocked(userId: string, { force, signal, priority }: GenerateOptions): Promise<GenerationOutcome> {
     const { repositories, clock, policy, provider, metrics, logger } = this.deps;
     const startedAt = clock.now();
     const current = await repositories.narratives.get(userId);
@@ -66,7 +74,7 @@ export class NarrativeGenerator {
     const memories = selectPromptMemories(candidates.map(toPromptMemory), provider.memoryBudgetChars);
     try {
       const output = await callWithRetries(
-        meteredAttempt(this.deps, 'narrative', (attemptSignal) =>
+        meteredAttempt(this.deps, 'narrative', priority, (attemptSignal) =>
           provider.writeNarrative({
             user: { externalId: user.external_id, displayName: user.display_name },
             memories,

@@ -131,7 +131,7 @@ export class NarrativeJobRunner extends EventEmitter<JobRunnerEvents> {
     this.emit('started', job.userId);
     let outcome: GenerationOutcome;
     try {
-      outcome = await this.generator.generate(job.userId, { force: job.force, signal: this.#shutdown.signal });
+      outcome = await this.generator.generate(job.userId, { force: job.force, signal: this.#shutdown.signal, priority: job.priority });
     } catch (error) {
       const { kind, message, reference } = describeFailure(error);
       this.deps.logger.error({ err: error, userId: job.userId, kind, reference }, 'narrative job failed unexpectedly');
