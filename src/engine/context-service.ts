@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
 import type { MemoryRow, NarrativeRow } from '../db/database-schema.js';
-import { callWithRetries } from '../llm/call-with-retries.js';
+import { callWithRetries, type RetryPolicy } from '../llm/call-with-retries.js';
 import type { CallRateLimiter } from '../llm/call-rate-limiter.js';
 import type { LlmProvider } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
@@ -16,7 +16,6 @@ import type { HotTier } from './hot-tier.js';
 import type { HotUser } from './hot-user.js';
 import type { NarrativeJobRunner } from './narrative-job-runner.js';
 import type { NarrativePolicy } from './narrative-policy.js';
-import type { RetryPolicy } from './retry-policy.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
 import { SingleFlight } from './single-flight.js';
 import type { ContextMemory, ContextSource, SmartContext } from './smart-context.js';

@@ -3,6 +3,7 @@ import type { Clock } from '../clock/clock.js';
 import type { Config } from '../config/config.js';
 import type { UserLock } from '../db/advisory-user-lock.js';
 import { CallRateLimiter } from '../llm/call-rate-limiter.js';
+import type { RetryPolicy } from '../llm/call-with-retries.js';
 import type { LlmProvider } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import { ContextService } from './context-service.js';
@@ -15,7 +16,6 @@ import { NarrativeJobRunner } from './narrative-job-runner.js';
 import { narrativePolicyFrom, type NarrativePolicy } from './narrative-policy.js';
 import { NarrativeStatusService } from './narrative-status-service.js';
 import { RegenerationService } from './regeneration-service.js';
-import { retryPolicyFrom } from './retry-policy.js';
 
 const REGENERATE_WAIT_MS = 120_000;
 
@@ -95,4 +95,9 @@ export class NarrativeEngine {
       defaultWaitMs: REGENERATE_WAIT_MS,
     });
   }
+}
+
+/** How hard each LLM call is tried: the configured retries and timeout, backoff from 1 s up to 30 s. */
+function retryPolicyFrom(config: Config): RetryPolicy {
+  return { maxRetries: config.LLM_MAX_RETRIES, timeoutMs: config.LLM_TIMEOUT_MS, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 }

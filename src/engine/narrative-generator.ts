@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
 import type { NarrativeRow } from '../db/database-schema.js';
 import type { UserLock } from '../db/advisory-user-lock.js';
-import { callWithRetries } from '../llm/call-with-retries.js';
+import { callWithRetries, type RetryPolicy } from '../llm/call-with-retries.js';
 import type { CallRateLimiter } from '../llm/call-rate-limiter.js';
 import { LlmError } from '../llm/llm-error.js';
 import type { LlmProvider } from '../llm/llm-provider.js';
@@ -14,7 +14,6 @@ import type { EngineMetrics } from './engine-metrics.js';
 import type { HotTier } from './hot-tier.js';
 import type { JobPriority } from './job-priority.js';
 import type { NarrativePolicy } from './narrative-policy.js';
-import type { RetryPolicy } from './retry-policy.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
 import { toPromptMemory } from './to-prompt-memory.js';
 

@@ -2,8 +2,8 @@ import type { Clock } from '../clock/clock.js';
 import { isNetworkError } from './is-network-error.js';
 import { LlmError } from './llm-error.js';
 
-/** How hard to try one call (the engine's `RetryPolicy` has this shape). */
-interface RetryPolicy {
+/** How hard to try one call. */
+export interface RetryPolicy {
   /** Attempts after the first; 0 means a single attempt. */
   maxRetries: number;
   /** The hard limit of one attempt, measured on the clock. */
