@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
+import { SECOND_MS } from '../clock/durations.js';
 import type { NarrativeRow } from '../db/database-schema.js';
 import type { UserLock } from '../db/advisory-user-lock.js';
 import { callWithRetries, type RetryPolicy } from '../llm/call-with-retries.js';
@@ -110,7 +111,7 @@ export class NarrativeGenerator {
           return (await trx.narratives.get(userId)) ?? written;
         })
         .finally(() => this.deps.tier.invalidate(userId));
-      metrics.generationSeconds.observe((generatedAt - startedAt) / 1000);
+      metrics.generationSeconds.observe((generatedAt - startedAt) / SECOND_MS);
       logger.info({ userId, version: narrative.version, model: output.model, ms: generatedAt - startedAt }, 'narrative written');
       return { status: 'written', narrative };
     } catch (error) {

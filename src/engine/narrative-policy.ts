@@ -1,6 +1,5 @@
+import { DAY_MS } from '../clock/durations.js';
 import type { Config } from '../config/config.js';
-
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** When a narrative is fresh, stale or missing, and who is eligible for one. */
 export interface NarrativePolicy {

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js';
+import { SECOND_MS } from '../clock/durations.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import { assessNarrative } from './assess-narrative.js';
 import type { NarrativeJobRunner } from './narrative-job-runner.js';
@@ -30,7 +31,7 @@ export class NarrativeStatusService {
         ? {
             version: narrative.version,
             generated_at: narrative.generated_at.toISOString(),
-            age_seconds: Math.round((now - narrative.generated_at.getTime()) / 1000),
+            age_seconds: Math.round((now - narrative.generated_at.getTime()) / SECOND_MS),
             state: assessment.state === 'missing' ? 'expired' : assessment.state,
             stale_reasons: assessment.state === 'stale' ? assessment.reasons : [],
             memories_added_since: narrative.memories_added_since,

@@ -1,10 +1,9 @@
 import type { Clock } from '../clock/clock.js';
+import { HOUR_MS, SECOND_MS } from '../clock/durations.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import type { GenerationOutcome } from './narrative-generator.js';
 import type { JobState, NarrativeJobRunner } from './narrative-job-runner.js';
 import type { NarrativePolicy } from './narrative-policy.js';
-
-const HOUR_MS = 60 * 60 * 1000;
 
 export type RegenerationAnswer =
   | { state: 'queued' | 'running'; version: number | null }
@@ -44,7 +43,7 @@ export class RegenerationService {
       return {
         state: 'rate_limited',
         retry_at: taken.retryAt.toISOString(),
-        retry_after_seconds: Math.max(1, Math.ceil((taken.retryAt.getTime() - now) / 1000)),
+        retry_after_seconds: Math.max(1, Math.ceil((taken.retryAt.getTime() - now) / SECOND_MS)),
       };
     }
     const job = runner.request(userId, 'manual', { force: true });

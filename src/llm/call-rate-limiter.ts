@@ -1,6 +1,5 @@
 import type { Clock } from '../clock/clock.js';
-
-const WINDOW_MS = 60_000;
+import { MINUTE_MS } from '../clock/durations.js';
 
 interface Waiter {
   readonly priority: number;
@@ -55,7 +54,7 @@ export class CallRateLimiter {
   /** Takes a slot if the last minute has one free. */
   #take(): boolean {
     const now = this.clock.now();
-    while (this.#starts.length > 0 && now - this.#starts[0]! >= WINDOW_MS) this.#starts.shift();
+    while (this.#starts.length > 0 && now - this.#starts[0]! >= MINUTE_MS) this.#starts.shift();
     if (this.#starts.length >= this.perMinute) return false;
     this.#starts.push(now);
     return true;
@@ -72,7 +71,7 @@ export class CallRateLimiter {
     if (this.#wake) return;
     const wake = new AbortController();
     this.#wake = wake;
-    this.clock.sleep(this.#starts[0]! + WINDOW_MS - this.clock.now(), wake.signal).then(
+    this.clock.sleep(this.#starts[0]! + MINUTE_MS - this.clock.now(), wake.signal).then(
       () => {
         if (this.#wake !== wake) return;
         this.#wake = undefined;

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js';
+import { MINUTE_MS } from '../clock/durations.js';
 import { isNetworkError } from './is-network-error.js';
 import { LlmError } from './llm-error.js';
 
@@ -15,7 +16,7 @@ export interface RetryPolicy {
 }
 
 /** The longest wait a server's retry delay can impose on us before the next attempt. */
-const MAX_SERVER_RETRY_DELAY_MS = 60_000;
+const MAX_SERVER_RETRY_DELAY_MS = MINUTE_MS;
 
 export interface CallWithRetriesOptions {
   /** Cancels everything at once: the attempt in flight and any wait before the next. */
