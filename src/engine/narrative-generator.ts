@@ -8,15 +8,13 @@ import type { CallRateLimiter } from '../llm/call-rate-limiter.js';
 import { LlmError } from '../llm/llm-error.js';
 import type { LlmProvider } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
-import { assessNarrative } from './assess-narrative.js';
 import { describeFailure } from './describe-failure.js';
-import { meteredAttempt } from './metered-attempt.js';
 import type { EngineMetrics } from './engine-metrics.js';
 import type { HotTier } from './hot-tier.js';
 import type { JobPriority } from './job-priority.js';
-import type { NarrativePolicy } from './narrative-policy.js';
+import { meteredAttempt } from './metered-attempt.js';
+import { assessNarrative, type NarrativePolicy } from './narrative-policy.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
-import { toPromptMemory } from './to-prompt-memory.js';
 
 /** How many of a user's newest memories are considered for one narrative. */
 const MAX_CANDIDATE_MEMORIES = 5_000;
@@ -71,7 +69,7 @@ export class NarrativeGenerator {
 
     await repositories.generationState.recordAttempt(userId, new Date(startedAt));
     const candidates = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES);
-    const memories = selectPromptMemories(candidates.map(toPromptMemory), provider.memoryBudgetChars);
+    const memories = selectPromptMemories(candidates, provider.memoryBudgetChars);
     try {
       const output = await callWithRetries(
         meteredAttempt(this.deps, 'narrative', priority, (attemptSignal) =>
