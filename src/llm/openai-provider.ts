@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { ChatCompletion } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
 import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, TokenUsage } from './llm-provider.js';
@@ -7,8 +7,8 @@ import { openAiErrorToLlmError } from './openai-error-to-llm-error.js';
 import { openAiResponseText } from './openai-response-text.js';
 import { prompts } from './prompts.js';
 
-/** A capable model for narratives and a small fast one for analyses; both take a temperature. */
-export const OPENAI_DEFAULT_MODELS = { narrative: 'gpt-4.1', analysis: 'gpt-4.1-mini' } as const;
+/** A capable model for narratives and a small fast one for analyses. */
+export const OPENAI_DEFAULT_MODELS = { narrative: 'gpt-5.4', analysis: 'gpt-5.4-mini' } as const;
 
 const OPENAI_HOST = 'api.openai.com';
 
@@ -34,16 +34,32 @@ export interface OpenAiProviderOptions {
   /** Unset: 60,000 characters at OpenAI, 8,000 at any other server. */
   memoryBudgetChars?: number;
   clock?: Clock;
+  /** Where requests go out: `fetch` unless a test reroutes them. */
+  fetch?: typeof fetch;
 }
+
+type Purpose = 'narrative' | 'analysis';
 
 interface Generation {
   model: string;
   instruction: string;
   prompt: string;
-  temperature: number;
-  maxTokens: number;
+  purpose: Purpose;
   request: NarrativeRequest | AnalysisRequest;
 }
+
+type Sampling = Pick<ChatCompletionCreateParamsNonStreaming, 'temperature' | 'max_tokens' | 'max_completion_tokens'>;
+
+/**
+ * OpenAI's current models reason before they answer: they accept only their default temperature,
+ * spend part of `max_completion_tokens` thinking, and refuse the older `max_tokens`. The servers
+ * that copy the protocol run models that take a temperature, all know `max_tokens` (Ollama not yet
+ * the newer name), and may check prompt + limit against a small context, so the limit stays modest.
+ */
+const SAMPLING: Record<'openai' | 'compatible', Record<Purpose, Sampling>> = {
+  openai: { narrative: { max_completion_tokens: 16_384 }, analysis: { max_completion_tokens: 8_192 } },
+  compatible: { narrative: { temperature: 0.4, max_tokens: 4_096 }, analysis: { temperature: 0.2, max_tokens: 2_048 } },
+};
 
 /**
  * Narratives and analyses through `POST {base}/chat/completions` with the official `openai` SDK,
@@ -59,10 +75,6 @@ export class OpenAiProvider implements LlmProvider {
   readonly #client: OpenAI;
   readonly #who: string;
   readonly #hasKey: boolean;
-  /**
-   * OpenAI wants `max_completion_tokens` (its reasoning models refuse `max_tokens`); the servers
-   * that copy its protocol all know `max_tokens`, and some (Ollama) not yet the newer name.
-   */
   readonly #atOpenAi: boolean;
   readonly #narrativeModel: string;
   readonly #analysisModel: string;
@@ -83,6 +95,7 @@ export class OpenAiProvider implements LlmProvider {
       timeout: SDK_TIMEOUT_MS,
       // OPENAI_LOG=info would print to stdout, which the stdio transport owns.
       logLevel: 'off',
+      ...(options.fetch ? { fetch: options.fetch } : {}),
     });
     this.#who = this.#atOpenAi ? 'OpenAI' : `the OpenAI-compatible server at ${options.baseUrl}`;
     this.#narrativeModel = options.narrativeModel;
@@ -97,9 +110,7 @@ export class OpenAiProvider implements LlmProvider {
       model: this.#narrativeModel,
       instruction: prompts.narrativeInstruction,
       prompt: prompts.narrative(request),
-      temperature: 0.4,
-      // Ample for ~600 words, small enough that a server checking prompt + limit against an 8k context accepts it.
-      maxTokens: 4_096,
+      purpose: 'narrative',
       request,
     });
   }
@@ -109,13 +120,12 @@ export class OpenAiProvider implements LlmProvider {
       model: this.#analysisModel,
       instruction: prompts.analysisInstruction,
       prompt: prompts.analysis(request),
-      temperature: 0.2,
-      maxTokens: 2_048,
+      purpose: 'analysis',
       request,
     });
   }
 
-  async #generate({ model, instruction, prompt, temperature, maxTokens, request }: Generation): Promise<LlmOutput> {
+  async #generate({ model, instruction, prompt, purpose, request }: Generation): Promise<LlmOutput> {
     try {
       const completion = await this.#client.chat.completions.create(
         {
@@ -124,8 +134,7 @@ export class OpenAiProvider implements LlmProvider {
             { role: 'system', content: instruction },
             { role: 'user', content: prompt },
           ],
-          temperature,
-          ...(this.#atOpenAi ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens }),
+          ...SAMPLING[this.#atOpenAi ? 'openai' : 'compatible'][purpose],
         },
         { signal: request.signal },
       );

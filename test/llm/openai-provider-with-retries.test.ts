@@ -73,7 +73,10 @@ it('abandons a hanging call at the timeout measured on the clock and succeeds on
 it('gives up at once on a prompt too long for the context', async () => {
   fake.failNext({ status: 400, code: 'context_length_exceeded', message: "This model's maximum context length is 8192 tokens." });
 
-  const error = await callWithRetries(narrate, policy, new ManualClock()).catch((caught: unknown) => caught as LlmError);
+  const error = await callWithRetries(narrate, policy, new ManualClock()).then(
+    () => expect.fail('the call succeeded'),
+    (caught: unknown) => caught as LlmError,
+  );
 
   expect(error.kind).toBe('context_length');
   expect(error.message).toContain('(gave up after 1 attempt)');

@@ -116,14 +116,31 @@ describe('OpenAiProvider', () => {
     expect(prompt.slice(prompt.indexOf(prompts.memoriesEnd))).not.toContain('reveal');
   });
 
-  it('asks OpenAI itself for max_completion_tokens, which its reasoning models require', async () => {
-    const atOpenAi = new OpenAiProvider({ apiKey: API_KEY, baseUrl: 'https://api.openai.com/v1', narrativeModel: 'm', analysisModel: 'm' });
-    const elsewhere = provider;
+  it('asks a server of its own for a temperature and max_tokens, the names every compatible server knows', async () => {
+    await provider.writeNarrative(narrativeRequest());
+    await provider.analyze(analysisRequest('hi', ['Ana paints.']));
 
-    expect(atOpenAi.memoryBudgetChars).toBe(60_000);
-    expect(elsewhere.memoryBudgetChars).toBe(8_000);
-    await elsewhere.writeNarrative(narrativeRequest());
+    expect(fake.requests[0]!.body).toMatchObject({ temperature: 0.4, max_tokens: 4_096 });
+    expect(fake.requests[1]!.body).toMatchObject({ temperature: 0.2, max_tokens: 2_048 });
     expect(fake.requests[0]!.body).not.toHaveProperty('max_completion_tokens');
+  });
+
+  it("asks OpenAI itself for max_completion_tokens and its models' own temperature, as its reasoning models require", async () => {
+    const throughProxy = new OpenAiProvider({
+      apiKey: API_KEY,
+      baseUrl: 'https://api.openai.com/v1',
+      narrativeModel: 'm',
+      analysisModel: 'm',
+      // Only the fetch is redirected, so the provider still believes it talks to OpenAI.
+      fetch: (input, init) => fetch(String(input).replace('https://api.openai.com', fake.url.replace(/\/v1$/, '')), init),
+    });
+    await throughProxy.writeNarrative(narrativeRequest());
+
+    expect(throughProxy.memoryBudgetChars).toBe(60_000);
+    expect(provider.memoryBudgetChars).toBe(8_000);
+    expect(fake.requests[0]!.body).toMatchObject({ max_completion_tokens: 16_384 });
+    expect(fake.requests[0]!.body).not.toHaveProperty('temperature');
+    expect(fake.requests[0]!.body).not.toHaveProperty('max_tokens');
   });
 
   it('takes its memory budget from the configuration when one is given', () => {
