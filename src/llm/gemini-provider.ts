@@ -25,14 +25,21 @@ interface Generation {
 export class GeminiProvider implements LlmProvider {
   readonly name = 'gemini';
   readonly rateLimited = true;
-  /** About 15k tokens of memories: plenty for a portrait, quick enough for an on-demand analysis. */
-  readonly memoryBudgetChars = 60_000;
+  readonly memoryBudgetChars: number;
   readonly #ai: GoogleGenAI;
   readonly #narrativeModel: string;
   readonly #analysisModel: string;
   readonly #clock: Clock;
 
-  constructor(options: { apiKey: string; baseUrl?: string; narrativeModel: string; analysisModel: string; clock?: Clock }) {
+  constructor(options: {
+    apiKey: string;
+    baseUrl?: string;
+    narrativeModel: string;
+    analysisModel: string;
+    /** Unset: about 15k tokens of memories, plenty for a portrait, quick enough for an on-demand analysis. */
+    memoryBudgetChars?: number;
+    clock?: Clock;
+  }) {
     this.#ai = new GoogleGenAI({
       apiKey: options.apiKey,
       // Explicit, so GOOGLE_GENAI_USE_VERTEXAI or GOOGLE_GEMINI_BASE_URL in the environment cannot redirect us.
@@ -41,6 +48,7 @@ export class GeminiProvider implements LlmProvider {
     });
     this.#narrativeModel = options.narrativeModel;
     this.#analysisModel = options.analysisModel;
+    this.memoryBudgetChars = options.memoryBudgetChars ?? 60_000;
     this.#clock = options.clock ?? systemClock;
   }
 
