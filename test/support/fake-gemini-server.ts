@@ -112,32 +112,24 @@ export async function startFakeGemini(options: { apiKey?: string; latencyMs?: nu
     },
     options,
   );
-  const { origin, failWhen, ...controls } = server;
-  return Object.defineProperties(
-    {
-      ...controls,
-      url: origin,
-      failNext(failure: FakeGeminiFailure) {
-        server.next({ kind: 'error', ...failure });
-      },
-      emptyNext() {
-        server.next({ kind: 'empty' });
-      },
-      blockedNext(blockReason = 'SAFETY') {
-        server.next({ kind: 'blocked', blockReason });
-      },
-      finishNext(finishReason: string, text?: string) {
-        server.next({ kind: 'finish', finishReason, ...(text === undefined ? {} : { text }) });
-      },
-      failWhen(predicate: (request: FakeGeminiRequest) => boolean, outcome: FakeGeminiOutcome | FakeGeminiFailure) {
-        return failWhen(predicate, 'kind' in outcome ? outcome : { kind: 'error', ...outcome });
-      },
+  return Object.assign(Object.create(server) as FakeLlmServer<FakeGeminiRequest, FakeGeminiOutcome>, {
+    url: server.origin,
+    failNext(failure: FakeGeminiFailure) {
+      server.next({ kind: 'error', ...failure });
     },
-    {
-      calls: { get: () => server.calls },
-      held: { get: () => server.held },
+    emptyNext() {
+      server.next({ kind: 'empty' });
     },
-  ) as FakeGemini;
+    blockedNext(blockReason = 'SAFETY') {
+      server.next({ kind: 'blocked', blockReason });
+    },
+    finishNext(finishReason: string, text?: string) {
+      server.next({ kind: 'finish', finishReason, ...(text === undefined ? {} : { text }) });
+    },
+    failWhen(predicate: (request: FakeGeminiRequest) => boolean, outcome: FakeGeminiOutcome | FakeGeminiFailure) {
+      return server.failWhen(predicate, 'kind' in outcome ? outcome : { kind: 'error', ...outcome });
+    },
+  });
 }
 
 function send(response: ServerResponse, request: FakeGeminiRequest, outcome: Exclude<FakeGeminiOutcome, { kind: 'hang' | 'malformed' | 'reset' }>): void {
