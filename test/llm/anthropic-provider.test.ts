@@ -121,6 +121,16 @@ describe('AnthropicProvider', () => {
     await expect(provider.writeNarrative(narrativeRequest())).resolves.toMatchObject({ text: 'Ana paints watercolours.' });
   });
 
+  it('counts input read from the prompt cache as input, since input_tokens leaves it out', async () => {
+    fake.next({ kind: 'message', texts: ['Ana paints.'] });
+    fake.next({ kind: 'message', texts: ['Ana paints.'], cacheReadTokens: 1_200 });
+
+    const plain = await provider.writeNarrative(narrativeRequest());
+    const cached = await provider.writeNarrative(narrativeRequest());
+
+    expect(cached.usage).toEqual({ inputTokens: plain.usage!.inputTokens + 1_200, outputTokens: fakeTokens('Ana paints.') });
+  });
+
   it('takes its memory budget from the configuration when one is given', () => {
     expect(provider.memoryBudgetChars).toBe(60_000);
     const configured = new AnthropicProvider({ apiKey: API_KEY, narrativeModel: 'm', analysisModel: 'm', memoryBudgetChars: 24_000 });

@@ -30,7 +30,7 @@ export type FakeAnthropicOutcome =
   | { kind: 'text'; text: string }
   | { kind: 'error'; status: number; type?: string; message?: string; retryAfter?: string }
   /** A message with these text blocks (none: an empty `content`) and stop reason, and a thinking block first if asked. */
-  | { kind: 'message'; texts?: string[]; stopReason?: string; thinking?: boolean }
+  | { kind: 'message'; texts?: string[]; stopReason?: string; thinking?: boolean; cacheReadTokens?: number }
   | { kind: 'hang' }
   | { kind: 'malformed' }
   | { kind: 'reset' };
@@ -117,7 +117,7 @@ function send(
   }
 }
 
-function message(request: FakeAnthropicRequest, answer: { texts?: string[]; stopReason?: string; thinking?: boolean }): object {
+function message(request: FakeAnthropicRequest, answer: { texts?: string[]; stopReason?: string; thinking?: boolean; cacheReadTokens?: number }): object {
   const texts = answer.texts ?? [];
   const thinking = answer.thinking ? [{ type: 'thinking', thinking: 'Let me consider the memories.', signature: 'fake' }] : [];
   const inputTokens = Math.ceil((request.system.length + request.prompt.length) / 4);
@@ -129,7 +129,7 @@ function message(request: FakeAnthropicRequest, answer: { texts?: string[]; stop
     content: [...thinking, ...texts.map((text) => ({ type: 'text', text }))],
     stop_reason: answer.stopReason ?? 'end_turn',
     stop_sequence: null,
-    usage: { input_tokens: inputTokens, output_tokens: Math.ceil(texts.join('').length / 4), cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    usage: { input_tokens: inputTokens, output_tokens: Math.ceil(texts.join('').length / 4), cache_creation_input_tokens: 0, cache_read_input_tokens: answer.cacheReadTokens ?? 0 },
   };
 }
 
