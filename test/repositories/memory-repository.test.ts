@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/open-database.js';
-import { MemoryRepository } from '../../src/repositories/memory-repository.js';
-import { UserRepository } from '../../src/repositories/user-repository.js';
-import { DATABASES, openTestDatabase } from '../support/test-databases.js';
+import { describe, expect } from 'vitest';
+import { databaseTest } from '../support/database-test.js';
+import { DATABASES } from '../support/test-databases.js';
 
 describe.each(DATABASES)('memory repository on %s', (kind) => {
-  let handle: DatabaseHandle;
-  let memories: MemoryRepository;
-  let users: UserRepository;
+  const it = databaseTest(kind);
 
-  beforeAll(async () => {
-    handle = await openTestDatabase(kind);
-    memories = new MemoryRepository(handle.db);
-    users = new UserRepository(handle.db);
-  });
-  afterAll(() => handle.close());
-
-  it('adds many memories at once and counts only the live ones', async () => {
+  it('adds many memories at once and counts only the live ones', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('counting-user');
     const { added, duplicates } = await memories.addMany(
       user.id,
@@ -30,7 +19,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(await memories.count(user.id)).toBe(1);
   });
 
-  it('does not store the same text twice for a user, but lets another user have it', async () => {
+  it('does not store the same text twice for a user, but lets another user have it', async ({ repositories: { users, memories } }) => {
     const first = await users.getOrCreate('dedupe-a');
     const second = await users.getOrCreate('dedupe-b');
     await memories.addMany(first.id, [{ content: 'Has a dog named Rex' }], 'test');
@@ -40,7 +29,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(other.added).toHaveLength(1);
   });
 
-  it('lets a forgotten memory be added again', async () => {
+  it('lets a forgotten memory be added again', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('re-add');
     const { added } = await memories.addMany(user.id, [{ content: 'Lives in Lisbon' }], 'test');
     await memories.softDelete(user.id, [added[0]!.id]);
@@ -48,7 +37,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(again.added).toHaveLength(1);
   });
 
-  it('keeps metadata and the given creation time', async () => {
+  it('keeps metadata and the given creation time', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('metadata-user');
     const createdAt = new Date('2023-05-08T13:56:00Z');
     const { added } = await memories.addMany(
@@ -60,7 +49,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(added[0]!.created_at.toISOString()).toBe(createdAt.toISOString());
   });
 
-  it('lists recent memories newest first, page by page', async () => {
+  it('lists recent memories newest first, page by page', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('paging-user');
     const inputs = Array.from({ length: 7 }, (_, i) => ({
       content: `memory number ${i}`,
@@ -75,7 +64,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     );
   });
 
-  it('ranks search results by relevance and matches word forms', async () => {
+  it('ranks search results by relevance and matches word forms', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('search-user');
     await memories.addMany(
       user.id,
@@ -94,7 +83,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(results[0]!.score).toBeGreaterThan(results[1]!.score);
   });
 
-  it('treats search text as words, never as query syntax', async () => {
+  it('treats search text as words, never as query syntax', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('hostile-search');
     await memories.addMany(user.id, [{ content: "O'Brien's cat & dog: a | b ! (c)" }], 'test');
     for (const query of ["'; drop table memories; --", '& | ! ( ) :* <->', "O'Brien's", 'the of and', '', '\\']) {
@@ -104,7 +93,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(await memories.count(user.id)).toBe(1);
   });
 
-  it("never returns another user's memories", async () => {
+  it("never returns another user's memories", async ({ repositories: { users, memories } }) => {
     const owner = await users.getOrCreate('owner');
     const stranger = await users.getOrCreate('stranger');
     const { added } = await memories.addMany(owner.id, [{ content: 'Secret diary entry about volcanoes' }], 'test');

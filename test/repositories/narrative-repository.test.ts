@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/open-database.js';
-import { NarrativeRepository, type NarrativeWrite } from '../../src/repositories/narrative-repository.js';
-import { UserRepository } from '../../src/repositories/user-repository.js';
-import { DATABASES, openTestDatabase } from '../support/test-databases.js';
+import { describe, expect } from 'vitest';
+import type { NarrativeWrite } from '../../src/repositories/narrative-repository.js';
+import { databaseTest } from '../support/database-test.js';
+import { DATABASES } from '../support/test-databases.js';
 
 function narrative(overrides: Partial<NarrativeWrite> = {}): NarrativeWrite {
   return {
@@ -21,23 +20,14 @@ function narrative(overrides: Partial<NarrativeWrite> = {}): NarrativeWrite {
 }
 
 describe.each(DATABASES)('narrative repository on %s', (kind) => {
-  let handle: DatabaseHandle;
-  let narratives: NarrativeRepository;
-  let users: UserRepository;
+  const it = databaseTest(kind);
 
-  beforeAll(async () => {
-    handle = await openTestDatabase(kind);
-    narratives = new NarrativeRepository(handle.db);
-    users = new UserRepository(handle.db);
-  });
-  afterAll(() => handle.close());
-
-  it('returns nothing for a user who has no narrative yet', async () => {
+  it('returns nothing for a user who has no narrative yet', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('no-narrative');
     expect(await narratives.get(user.id)).toBeUndefined();
   });
 
-  it('stores the first narrative as version 1 with everything it was given', async () => {
+  it('stores the first narrative as version 1 with everything it was given', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('first-write');
     const write = narrative();
     const row = await narratives.write(user.id, write);
@@ -58,7 +48,7 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(await narratives.get(user.id)).toEqual(row);
   });
 
-  it('replaces the content of each later write and raises the version by exactly one', async () => {
+  it('replaces the content of each later write and raises the version by exactly one', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('rewrites');
     await narratives.write(user.id, narrative({ content: 'first draft' }));
     await narratives.write(user.id, narrative({ content: 'second draft' }));
@@ -88,7 +78,7 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(await narratives.get(user.id)).toEqual(row);
   });
 
-  it('gives twenty concurrent writes the versions 1 to 20, each exactly once', async () => {
+  it('gives twenty concurrent writes the versions 1 to 20, each exactly once', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('concurrent-writes');
     const rows = await Promise.all(
       Array.from({ length: 20 }, (_, i) => narratives.write(user.id, narrative({ content: `draft ${i}` }))),
@@ -99,7 +89,7 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(stored?.narrative_content).toBe(rows.find((row) => row.version === 20)?.narrative_content);
   });
 
-  it('marks the narrative outdated when it was built from one of the given memories', async () => {
+  it('marks the narrative outdated when it was built from one of the given memories', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('invalidate-overlap');
     const write = narrative();
     await narratives.write(user.id, write);
@@ -116,7 +106,7 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(row?.invalidated_reason).toBe('a source memory was forgotten');
   });
 
-  it('leaves the narrative alone when none of the given memories went into it', async () => {
+  it('leaves the narrative alone when none of the given memories went into it', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('invalidate-disjoint');
     await narratives.write(user.id, narrative());
     expect(await narratives.invalidateIfBuiltFrom(user.id, [randomUUID(), randomUUID()], 'unrelated', new Date())).toBe(
@@ -126,12 +116,12 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(await narratives.get(user.id)).toMatchObject({ invalidated_at: null, invalidated_reason: null });
   });
 
-  it('reports nothing to invalidate for a user without a narrative', async () => {
+  it('reports nothing to invalidate for a user without a narrative', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('invalidate-nothing');
     expect(await narratives.invalidateIfBuiltFrom(user.id, [randomUUID()], 'forgotten', new Date())).toBe(false);
   });
 
-  it('clears the outdated mark when a new narrative is written', async () => {
+  it('clears the outdated mark when a new narrative is written', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('invalidate-then-rewrite');
     const write = narrative();
     await narratives.write(user.id, write);
@@ -141,7 +131,7 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(await narratives.get(user.id)).toMatchObject({ invalidated_at: null, invalidated_reason: null });
   });
 
-  it("never touches another user's narrative", async () => {
+  it("never touches another user's narrative", async ({ repositories: { users, narratives } }) => {
     const alice = await users.getOrCreate('isolation-alice');
     const bob = await users.getOrCreate('isolation-bob');
     const bobsWrite = narrative({ content: "Bob's story" });
