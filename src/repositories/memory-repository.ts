@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Clock } from '../clock/clock.js';
 import type { DatabaseSchema, MemoryRow, NewMemoryRow } from '../db/database-schema.js';
 import { contentHash, type MemoryInput } from '../memories/memory-input.js';
 
@@ -29,11 +30,15 @@ const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'creat
 const INSERT_CHUNK = 1_000;
 
 export class MemoryRepository {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly clock: Clock,
+  ) {}
 
   /** Adds memories atomically: all of them are stored (less duplicates) or none is. */
   async addMany(userId: string, inputs: readonly MemoryInput[], source: string): Promise<AddMemoriesResult> {
     const seen = new Set<string>();
+    const now = new Date(this.clock.now());
     const rows: NewMemoryRow[] = [];
     for (const input of inputs) {
       const hash = contentHash(input.content);
@@ -45,7 +50,7 @@ export class MemoryRepository {
         content_hash: hash,
         metadata: input.metadata ?? {},
         source,
-        created_at: input.created_at ?? new Date(),
+        created_at: input.created_at ?? now,
       });
     }
     if (rows.length === 0) return { added: [], duplicates: inputs.length };
@@ -183,7 +188,7 @@ export class MemoryRepository {
     if (ids.length === 0) return [];
     const rows = await this.db
       .updateTable('memories')
-      .set({ deleted_at: sql`now()` })
+      .set({ deleted_at: new Date(this.clock.now()) })
       .where('user_id', '=', userId)
       .where('id', 'in', ids)
       .where('deleted_at', 'is', null)

@@ -65,6 +65,23 @@ describe.each(DATABASES)('api key repository on %s', (kind) => {
     expect((await apiKeys.findOwnerByKey(key))?.id).toBeUndefined();
   });
 
+  it("stamps a key's last use, at most once a minute, and its revocation with the clock's time", async ({ clock, repositories: { users, apiKeys } }) => {
+    const user = await users.getOrCreate('clock-stamps');
+    const { key, row } = await apiKeys.create(user.id);
+    const stamps = async () => (await apiKeys.list(user.id)).map((listed) => [listed.last_used_at?.getTime(), listed.revoked_at?.getTime()]);
+    const firstUse = clock.now();
+    await apiKeys.findOwnerByKey(key);
+    await clock.advance(59_000);
+    await apiKeys.findOwnerByKey(key);
+    expect(await stamps()).toEqual([[firstUse, undefined]]);
+    await clock.advance(2_000);
+    await apiKeys.findOwnerByKey(key);
+    expect(await stamps()).toEqual([[firstUse + 61_000, undefined]]);
+    await clock.advance(1_000);
+    await apiKeys.revoke(row.id);
+    expect(await stamps()).toEqual([[firstUse + 61_000, firstUse + 62_000]]);
+  });
+
   it('revokes nothing for an unknown id or prefix', async ({ repositories: { users, apiKeys } }) => {
     const user = await users.getOrCreate('revoke-unknown');
     const { key } = await apiKeys.create(user.id);
@@ -101,8 +118,9 @@ describe.each(DATABASES)('api key repository holding key owners on %s', (kind) =
   beforeAll(async () => {
     handle = await openTestDatabase(kind);
     queries = new TableQueryCounter('api_keys');
-    owners = new KeyOwnerCache({ maxEntries: 100, maxAgeMs: 60_000, clock: new ManualClock() });
-    apiKeys = new ApiKeyRepository(handle.db.withPlugin(queries));
+    const clock = new ManualClock();
+    owners = new KeyOwnerCache({ maxEntries: 100, maxAgeMs: 60_000, clock });
+    apiKeys = new ApiKeyRepository(handle.db.withPlugin(queries), clock);
     apiKeys.holdOwnersIn(owners);
     users = new UserRepository(handle.db);
     // What a serving app does (see keepHeldCoherent in src/app/app.ts).

@@ -49,6 +49,17 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(added[0]!.created_at.toISOString()).toBe(createdAt.toISOString());
   });
 
+  it("stamps a memory added without a date, and its deletion, with the clock's time", async ({ clock, repositories: { users, memories } }) => {
+    const user = await users.getOrCreate('clock-stamps');
+    const addedAt = clock.now();
+    const { added } = await memories.addMany(user.id, [{ content: 'Moved to Oslo' }], 'test');
+    expect(added[0]!.created_at.getTime()).toBe(addedAt);
+    await clock.advance(90 * 60 * 1000);
+    await memories.softDelete(user.id, [added[0]!.id]);
+    const [deleted] = await memories.findByIds(user.id, [added[0]!.id]);
+    expect(deleted!.deleted_at?.getTime()).toBe(addedAt + 90 * 60 * 1000);
+  });
+
   it('lists recent memories newest first, page by page', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('paging-user');
     const inputs = Array.from({ length: 7 }, (_, i) => ({

@@ -1,6 +1,7 @@
 import { test } from 'vitest';
 import type { DatabaseHandle, DatabaseKind } from '../../src/db/open-database.js';
 import { RepositorySet } from '../../src/repositories/repository-set.js';
+import { ManualClock } from './manual-clock.js';
 import { openTestDatabase } from './test-databases.js';
 
 // Vitest allows file-scoped fixtures only at a file's top level, so the test API is built here once
@@ -25,13 +26,15 @@ const withDatabases = test
     onCleanup(() => database.close());
     return database;
   })
-  .extend('repositories', ({ database }) => new RepositorySet(database.db));
+  // Far from the wall clock, so a time taken from anywhere but the clock shows.
+  .extend('clock', () => new ManualClock(Date.UTC(2004, 1, 29, 12)))
+  .extend('repositories', ({ database, clock }) => new RepositorySet(database.db, clock));
 
 /**
  * `it` with a migrated test database of the given kind (`database`) and the repositories over it
- * (`repositories`); call it inside a `describe`. The tests of a file share one database per kind
- * (opening a PGlite copy takes more than a second); `ownDatabase` gives each test an empty one of
- * its own, for tests that see every user.
+ * (`repositories`) on a manual clock of the test's own (`clock`); call it inside a `describe`.
+ * The tests of a file share one database per kind (opening a PGlite copy takes more than a
+ * second); `ownDatabase` gives each test an empty one of its own, for tests that see every user.
  */
 export function databaseTest(kind: DatabaseKind, { ownDatabase = false }: { ownDatabase?: boolean } = {}) {
   return withDatabases.override({ databaseKind: kind, ownDatabase });
