@@ -49,6 +49,23 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(added[0]!.created_at.toISOString()).toBe(createdAt.toISOString());
   });
 
+  it("numbers each user's memories from 1 in the order they are added, skipping a duplicate's number", async ({ repositories: { users, memories } }) => {
+    const [first, second] = [await users.getOrCreate('numbered-a'), await users.getOrCreate('numbered-b')];
+    await memories.addMany(first.id, [{ content: 'Sings in a choir' }, { content: 'Keeps bees' }], 'test');
+    await memories.addMany(second.id, [{ content: 'Keeps bees' }], 'test');
+    await memories.addMany(first.id, [{ content: 'keeps  bees' }, { content: 'Rows at dawn' }], 'test');
+    const numbers = async (userId: string) =>
+      (await memories.newestWithSeq(userId, 10)).map((memory) => `${memory.content}: ${memory.seq}`).sort();
+    expect(await numbers(first.id)).toEqual(['Keeps bees: 2', 'Rows at dawn: 4', 'Sings in a choir: 1']);
+    expect(await numbers(second.id)).toEqual(['Keeps bees: 1']);
+    expect((await memories.stats(first.id)).maxSeq).toBe('4');
+  });
+
+  it('refuses memories for a user that does not exist, saying so', async ({ repositories: { memories } }) => {
+    const nobody = '00000000-0000-4000-8000-000000000000';
+    await expect(memories.addMany(nobody, [{ content: 'Lost' }], 'test')).rejects.toThrow(`cannot add memories for user ${nobody}: there is no such user`);
+  });
+
   it("stamps a memory added without a date, and its deletion, with the clock's time", async ({ clock, repositories: { users, memories } }) => {
     const user = await users.getOrCreate('clock-stamps');
     const addedAt = clock.now();

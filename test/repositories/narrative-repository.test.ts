@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { describe, expect } from 'vitest';
+import type { DatabaseHandle } from '../../src/db/open-database.js';
 import type { NarrativeWrite } from '../../src/repositories/narrative-repository.js';
+import type { RepositorySet } from '../../src/repositories/repository-set.js';
 import { databaseTest } from '../support/database-test.js';
 import { DATABASES } from '../support/test-databases.js';
+import { until } from '../support/until.js';
 
 function narrative(overrides: Partial<NarrativeWrite> = {}): NarrativeWrite {
   return {
@@ -144,4 +148,84 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(await narratives.get(alice.id)).toMatchObject({ narrative_content: "Alice's second story", version: 2 });
     expect(await narratives.get(bob.id)).toEqual(bobsRow);
   });
+});
+
+/** Adds memories for a user the way every insert path does: stored and noted on the narrative in one transaction. */
+async function addAndNote(repositories: RepositorySet, userId: string, contents: readonly string[]): Promise<void> {
+  const { added } = await repositories.memories.addMany(userId, contents.map((content) => ({ content })), 'test');
+  await repositories.narratives.noteNewMemories(userId, added.length);
+}
+
+/** A narrative written from what the user's memories are now, as the generator writes one. */
+async function writeFromSnapshot(repositories: RepositorySet, userId: string): Promise<{ seen: number; write: Promise<unknown> }> {
+  const stats = await repositories.memories.stats(userId);
+  return { seen: stats.count, write: repositories.narratives.write(userId, narrative({ memoryCount: stats.count, sourceMaxSeq: stats.maxSeq })) };
+}
+
+describe.each(DATABASES)('memories added since a narrative on %s', (kind) => {
+  const it = databaseTest(kind);
+
+  it('counts the live memories added after the snapshot the narrative was built from', async ({ repositories }) => {
+    const { id } = await repositories.users.getOrCreate('added-since');
+    await addAndNote(repositories, id, ['one', 'two', 'three']);
+    const built = await writeFromSnapshot(repositories, id);
+    await addAndNote(repositories, id, ['four', 'five']);
+    await built.write;
+    expect((await repositories.narratives.get(id))?.memories_added_since).toBe(2);
+    await addAndNote(repositories, id, ['six', 'one']);
+    expect((await repositories.narratives.get(id))?.memories_added_since).toBe(3);
+    await (await writeFromSnapshot(repositories, id)).write;
+    expect((await repositories.narratives.get(id))?.memories_added_since).toBe(0);
+  });
+});
+
+// PGlite is one session, so its transactions never overlap: only PostgreSQL can interleave them.
+describe.each(DATABASES.filter((kind) => kind === 'postgres'))('memories added since a narrative under concurrent inserts on %s', (kind) => {
+  const it = databaseTest(kind);
+
+  /** Sessions of this database waiting for a lock another transaction holds. */
+  async function lockWaiters(database: DatabaseHandle): Promise<number> {
+    const { rows } = await sql<{ waiting: number }>`
+      select count(*)::int as waiting from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`.execute(database.db);
+    return rows[0]!.waiting;
+  }
+
+  /** Waits until each of these operations has finished or is waiting for a lock. */
+  async function finishedOrWaiting(database: DatabaseHandle, operations: readonly Promise<unknown>[]): Promise<void> {
+    const finished = new Set<Promise<unknown>>();
+    for (const operation of operations) void operation.then(() => finished.add(operation), () => finished.add(operation));
+    await until(async () => (await lockWaiters(database)) === operations.length - finished.size);
+  }
+
+  for (const before of ['no narrative yet', 'a narrative to rewrite']) {
+    it(`counts a memory committed after the narrative was written from a snapshot that saw a later insert (${before})`, async ({ database, repositories }) => {
+      const { id } = await repositories.users.getOrCreate(`concurrent-${before}`);
+      await addAndNote(repositories, id, ['one', 'two', 'three', 'four', 'five']);
+      if (before === 'a narrative to rewrite') await (await writeFromSnapshot(repositories, id)).write;
+
+      // The first insert does all its work, taking the lower number, and is held open before it commits.
+      let commitFirst!: () => void;
+      let firstDone!: () => void;
+      const firstHeld = new Promise<void>((resolve) => (commitFirst = resolve));
+      const firstWorked = new Promise<void>((resolve) => (firstDone = resolve));
+      const first = repositories.transaction(async (trx) => {
+        await addAndNote(trx, id, ['told first, committed last']);
+        firstDone();
+        await firstHeld;
+      });
+      await Promise.race([firstWorked, first]);
+
+      const second = repositories.transaction((trx) => addAndNote(trx, id, ['told second']));
+      await finishedOrWaiting(database, [second]);
+      const built = await writeFromSnapshot(repositories, id);
+      await finishedOrWaiting(database, [second, built.write]);
+      commitFirst();
+      await Promise.all([first, second, built.write]);
+
+      const live = await repositories.memories.count(id);
+      expect(live).toBe(7);
+      expect((await repositories.narratives.get(id))?.memories_added_since).toBe(live - built.seen);
+    });
+  }
 });
