@@ -90,7 +90,10 @@ async function writeBatch(
       if (group) group.push(line);
       else groups.set(key, [line]);
     }
-    for (const group of groups.values()) {
+    // Adding memories locks the user's row: taking users in one order means two imports of files
+    // that share users wait for each other instead of deadlocking.
+    const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [, group] of ordered) {
       const { user: externalId, source = DEFAULT_SOURCE } = group[0]!;
       let userId = userIds.get(externalId);
       if (!userId) {

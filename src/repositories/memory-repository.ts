@@ -119,13 +119,16 @@ export class MemoryRepository {
     return query.execute();
   }
 
-  /** The user's newest live memories with their insertion order, newest first. */
-  newestWithSeq(userId: string, limit: number): Promise<SequencedMemory[]> {
-    return this.db
+  /** The user's newest live memories with their insertion order, newest first (those numbered up to `upToSeq`). */
+  newestWithSeq(userId: string, limit: number, options: { upToSeq?: string } = {}): Promise<SequencedMemory[]> {
+    let query = this.db
       .selectFrom('memories')
       .select([...MEMORY_COLUMNS, 'seq'])
       .where('user_id', '=', userId)
-      .where('deleted_at', 'is', null)
+      .where('deleted_at', 'is', null);
+    // Numbers follow commit order per user, so this is exactly what a read that saw `upToSeq` saw.
+    if (options.upToSeq !== undefined) query = query.where('seq', '<=', options.upToSeq);
+    return query
       .orderBy('created_at', 'desc')
       .orderBy('seq', 'desc')
       .limit(limit)

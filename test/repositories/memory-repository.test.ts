@@ -59,6 +59,8 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(await numbers(first.id)).toEqual(['Keeps bees: 2', 'Rows at dawn: 4', 'Sings in a choir: 1']);
     expect(await numbers(second.id)).toEqual(['Keeps bees: 1']);
     expect((await memories.stats(first.id)).maxSeq).toBe('4');
+    const upTo = await memories.newestWithSeq(first.id, 10, { upToSeq: '2' });
+    expect(upTo.map((memory) => memory.content).sort()).toEqual(['Keeps bees', 'Sings in a choir']);
   });
 
   it('refuses memories for a user that does not exist, saying so', async ({ repositories: { memories } }) => {
