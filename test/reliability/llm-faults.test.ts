@@ -98,7 +98,6 @@ describe.each(DATABASES)('LLM faults on %s', (kind) => {
         LLM_TIMEOUT_MS: String(TIMEOUT_MS),
         DEEP_ANALYSIS_BUDGET_MS: String(BUDGET_MS),
         LLM_CALLS_PER_MINUTE: '100000',
-        // The PostgreSQL test pool has 4 connections: each running job holds one for its lock and needs another.
         LLM_CONCURRENCY: '2',
       },
       { clock, provider: gemini, logger: pino({ level: 'info' }, sink) },
