@@ -24,7 +24,7 @@ export class GuardedPostgresDialect implements Dialect {
     return new GuardedPostgresDriver(new SessionPool(this.#url, this.#options));
   }
 
-  createIntrospector(db: Kysely<any>): PostgresIntrospector {
+  createIntrospector(db: Kysely<unknown>): PostgresIntrospector {
     return new PostgresIntrospector(db);
   }
 

@@ -65,8 +65,8 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
   const tryLeaderLock = advisoryLeaderLock(url, (message) => options.logger?.debug({ notice: message }, 'postgres notice'));
   // postgres.js listens again after reconnecting.
   const listenForUserChanges: ListenForUserChanges = async (feed) => {
-    const { unlisten } = await listener.listen(USER_CHANGED_CHANNEL, (userId) => feed.changed(userId), () => feed.listening());
-    return unlisten;
+    const subscription = await listener.listen(USER_CHANGED_CHANNEL, (userId) => feed.changed(userId), () => feed.listening());
+    return () => subscription.unlisten();
   };
   return {
     db,
