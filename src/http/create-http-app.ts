@@ -1,8 +1,8 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { App } from '../app/app.js';
 import { projectPath } from '../app/project-path.js';
-import { isDatabaseUnavailable } from '../engine/is-database-unavailable.js';
-import { UserFacingError } from '../engine/user-facing-error.js';
+import { isDatabaseUnavailable } from '../db/is-database-unavailable.js';
+import { UserFacingError } from '../errors/user-facing-error.js';
 import { HttpMetrics } from './http-metrics.js';
 import { bearerAuth } from './middleware/bearer-auth.js';
 import { coalesceWrites } from './middleware/coalesce-writes.js';

@@ -1,7 +1,7 @@
 import type { App } from '../app/app.js';
 import { assessNarrative } from '../engine/assess-narrative.js';
 import type { GenerationOutcome } from '../engine/narrative-generator.js';
-import { UserFacingError } from '../engine/user-facing-error.js';
+import { UserFacingError } from '../errors/user-facing-error.js';
 import type { UserFailure } from './user-failure.js';
 import { whyGenerate } from './why-generate.js';
 

@@ -3,12 +3,12 @@ import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseSchema } from '../../src/db/database-schema.js';
 import { GuardedPostgresDriver } from '../../src/db/guarded-postgres-driver.js';
+import { isDatabaseUnavailable } from '../../src/db/is-database-unavailable.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../../src/db/open-database.js';
 import { PoolAcquireTimeoutError } from '../../src/db/pool-acquire-timeout-error.js';
 import { SessionLostError } from '../../src/db/session-lost-error.js';
 import { SessionPool } from '../../src/db/session-pool.js';
-import { isDatabaseUnavailable } from '../../src/engine/is-database-unavailable.js';
 import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from '../support/throwaway-postgres.js';
 import { until } from '../support/until.js';
 
