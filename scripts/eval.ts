@@ -5,8 +5,8 @@
  *
  *   npm run eval -- [DIR] [--database pglite|postgres] [--held-out 43,44,47] [--user ID]… [--show ID] [--out FILE]
  *
- * DIR defaults to ../shared/data/locomo. The memories go into a throw-away database (in-memory
- * PGlite, or a new database on DATABASE_URL's server, dropped afterwards); narratives are written
+ * DIR defaults to data/locomo, the LoCoMo conversations the repository carries. The memories go
+ * into a throw-away database (in-memory PGlite, or a new database on DATABASE_URL's server, dropped afterwards); narratives are written
  * with the configured provider (offline without GEMINI_API_KEY). Prints tables and writes JSON to
  * bench/results/eval-<database>-<date>.json. `--held-out` names conversations reported apart from
  * the others; `--show` prints a user's narrative.
@@ -41,7 +41,7 @@ if (positionals.length > 1) {
   process.exit(2);
 }
 
-const dir = resolve(positionals[0] ?? join(ROOT, '..', 'shared', 'data', 'locomo'));
+const dir = resolve(positionals[0] ?? join(ROOT, 'data', 'locomo'));
 const dataset = await readEvalDataset(dir);
 const report = await runEval(dataset, {
   database: values.database,

@@ -31,7 +31,7 @@ export async function loadLocomo(): Promise<LocomoData> {
 
 async function jsonLines(path: string): Promise<unknown[]> {
   const text = await readFile(path, 'utf8').catch((error: unknown) => {
-    throw new Error(`bench: cannot read the LoCoMo data at ${path} (expected beside the repository in ../shared/data/locomo/): ${String(error)}`);
+    throw new Error(`bench: cannot read the LoCoMo data at ${path} (the repository carries it in data/locomo/): ${String(error)}`);
   });
   return text
     .split('\n')

@@ -1,4 +1,4 @@
-import { countWords } from '../../src/llm/offline/count-words.js';
+import { countWords } from '../../src/llm/offline/prepared-memory.js';
 
 /**
  * The baseline narrative: the user's newest memories, newest first, as many as fit in `words`

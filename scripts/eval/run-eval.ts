@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config/config.js';
 import type { MemoryRow } from '../../src/db/database-schema.js';
 import type { DatabaseHandle, DatabaseKind } from '../../src/db/open-database.js';
 import { importMemories } from '../../src/engine/import-memories.js';
-import { countWords } from '../../src/llm/offline/count-words.js';
+import { countWords } from '../../src/llm/offline/prepared-memory.js';
 import { createMcpServer } from '../../src/mcp/create-mcp-server.js';
 import { backfill } from '../../src/operations/backfill.js';
 import { MemoryIndex } from '../../src/search/memory-index.js';

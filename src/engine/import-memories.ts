@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { DatabaseSchema } from '../db/database-schema.js';
 import { importLineSchema, type ImportLine } from '../memories/import-line.js';
@@ -30,11 +31,11 @@ export interface ImportOptions {
 const DEFAULT_SOURCE = 'import';
 
 /**
- * Imports a JSON Lines file of memories. Each batch is written in one transaction; a bad line
+ * Imports JSON Lines of memories, from a file's path or a stream (standard input). Each batch is written in one transaction; a bad line
  * is reported with its number and skipped whole; text a user already has is not added again,
  * so importing the same file twice changes nothing.
  */
-export async function importMemories(db: Kysely<DatabaseSchema>, path: string, options: ImportOptions): Promise<ImportSummary> {
+export async function importMemories(db: Kysely<DatabaseSchema>, source: string | Readable, options: ImportOptions): Promise<ImportSummary> {
   const schema = importLineSchema(options.maxChars);
   const summary: ImportSummary = { lines: 0, added: 0, duplicates: 0, usersCreated: 0, usersSeen: 0, problems: [] };
   const userIds = new Map<string, string>();
@@ -48,7 +49,8 @@ export async function importMemories(db: Kysely<DatabaseSchema>, path: string, o
     options.onBatch?.(summary);
   };
 
-  const input = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  const stream = typeof source === 'string' ? createReadStream(source) : source;
+  const input = createInterface({ input: stream.setEncoding('utf8'), crlfDelay: Infinity });
   for await (const text of input) {
     summary.lines += 1;
     if (text.trim() === '') continue;

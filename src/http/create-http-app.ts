@@ -1,8 +1,7 @@
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type Express } from 'express';
 import type { App } from '../app/app.js';
 import { projectPath } from '../app/project-path.js';
-import { isDatabaseUnavailable } from '../db/is-database-unavailable.js';
-import { UserFacingError } from '../errors/user-facing-error.js';
+import { errorHandler } from './error-handler.js';
 import { HttpMetrics } from './http-metrics.js';
 import { bearerAuth } from './middleware/bearer-auth.js';
 import { coalesceWrites } from './middleware/coalesce-writes.js';
@@ -55,27 +54,8 @@ export function createHttpApp(app: App, port: () => number): HttpApp {
   server.use(sse.router);
   server.use('/api/v1', narrativeApiRoutes(engine));
   server.use('/api', (_req, res) => sendError(res, 404, 'not_found', 'No such endpoint.'));
-  server.use(errorHandler(app));
+  server.use(errorHandler(app.config.HTTP_MAX_BODY_BYTES, app.logger));
 
   const sessions: McpRoutes[] = [streamable, sse];
   return { express: server, closeSessions: async () => void (await Promise.all(sessions.map((routes) => routes.closeAll()))) };
-}
-
-/** Turns every failure into the stable JSON error shape, never a stack trace. */
-function errorHandler(app: App): ErrorRequestHandler {
-  return (error: unknown, _req, res, _next) => {
-    if (res.headersSent) return;
-    const status = (error as { status?: number; statusCode?: number }).status ?? (error as { statusCode?: number }).statusCode;
-    const type = (error as { type?: string }).type;
-    if (error instanceof UserFacingError) return sendError(res, 400, 'invalid_request', error.message);
-    if (type === 'entity.too.large') return sendError(res, 413, 'too_large', `The request body is larger than ${app.config.HTTP_MAX_BODY_BYTES} bytes.`);
-    if (type === 'entity.parse.failed') return sendError(res, 400, 'invalid_json', 'The request body is not valid JSON.');
-    if (status && status >= 400 && status < 500) return sendError(res, status, 'invalid_request', 'The request could not be read.');
-    if (isDatabaseUnavailable(error)) {
-      app.logger.warn({ err: error }, 'request failed: the database is unreachable');
-      return sendError(res, 503, 'unavailable', 'The database is unreachable right now; try again in a few seconds.', { 'Retry-After': '5' });
-    }
-    app.logger.error({ err: error }, 'request failed');
-    sendError(res, 500, 'internal', 'Something went wrong on the server; the error is logged.');
-  };
 }

@@ -114,8 +114,7 @@ export async function runRefreshPass(app: App, options: RefreshPassOptions): Pro
       }),
     );
   }
-  const stopped = options.signal ? abortedPromise(options.signal) : new Promise<void>(() => {});
-  await Promise.race([Promise.all(finished), stopped]);
+  await untilDoneOrAborted(Promise.all(finished), options.signal);
   closed = true;
   if (options.signal?.aborted) {
     summary.interrupted = true;
@@ -125,7 +124,24 @@ export async function runRefreshPass(app: App, options: RefreshPassOptions): Pro
   return summary;
 }
 
-function abortedPromise(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+/**
+ * Waits for `work`, or until `signal` aborts, whichever comes first. The signal is usually the
+ * scheduler's, which lives as long as the server: the listener is removed when the pass ends.
+ */
+async function untilDoneOrAborted(work: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted) return;
+  if (!signal) {
+    await work;
+    return;
+  }
+  let onAbort = (): void => {};
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([work, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }

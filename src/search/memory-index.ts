@@ -1,7 +1,8 @@
 import { CONVERSATION_GAP_MS } from '../memories/conversation-gap.js';
+import { cachedStemWord } from '../text/cached-stem-word.js';
+import { contentWords } from '../text/content-words.js';
 import { dateCloseness, type CalendarDay } from './date-closeness.js';
 import { extractDateMentions } from './extract-date-mentions.js';
-import { searchTerms } from './search-terms.js';
 import { DEFAULT_SEARCH_TUNING, type SearchTuning } from './search-tuning.js';
 import { TermVariants } from './term-variants.js';
 
@@ -36,19 +37,27 @@ export class MemoryIndex<M extends IndexedMemory> {
   readonly #termIds = new Map<string, number>();
   /** Each term by id: what `reindex` needs to carry a memory's terms over to the next index. */
   readonly #terms: string[] = [];
+  /** Each word as the memories write it, by id, and the id of its stem's term. */
+  readonly #words: string[] = [];
+  readonly #wordTerms: number[] = [];
   /**
    * Memory `d`'s terms in reading order (word, pair with the next word, word, …, last word) are
    * entries `#memoryStarts[d]` to `#memoryStarts[d + 1]` of `#memoryTerms`.
    */
   readonly #memoryStarts: Uint32Array;
   readonly #memoryTerms: Uint32Array;
+  /** Memory `d`'s words as written, in reading order, are entries `#wordStarts[d]` to `#wordStarts[d + 1]` of `#memoryWords`. */
+  readonly #wordStarts: Uint32Array;
+  readonly #memoryWords: Uint32Array;
   /** The postings of term `t` are entries `#postingStarts[t]` to `#postingStarts[t + 1]` of these two. */
   readonly #postingStarts: Uint32Array;
   readonly #postingDocs: Uint32Array;
   /** Each posting's BM25 term-frequency factor, length-normalised. */
   readonly #postingWeights: Float64Array;
   readonly #idf: Float64Array;
-  readonly #variants: TermVariants;
+  /** The words as written, for misspellings, and the words' stems, for other forms of a word. */
+  readonly #wordVariants: TermVariants;
+  readonly #stemVariants: TermVariants;
   readonly #times: Float64Array;
   readonly #days: readonly CalendarDay[];
   /** Each memory's conversation, numbered in time order. */
@@ -73,7 +82,7 @@ export class MemoryIndex<M extends IndexedMemory> {
     this.#scores = new Float64Array(count);
     this.#touched = new Int32Array(count);
 
-    // Every memory's terms, in reading order, numbered as they first appear; a memory the previous index held is not read again.
+    // Every memory's terms and words, in reading order, numbered as they first appear; a memory the previous index held is not read again.
     const isWord: boolean[] = [];
     const idOf = (term: string, word: boolean): number => {
       let id = this.#termIds.get(term);
@@ -85,39 +94,57 @@ export class MemoryIndex<M extends IndexedMemory> {
       } else if (word) isWord[id] = true;
       return id;
     };
+    const wordIds = new Map<string, number>();
+    const wordIdOf = (word: string, term: number): number => {
+      let id = wordIds.get(word);
+      if (id === undefined) {
+        id = this.#words.length;
+        wordIds.set(word, id);
+        this.#words.push(word);
+        this.#wordTerms.push(term);
+      }
+      return id;
+    };
     const held = previous ? previous.#docsById() : undefined;
     const lengths = new Float64Array(count);
     this.#memoryStarts = new Uint32Array(count + 1);
-    let memoryTerms = new Uint32Array(Math.max(16, count * 32));
-    let used = 0;
-    const append = (id: number) => {
-      if (used === memoryTerms.length) {
-        const grown = new Uint32Array(memoryTerms.length * 2);
-        grown.set(memoryTerms);
-        memoryTerms = grown;
-      }
-      memoryTerms[used++] = id;
-    };
+    this.#wordStarts = new Uint32Array(count + 1);
+    const memoryTerms = new GrowingIds(count * 32);
+    const memoryWords = new GrowingIds(count * 16);
     memories.forEach((memory, doc) => {
-      this.#memoryStarts[doc] = used;
+      this.#memoryStarts[doc] = memoryTerms.length;
+      this.#wordStarts[doc] = memoryWords.length;
       const before = held?.get(memory.id);
       if (previous && before !== undefined && previous.#memories[before]!.content === memory.content) {
         const from = previous.#memoryStarts[before]!;
         const to = previous.#memoryStarts[before + 1]!;
-        for (let at = from; at < to; at += 1) append(idOf(previous.#terms[previous.#memoryTerms[at]!]!, (at - from) % 2 === 0));
+        // Words and pairs alternate, a word first; each word's spelling comes with it.
+        let written = previous.#wordStarts[before]!;
+        for (let at = from; at < to; at += 1) {
+          const isWordAt = (at - from) % 2 === 0;
+          const id = idOf(previous.#terms[previous.#memoryTerms[at]!]!, isWordAt);
+          memoryTerms.push(id);
+          if (isWordAt) memoryWords.push(wordIdOf(previous.#words[previous.#memoryWords[written++]!]!, id));
+        }
         lengths[doc] = (to - from + 1) >>> 1;
         return;
       }
-      const words = searchTerms(memory.content);
-      words.forEach((word, position) => {
-        append(idOf(word, true));
-        const next = words[position + 1];
-        if (next !== undefined) append(idOf(word + next, false));
-      });
+      const words = contentWords(memory.content);
+      let previousStem: string | undefined;
+      for (const word of words) {
+        const stem = cachedStemWord(word);
+        if (previousStem !== undefined) memoryTerms.push(idOf(previousStem + stem, false));
+        const id = idOf(stem, true);
+        memoryTerms.push(id);
+        memoryWords.push(wordIdOf(word, id));
+        previousStem = stem;
+      }
       lengths[doc] = words.length;
     });
-    this.#memoryStarts[count] = used;
-    this.#memoryTerms = used === memoryTerms.length ? memoryTerms : memoryTerms.slice(0, used);
+    this.#memoryStarts[count] = memoryTerms.length;
+    this.#wordStarts[count] = memoryWords.length;
+    this.#memoryTerms = memoryTerms.trimmed();
+    this.#memoryWords = memoryWords.trimmed();
 
     // Postings in memory order, each with how often its memory has the term.
     const termCount = this.#terms.length;
@@ -158,7 +185,8 @@ export class MemoryIndex<M extends IndexedMemory> {
         this.#postingWeights[at] = (frequency * (k1 + 1)) / (frequency + k1 * (1 - b + (b * lengths[this.#postingDocs[at]!]!) / averageLength));
       }
     }
-    this.#variants = new TermVariants(this.#terms, (id) => isWord[id] === true);
+    this.#wordVariants = new TermVariants(this.#words);
+    this.#stemVariants = new TermVariants(this.#terms, (id) => isWord[id] === true);
 
     const byTime = [...memories.keys()].sort((a, b) => this.#times[a]! - this.#times[b]! || compareIds(memories[a]!, memories[b]!));
     this.#conversations = new Int32Array(count);
@@ -201,7 +229,7 @@ export class MemoryIndex<M extends IndexedMemory> {
   rank(query: string, limit: number): { memory: M; score: number }[] {
     if (limit <= 0 || this.#memories.length === 0) return [];
     const { text, mentions } = extractDateMentions(query);
-    const terms = this.#queryTerms(searchTerms(text));
+    const terms = this.#queryTerms(contentWords(text));
     const touched = this.#accumulate(terms, 0);
     if (touched === 0) return [];
     const tuning = this.#tuning;
@@ -219,18 +247,26 @@ export class MemoryIndex<M extends IndexedMemory> {
     return best;
   }
 
-  /** The query's words found in the memories (or their variants), and its adjacent pairs. */
+  /**
+   * The query's words found in the memories (or their variants), and its adjacent pairs. For a
+   * word whose stem no memory has, misspellings are looked for among the memories' words as
+   * written, not their stems: a misspelt word is seldom stemmed like the word meant ("educaton";
+   * "education" → "educ"), and two short stems one letter apart often come from unrelated words
+   * ("political" → "polit", "positive" → "posit"). Other forms of a word are looked for among the
+   * stems ("experimentation" → "experiment", "experimenting" → "experi").
+   */
   #queryTerms(words: readonly string[]): WeightedTerm[] {
     const weights = new Map<number, number>();
     const add = (id: number, weight: number) => weights.set(id, Math.max(weights.get(id) ?? 0, weight));
-    for (const word of new Set(words)) {
-      const id = this.#termIds.get(word);
+    const stems = words.map(cachedStemWord);
+    stems.forEach((stem, i) => {
+      const id = this.#termIds.get(stem);
       if (id !== undefined) add(id, 1);
-      else if (this.#tuning.variantWeight > 0) for (const variant of this.#variantsOf(word)) add(variant, this.#tuning.variantWeight);
-    }
+      else if (this.#tuning.variantWeight > 0) for (const variant of this.#variantsOf(words[i]!, stem)) add(variant, this.#tuning.variantWeight);
+    });
     if (this.#tuning.pairWeight > 0) {
-      for (let i = 0; i + 1 < words.length; i += 1) {
-        const id = this.#termIds.get(words[i]! + words[i + 1]!);
+      for (let i = 0; i + 1 < stems.length; i += 1) {
+        const id = this.#termIds.get(stems[i]! + stems[i + 1]!);
         if (id !== undefined) add(id, this.#tuning.pairWeight);
       }
     }
@@ -251,11 +287,13 @@ export class MemoryIndex<M extends IndexedMemory> {
     return count;
   }
 
-  #variantsOf(word: string): readonly number[] {
+  /** The terms that a query word no memory has (`stem` its stem) may stand for. */
+  #variantsOf(word: string, stem: string): readonly number[] {
     let variants = this.#variantCache.get(word);
     if (variants === undefined) {
       if (this.#variantCache.size >= MAX_CACHED_VARIANTS) this.#variantCache.clear();
-      variants = this.#variants.variantsOf(word);
+      const misspelt = this.#wordVariants.misspellingsOf(word).map((id) => this.#wordTerms[id]!);
+      variants = [...new Set([...misspelt, ...this.#stemVariants.formsOf(stem)])];
       this.#variantCache.set(word, variants);
     }
     return variants;
@@ -323,6 +361,30 @@ export class MemoryIndex<M extends IndexedMemory> {
       best[at] = doc;
     }
     return best;
+  }
+}
+
+/** A list of ids appended one at a time into a typed array that doubles when full. */
+class GrowingIds {
+  #ids: Uint32Array;
+  length = 0;
+
+  constructor(expected: number) {
+    this.#ids = new Uint32Array(Math.max(16, expected));
+  }
+
+  push(id: number): void {
+    if (this.length === this.#ids.length) {
+      const grown = new Uint32Array(this.#ids.length * 2);
+      grown.set(this.#ids);
+      this.#ids = grown;
+    }
+    this.#ids[this.length++] = id;
+  }
+
+  /** The ids, in an array of their own length. */
+  trimmed(): Uint32Array {
+    return this.length === this.#ids.length ? this.#ids : this.#ids.slice(0, this.length);
   }
 }
 

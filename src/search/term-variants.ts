@@ -25,13 +25,22 @@ export class TermVariants {
     });
   }
 
-  /** Ids of the terms `term` may stand for; empty for short terms. */
-  variantsOf(term: string): number[] {
+  /** Ids of the terms one slip of the keyboard away from `term`; empty for short terms. */
+  misspellingsOf(term: string): number[] {
+    return this.#matching(term, (other) => withinOneEdit(term, other));
+  }
+
+  /** Ids of the terms sharing all but the last letters of `term`; empty for short terms. */
+  formsOf(term: string): number[] {
+    return this.#matching(term, (other) => sharesStem(term, other));
+  }
+
+  #matching(term: string, related: (other: string) => boolean): number[] {
     if (term.length < MIN_LENGTH) return [];
     const found: number[] = [];
     for (const id of this.#byFirstLetter.get(term.charAt(0)) ?? []) {
       const other = this.terms[id] ?? '';
-      if (other !== term && (withinOneEdit(term, other) || sharesStem(term, other))) found.push(id);
+      if (other !== term && related(other)) found.push(id);
     }
     return found;
   }

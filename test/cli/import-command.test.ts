@@ -79,6 +79,21 @@ describe.each(DATABASES)('narrative-mcp import on %s', (kind) => {
     expect(importer).toHaveLength(15);
   });
 
+  it('reads standard input for -, with the same per-line errors', async () => {
+    const lines = [
+      JSON.stringify({ user: 'piped', content: 'Piped memories arrive from standard input.' }),
+      '{"user": "piped", "content": ',
+      JSON.stringify({ user: 'piped', content: 'A second piped memory.', created_at: '2024-02-01T10:00:00Z' }),
+    ];
+    const result = await runCli(['import', '-'], env, `${lines.join('\n')}\n`);
+    expect(result.stderr.trim()).toMatch(/^stdin:2: not valid JSON \(.+\) \(line skipped\)$/);
+    expect(result.stdout).toContain('Read 3 lines: 2 memories added, 0 already present, 1 users (1 new), 1 bad lines skipped.');
+    expect(result.code).toBe(1);
+    const again = await runCli(['import', '-'], env, lines[0]!);
+    expect(again.stdout).toContain('1 already present');
+    expect(again.code).toBe(0);
+  });
+
   it('says clearly when the file does not exist', async () => {
     const result = await runCli(['import', '/nonexistent/memories.jsonl'], env);
     expect(result.code).toBe(1);

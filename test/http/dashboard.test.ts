@@ -1,25 +1,15 @@
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { App } from '../../src/app/app.js';
 import { startHttpServer, type RunningHttpServer } from '../../src/http/start-http-server.js';
 import { LlmError } from '../../src/llm/llm-error.js';
 import { ControlledProvider } from '../support/controlled-provider.js';
+import { describeInChromium, launchChromium } from '../support/headless-chromium.js';
 import { openTestApp } from '../support/test-app.js';
 import { until } from '../support/until.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const SCREENSHOTS = fileURLToPath(new URL('../../test-output/dashboard/', import.meta.url));
 
 const GENERATING = 'Your narrative is being generated and will appear here when ready';
@@ -40,7 +30,7 @@ const DELETED_FACT = 'Maya adopted a greyhound called Pixel last spring.';
  * lasts exactly until the test releases it; the page polls every 100 ms at first (`?poll=100`)
  * and shows 4 memories a page (`?page_size=4`).
  */
-describe('the dashboard in a headless browser', () => {
+describeInChromium('the dashboard in a headless browser', () => {
   const provider = new ControlledProvider();
   const pageErrors: Error[] = [];
   let app: App;
@@ -72,7 +62,7 @@ describe('the dashboard in a headless browser', () => {
     key = created.key;
     keyId = created.row.id;
     server = await startHttpServer(app, { host: '127.0.0.1', port: 0 });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1100, height: 900 }, locale: 'en-GB', timezoneId: 'UTC' });
     page.setDefaultTimeout(10_000);
     page.on('pageerror', (error) => pageErrors.push(error));

@@ -89,4 +89,36 @@ describe.each(DATABASES)('Streamable HTTP responses on %s', (kind) => {
     expect(((await result) as CallToolResult).structuredContent).toEqual({ state: 'completed', version: 2 });
     expect(progress.map((update) => update.message)).toEqual(['queued', 'writing the narrative', 'version 2 written']);
   });
+
+  it('leaves no session server or listener behind when the transport refuses a start', async () => {
+    const initialize = {
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'refused', version: '0' } },
+    };
+    const listeners = () => hosted.app.engine.runner.listenerCount('finished') + hosted.app.engine.runner.listenerCount('started');
+    const before = listeners();
+    const statuses = new Set<number>();
+    for (let start = 0; start < 1_000; start++) {
+      // Half ask for neither JSON nor an event stream; half send a body that is not JSON.
+      const refusesJson = start % 2 === 0;
+      const response = await hosted.fetch(
+        '/mcp',
+        {
+          method: 'POST',
+          headers: refusesJson
+            ? { 'content-type': 'application/json', accept: 'text/html' }
+            : { 'content-type': 'text/plain', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify(initialize),
+        },
+        key,
+      );
+      await response.text();
+      statuses.add(response.status);
+    }
+    expect([...statuses].sort()).toEqual([400, 406]);
+    expect(listeners()).toBe(before);
+    expect(await hosted.openRawSession(key)).toMatch(/^[0-9a-f-]{36}$/);
+  });
 });

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app/app.js';
 import { LlmError } from '../../src/llm/llm-error.js';
@@ -142,6 +143,17 @@ describe.each(DATABASES)('a refresh pass on %s', (kind) => {
     provider.release();
     await app.engine.runner.onIdle();
     expect(refreshed).toEqual([]);
+  });
+
+  it('leaves no listener on a long-lived signal after its passes end', async () => {
+    await user('one');
+    await backfill(app, { concurrency: 2, batchSize: 10 });
+    const scheduler = new AbortController();
+    for (const day of [8, 16, 24]) {
+      clock.set(WRITTEN_AT + day * DAY_MS);
+      expect(await pass({ signal: scheduler.signal, activeDays: 60 })).toMatchObject({ due: 1, refreshed: 1, interrupted: false });
+      expect(getEventListeners(scheduler.signal, 'abort')).toHaveLength(0);
+    }
   });
 
   it('refuses a horizon as long as the TTL, and active days or a limit that make no sense', async () => {

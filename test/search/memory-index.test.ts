@@ -106,6 +106,26 @@ describe('the memory index', () => {
     expect(without.search('educaton grandma allergies', 5)).toEqual([]);
   });
 
+  it('reads a misspelt word as the word the user wrote, however differently the two are stemmed', () => {
+    const index = MemoryIndex.build([memory('Ivy studies psychology at night.'), memory('Ivy plays tennis.')]);
+    expect(contents(index.search('what she studeis', 5))).toEqual(['Ivy studies psychology at night.']);
+  });
+
+  it('finds a misspelt word that the stemmer cuts differently from the word meant', () => {
+    const index = MemoryIndex.build([memory('Nate won a big tournament.'), memory('Nate went to the store.')]);
+    expect(contents(index.search('which torunament', 5))).toEqual(['Nate won a big tournament.']);
+  });
+
+  it('does not read a word as an unrelated one whose stem is a letter away', () => {
+    const index = MemoryIndex.build([memory('Ivy stays positive.'), memory('Ivy votes.')]);
+    expect(index.search('her political views', 5)).toEqual([]);
+  });
+
+  it('finds another form of a word that the stemmer cuts shorter', () => {
+    const index = MemoryIndex.build([memory('Nate is experimenting with flavors.'), memory('Nate went to the store.')]);
+    expect(contents(index.search('his experimentation', 5))).toEqual(['Nate is experimenting with flavors.']);
+  });
+
   it('does not stretch a word the user did use, nor a short one', () => {
     const index = MemoryIndex.build([memory('Ivy paints at night.'), memory('Ivy met a painter.'), memory('Ivy has a cat.')]);
     expect(contents(index.search('painters', 5))).toEqual(['Ivy met a painter.']);

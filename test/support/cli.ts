@@ -25,12 +25,13 @@ export async function cliEnvironment(kind: DatabaseKind): Promise<{ env: Record<
   return { env: { ...base, NARRATIVE_DATA_DIR: join(dir, 'data') }, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Runs the built `narrative-mcp` command as a user would. */
-export function runCli(args: readonly string[], env: Record<string, string>): Promise<CliResult> {
+/** Runs the built `narrative-mcp` command as a user would, with `stdin` as its standard input. */
+export function runCli(args: readonly string[], env: Record<string, string>, stdin = ''): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI_PATH, ...args], { env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, [CLI_PATH, ...args], { env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
+    child.stdin?.end(stdin);
   });
 }

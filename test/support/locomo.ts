@@ -1,5 +1,5 @@
 import { join } from 'node:path';
 
-/** The LoCoMo test data, read in place from the shared folder beside the repository. */
-export const LOCOMO_DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'data', 'locomo');
+/** The LoCoMo conversations the project carries (see data/locomo/README.md for their source and licence). */
+export const LOCOMO_DIR = join(import.meta.dirname, '..', '..', 'data', 'locomo');
 export const LOCOMO_MEMORIES = join(LOCOMO_DIR, 'memories.jsonl');

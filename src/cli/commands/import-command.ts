@@ -18,22 +18,26 @@ export function registerImportCommand(program: Command): void {
       'Import memories from a JSON Lines file, one {"user", "content", "created_at"?, "metadata"?, "source"?} per line. ' +
         'Users are created as needed; text a user already has is skipped, so re-running a file changes nothing.',
     )
-    .argument('<file>', 'the .jsonl file to read')
+    .argument('<file>', 'the .jsonl file to read, or - for standard input')
     .option('--batch-size <n>', 'lines written per transaction', positiveInteger, 500)
     .action(async (file: string, options: { batchSize: number }) => {
-      try {
-        await access(file);
-      } catch {
-        throw new UserFacingError(`cannot read ${file}: no such file or no permission`);
+      const fromStdin = file === '-';
+      if (!fromStdin) {
+        try {
+          await access(file);
+        } catch {
+          throw new UserFacingError(`cannot read ${file}: no such file or no permission`);
+        }
       }
+      const label = fromStdin ? 'stdin' : file;
       const summary = await runWithApp((app) =>
-        importMemories(app.database.db, file, {
+        importMemories(app.database.db, fromStdin ? process.stdin : file, {
           maxChars: app.config.MAX_MEMORY_CHARS,
           batchSize: options.batchSize,
           onBatch: (progress) => app.logger.debug({ lines: progress.lines, added: progress.added }, 'import batch written'),
         }),
       );
-      for (const problem of summary.problems) console.error(`${file}:${problem.line}: ${problem.message} (line skipped)`);
+      for (const problem of summary.problems) console.error(`${label}:${problem.line}: ${problem.message} (line skipped)`);
       console.log(
         `Read ${summary.lines} lines: ${summary.added} memories added, ${summary.duplicates} already present, ` +
           `${summary.usersSeen} users (${summary.usersCreated} new), ${summary.problems.length} bad lines skipped.`,

@@ -58,7 +58,13 @@ export function mcpStreamableRoutes(engine: NarrativeEngine, logger: Logger, clo
     };
     const server = createSessionServer(engine, logger, owner);
     await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    try {
+      await transport.handleRequest(req, res, req.body);
+    } finally {
+      // A start the transport refused (wrong Accept or Content-Type) opened no session, so
+      // nothing else would ever close this server and detach it from the engine's events.
+      if (!transport.sessionId) await server.close();
+    }
   });
 
   router.get('/mcp', async (req, res) => {

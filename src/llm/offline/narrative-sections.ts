@@ -9,3 +9,78 @@ export const NARRATIVE_SECTIONS = [
 ] as const;
 
 export type SectionId = (typeof NARRATIVE_SECTIONS)[number]['id'];
+
+function words(list: string): ReadonlySet<string> {
+  return new Set(list.split(/\s+/).filter(Boolean));
+}
+
+/**
+ * General English words (matched on lower-cased whole words) and phrases that point a sentence to a
+ * section. They describe kinds of statements, never a particular user. When a sentence matches none,
+ * it says who the user is.
+ */
+const SECTION_LEXICONS: Record<Exclude<SectionId, 'recent' | 'identity'>, { words: ReadonlySet<string>; phrases: RegExp }> = {
+  people: {
+    words: words(`family families friend friends friendship friendships partner partners husband wife
+      spouse boyfriend girlfriend fiance fiancee married marriage wedding mom mum mother mothers dad
+      father fathers parent parents son sons daughter daughters kid kids child children baby babies
+      brother brothers sister sisters sibling siblings grandmother grandma grandfather grandpa
+      grandparents grandchildren aunt uncle cousin cousins niece nephew relatives mentor mentors mentee
+      neighbor neighbors neighbour neighbours roommate roommates buddy buddies pal pals dog dogs puppy
+      cat cats kitten pet pets`),
+    phrases: /\b(?:spent time with|hung out with|got together with)\b/i,
+  },
+  work: {
+    words: words(`job jobs work works worked working workplace career careers project projects business
+      businesses company companies startup startups office boss manager colleague colleagues coworker
+      coworkers team teams client clients customer customers employer employee employees hired
+      promotion promoted salary interview interviews internship intern profession professional
+      industry entrepreneur store shop school schools college university class classes course courses
+      study studies studying student students degree exam exams homework assignment assignments
+      teacher teaching education research thesis training certification volunteer volunteering
+      volunteered nonprofit organization charity campaign product products launch launched deadline
+      deadlines meeting meetings conference presentation contract deal investors shift shifts
+      workshop`),
+    phrases: /\b(?:side hustle|day job|full[- ]time|part[- ]time)\b/i,
+  },
+  interests: {
+    words: words(`hobby hobbies enjoy enjoys enjoyed enjoying fan fans favorite
+      favourite favorites passion passionate loves play plays played playing game games gaming sport sports
+      paint paints painted painting paintings draw drawing drawings art arts artist music musician song
+      songs sing singing guitar piano violin drums band concert concerts dance dancing book books
+      reading read reads novel novels movie movies film films series hike hikes hiking
+      camping camp trail trails run runs running jog jogging swim swimming yoga gym workout fitness
+      cook cooking cooked recipe recipes bake baking garden gardening travel traveling travelling trip
+      trips beach photography photos photo pottery craft crafts knitting collect collects collection
+      fishing surfing skiing cycling biking bike basketball football soccer tennis baseball golf chess
+      volleyball climbing boxing karate taekwondo martial instrument poetry poems writing party parties festival festivals`),
+    phrases: /\b(?:free time|spare time|for fun|in (?:his|her|their) (?:free|spare) time)\b/i,
+  },
+  goals: {
+    words: words(`plan plans planning goal goals dream dreams hope hopes hoping want wants aim aims aiming
+      aspire aspires aspiration aspirations intend intends intending wish wishes someday
+      future ambition ambitions`),
+    phrases:
+      /\b(?:(?:is|are|am|was|were) going to|(?:is|are|am) considering|looking forward|will|would like to|saving (?:up )?for|next (?:year|month|week|summer|step)|wants? to|hopes? to|plans? to|aims? to)\b/i,
+  },
+};
+
+/** On a tie the more specific kind of statement wins: a plan about work is a plan. */
+const PRIORITY: readonly (keyof typeof SECTION_LEXICONS)[] = ['goals', 'work', 'people', 'interests'];
+
+/** The thematic section a sentence belongs to, from the general-English lexicons of each section. */
+export function classifyMemory(sentence: string): SectionId {
+  const lower = sentence.toLowerCase();
+  const tokens = lower.match(/[a-z]+/g) ?? [];
+  let best: SectionId = 'identity';
+  let bestScore = 0;
+  for (const section of PRIORITY) {
+    const lexicon = SECTION_LEXICONS[section];
+    const score = tokens.filter((token) => lexicon.words.has(token)).length + (lexicon.phrases.test(lower) ? 1 : 0);
+    if (score > bestScore) {
+      best = section;
+      bestScore = score;
+    }
+  }
+  return best;
+}

@@ -1,8 +1,8 @@
 import { LlmError } from '../llm-error.js';
 import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest } from '../llm-provider.js';
-import { prepareMemories } from './prepare-memories.js';
-import { writeOfflineAnalysis } from './write-offline-analysis.js';
-import { writeOfflineNarrative } from './write-offline-narrative.js';
+import { writeOfflineAnalysis } from './offline-analysis.js';
+import { writeOfflineNarrative } from './offline-narrative.js';
+import { prepareMemories } from './prepared-memory.js';
 
 const DEFAULT_NARRATIVE_WORDS = 550;
 const MAX_NARRATIVE_WORDS = 600;
@@ -11,9 +11,11 @@ const ANALYSIS_WORDS = 250;
 
 /**
  * The provider used without an API key: no network, no model, no randomness. Narratives and analyses
- * are extractive — the user's memories, selected and arranged, never rewritten — and say so in their
- * first line. The same memories give the same text, whatever their order and whatever `now` is
- * (the latest events are those just before the newest memory).
+ * are extractive — the user's memories, selected and arranged, never rewritten but for a time said
+ * relative to the memory's date ("last year"), which the narrative dates ("in 2025", in UTC; see
+ * `resolveRelativeTime`) — and say so in their first line. The same memories give the same text,
+ * whatever their order and whatever `now` is (the latest events are those just before the newest
+ * memory).
  *
  * A memory is only ever text to select: one that says "ignore previous instructions" is weighed and
  * quoted like any other, and cannot add a heading or a line of its own (whitespace is collapsed).

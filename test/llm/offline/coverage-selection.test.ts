@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CoverageSelection } from '../../../src/llm/offline/coverage-selection.js';
-import { prepareMemories } from '../../../src/llm/offline/prepare-memories.js';
-import { termWeights } from '../../../src/llm/offline/term-weights.js';
+import { CoverageSelection, termWeights } from '../../../src/llm/offline/coverage-selection.js';
+import { prepareMemories } from '../../../src/llm/offline/prepared-memory.js';
 
 function select(contents: string[], budgetWords: number): string[] {
   const memories = prepareMemories(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyMemory } from '../../../src/llm/offline/classify-memory.js';
+import { classifyMemory } from '../../../src/llm/offline/narrative-sections.js';
 
 describe('the section of a memory', () => {
   it('is people for family, friends, partners and pets', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asSentence } from '../../../src/llm/offline/as-sentence.js';
+import { asSentence } from '../../../src/llm/offline/prepared-memory.js';
 
 describe('a memory as a sentence', () => {
   it('ends with a full stop when the memory has no terminal punctuation', () => {

@@ -1,9 +1,7 @@
-import { countWords } from './count-words.js';
-import type { ExtractiveText } from './extractive-text.js';
-import { formatMonth } from './format-month.js';
-import { isNearDuplicate } from './is-near-duplicate.js';
-import type { PreparedMemory } from './prepared-memory.js';
 import { MemoryIndex } from '../../search/memory-index.js';
+import { formatMonth } from './dated-sentence.js';
+import type { ExtractiveText } from './offline-narrative.js';
+import { countWords, isNearDuplicate, type PreparedMemory } from './prepared-memory.js';
 
 const MOST_RELEVANT = 8;
 const MOST_RECENT = 3;
