@@ -59,6 +59,13 @@ module.exports = {
       name: 'every-folder-has-a-place',
       comment: 'each folder of src/ is a layer or a shared folder: add a new one to LAYERS or SHARED in .dependency-cruiser.cjs',
       severity: 'error',
+      from: { path: '^src/', pathNot: folders([...layerNames, ...SHARED]) },
+      to: {},
+    },
+    {
+      name: 'every-imported-folder-has-a-place',
+      comment: 'each folder of src/ is a layer or a shared folder: add a new one to LAYERS or SHARED in .dependency-cruiser.cjs',
+      severity: 'error',
       from: {},
       to: { path: '^src/', pathNot: folders([...layerNames, ...SHARED]) },
     },
