@@ -3,6 +3,7 @@ import { cacheHitSection } from './cache-hit-section.js';
 import { costSection } from './cost-section.js';
 import { missPathSection } from './miss-path-section.js';
 import { referenceServerSection } from './reference-server-section.js';
+import { searchSection } from './search-section.js';
 import type { Section } from './section.js';
 import { throughputSection } from './throughput-section.js';
 
@@ -14,4 +15,5 @@ export const ALL_SECTIONS: readonly Section[] = [
   missPathSection,
   costSection,
   backfillSection,
+  searchSection,
 ];

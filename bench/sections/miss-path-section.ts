@@ -1,5 +1,5 @@
+import type { SmartContext } from '../../src/engine/context-service.js';
 import { startFakeGemini } from '../../test/support/fake-gemini-server.js';
-import type { SmartContext } from '../../src/engine/smart-context.js';
 import { addColdUser } from '../support/add-cold-user.js';
 import { atMost } from '../support/at-most.js';
 import type { BenchRun } from '../support/bench-run.js';

@@ -1,4 +1,4 @@
-import type { ContextSource } from '../../src/engine/smart-context.js';
+import type { ContextSource } from '../../src/engine/context-service.js';
 
 /** Fails the run when an answer did not come from where the measurement assumes (a "hit" that was not one is no figure). */
 export function expectSource(where: string, actual: { source: ContextSource; reason: string | null }, expected: readonly ContextSource[]): void {

@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { SmartContext } from '../../src/engine/smart-context.js';
+import type { SmartContext } from '../../src/engine/context-service.js';
 import { timeMs } from './time-ms.js';
 
 export type SmartContextAnswer = Omit<SmartContext, 'text'>;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
+import { SECOND_MS } from '../clock/durations.js';
 import { systemClock } from '../clock/system-clock.js';
 import type { Config } from '../config/config.js';
 import { migrateToLatest } from '../db/migrate.js';
@@ -11,7 +12,7 @@ import { KeyOwnerCache } from '../repositories/key-owner-cache.js';
 import { RepositorySet } from '../repositories/repository-set.js';
 
 /** How long running narrative jobs get to finish when the app closes. */
-const SHUTDOWN_GRACE_MS = 10_000;
+const SHUTDOWN_GRACE_MS = 10 * SECOND_MS;
 /** Key owners a serving process holds (a few hundred bytes each). */
 const HELD_KEY_OWNERS = 10_000;
 
@@ -75,7 +76,7 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
   });
   let stopListening: () => Promise<void> = async () => undefined;
   if (options.holdUsers ?? true) {
-    const keyOwners = new KeyOwnerCache({ maxEntries: HELD_KEY_OWNERS, maxAgeMs: config.HOT_TIER_MAX_AGE_SECONDS * 1000, clock });
+    const keyOwners = new KeyOwnerCache({ maxEntries: HELD_KEY_OWNERS, maxAgeMs: config.HOT_TIER_MAX_AGE_SECONDS * SECOND_MS, clock });
     repositories.apiKeys.holdOwnersIn(keyOwners);
     stopListening = await keepHeldCoherent(database, [engine.tier, keyOwners], logger);
   }
@@ -103,9 +104,9 @@ interface HeldPerUser {
 
 /**
  * Feeds the database's change announcements to what the process holds (the hot tier, the key
- * owners). Until the feed listens (and after each reconnection, when announcements may have been
- * missed) they hold nothing; where LISTEN is unavailable (e.g. behind a transaction-mode pooler)
- * they only pass reads through.
+ * owners). Until the feed listens, and from the moment its connection drops until it listens
+ * again (announcements may have been missed), they hold nothing; where LISTEN is unavailable
+ * (e.g. behind a transaction-mode pooler) they only pass reads through.
  */
 async function keepHeldCoherent(database: DatabaseHandle, held: readonly HeldPerUser[], logger: Logger): Promise<() => Promise<void>> {
   try {
@@ -118,6 +119,9 @@ async function keepHeldCoherent(database: DatabaseHandle, held: readonly HeldPer
           holder.clear();
           holder.setLive(true);
         }
+      },
+      stopped: () => {
+        for (const holder of held) holder.setLive(false);
       },
     });
   } catch (error) {

@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { Logger } from 'pino';
+import { SECOND_MS } from '../clock/durations.js';
 import type { BackfillEvent, BackfillSummary } from '../operations/backfill.js';
 
 export interface BackfillReporter {
@@ -28,7 +29,7 @@ export function createBackfillReporter(options: { terminal: boolean; logger: Log
   let ticker: NodeJS.Timeout | undefined;
   /** Rate and time left from the whole run so far, recomputed every second even while no user finishes. */
   const pace = () => {
-    const seconds = (performance.now() - startedAt) / 1000;
+    const seconds = (performance.now() - startedAt) / SECOND_MS;
     const perSecond = seconds > 0 ? done / seconds : 0;
     return { rate: perSecond.toFixed(1), remaining: perSecond > 0 ? formatDuration((total - done) / perSecond) : '?' };
   };
@@ -113,7 +114,7 @@ export function createBackfillReporter(options: { terminal: boolean; logger: Log
 }
 
 function summaryLines(summary: BackfillSummary, forced: boolean, interruptedBy?: string): string[] {
-  const seconds = `${(summary.durationMs / 1000).toFixed(1)} s`;
+  const seconds = `${(summary.durationMs / SECOND_MS).toFixed(1)} s`;
   const reasons = Object.entries(summary.skippedReasons).map(([reason, count]) => `${count} ${reason}`);
   const skipped = `${summary.skipped} skipped${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}`;
   if (summary.dryRun) {

@@ -29,7 +29,12 @@ const originList = (what: string) =>
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export const configSchema = z.object({
+export const LLM_PROVIDERS = ['offline', 'gemini', 'openai', 'anthropic'] as const;
+export type LlmProviderName = (typeof LLM_PROVIDERS)[number];
+
+const httpUrl = () => z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+const configShape = {
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, { error: 'must be a postgres:// or postgresql:// URL' })
@@ -38,10 +43,21 @@ export const configSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: integer(0, 86_400_000, "a whole number of milliseconds from 0 (the server's own) to 86400000").default(30_000),
   DATABASE_ACQUIRE_TIMEOUT_MS: integer(100, 600_000, 'a whole number of milliseconds from 100 to 600000').default(10_000),
   NARRATIVE_DATA_DIR: z.string().min(1).default('./.narrative-data'),
+  /** Unset: the provider whose key or base URL is set, else offline. */
+  LLM_PROVIDER: z.enum(LLM_PROVIDERS, { error: `must be one of ${LLM_PROVIDERS.join(', ')}` }).optional(),
+  /** Unset: the provider's own default (for Gemini, GEMINI_NARRATIVE_MODEL / GEMINI_ANALYSIS_MODEL). */
+  LLM_NARRATIVE_MODEL: z.string().min(1).optional(),
+  LLM_ANALYSIS_MODEL: z.string().min(1).optional(),
+  /** Unset: the provider's own budget. */
+  LLM_PROMPT_BUDGET_CHARS: integer(1_000, 10_000_000, 'a whole number of characters from 1000 to 10000000').optional(),
   GEMINI_API_KEY: z.string().min(1).optional(),
-  GEMINI_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  GEMINI_BASE_URL: httpUrl().optional(),
   GEMINI_NARRATIVE_MODEL: z.string().min(1).default('gemini-2.5-pro'),
   GEMINI_ANALYSIS_MODEL: z.string().min(1).default('gemini-2.5-flash'),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: httpUrl().optional(),
+  ANTHROPIC_API_KEY: z.string().min(1).optional(),
+  ANTHROPIC_BASE_URL: httpUrl().optional(),
   NARRATIVE_TTL_DAYS: positiveNumber('a positive number of days').default(7),
   NARRATIVE_MAX_STALE_DAYS: positiveNumber('a positive number of days').default(30),
   NARRATIVE_MIN_MEMORIES: integer(1, 1_000_000, 'a whole number of at least 1').default(5),
@@ -70,7 +86,41 @@ export const configSchema = z.object({
   HTTP_ALLOWED_ORIGINS: originList('a comma-separated list of origins such as https://app.example.com').optional(),
   HTTP_MAX_BODY_BYTES: integer(1_024, 100_000_000, 'a whole number of bytes from 1024 to 100000000').default(1_048_576),
   HTTP_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 'a whole number of requests of at least 1').default(600),
-}).superRefine((config, context) => {
+};
+
+type RawConfig = z.infer<z.ZodObject<typeof configShape>>;
+
+/** The settings that choose a remote provider when LLM_PROVIDER is unset, and what it needs when it is set. */
+const PROVIDER_SETTINGS: Record<Exclude<LlmProviderName, 'offline'>, { variables: (keyof RawConfig)[]; missing: string }> = {
+  gemini: { variables: ['GEMINI_API_KEY'], missing: 'GEMINI_API_KEY for gemini, and it is not set' },
+  openai: {
+    variables: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'],
+    missing:
+      'OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL (for a server of your own, such as Ollama at http://localhost:11434/v1) for openai, and neither is set',
+  },
+  anthropic: { variables: ['ANTHROPIC_API_KEY'], missing: 'ANTHROPIC_API_KEY for anthropic, and it is not set' },
+};
+
+/** The remote providers some of whose settings are set, with those settings' names. */
+function configuredProviders(config: RawConfig): { provider: LlmProviderName; set: string[] }[] {
+  return Object.entries(PROVIDER_SETTINGS)
+    .map(([provider, { variables }]) => ({ provider: provider as LlmProviderName, set: variables.filter((name) => config[name] !== undefined) }))
+    .filter(({ set }) => set.length > 0);
+}
+
+export const configSchema = z.object(configShape).superRefine((config, context) => {
+  const configured = configuredProviders(config);
+  if (config.LLM_PROVIDER === undefined && configured.length > 1) {
+    const named = configured.map(({ provider, set }) => `${set.join(', ')} (${provider})`);
+    context.addIssue({
+      code: 'custom',
+      path: ['LLM_PROVIDER'],
+      message: `must say which provider to use when settings of several are set: ${named.slice(0, -1).join(', ')} and ${named.at(-1)!}`,
+    });
+  }
+  if (config.LLM_PROVIDER !== undefined && config.LLM_PROVIDER !== 'offline' && !configured.some(({ provider }) => provider === config.LLM_PROVIDER)) {
+    context.addIssue({ code: 'custom', path: ['LLM_PROVIDER'], message: `needs ${PROVIDER_SETTINGS[config.LLM_PROVIDER].missing}` });
+  }
   // A horizon as long as the TTL would make every narrative due at every pass.
   if (config.REFRESH_HORIZON_HOURS !== undefined && config.REFRESH_HORIZON_HOURS >= config.NARRATIVE_TTL_DAYS * 24) {
     context.addIssue({
@@ -88,9 +138,13 @@ export const configSchema = z.object({
       message: `must be at least LLM_CONCURRENCY + 2 (${config.LLM_CONCURRENCY + 2}): each running generation holds a connection for its lock`,
     });
   }
-});
+}).transform((config) => ({
+  ...config,
+  /** The provider in use: the one asked for, else the one configured, else offline. */
+  LLM_PROVIDER: config.LLM_PROVIDER ?? configuredProviders(config)[0]?.provider ?? 'offline',
+}));
 
-export type Config = z.infer<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
 
 /**
  * Reads the configuration from environment variables. Empty values count as unset, so
@@ -98,7 +152,7 @@ export type Config = z.infer<typeof configSchema>;
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const present = Object.fromEntries(
-    Object.keys(configSchema.shape)
+    Object.keys(configShape)
       .map((name) => [name, env[name]?.trim()] as const)
       .filter(([, value]) => value !== undefined && value !== ''),
   );
@@ -107,6 +161,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const issue = parsed.error.issues[0]!;
   const name = String(issue.path[0] ?? 'configuration');
   const value = present[name];
-  const shown = name.includes('KEY') || name === 'DATABASE_URL' ? '' : ` (got ${JSON.stringify(value)})`;
+  const shown = value === undefined || name.includes('KEY') || name === 'DATABASE_URL' ? '' : ` (got ${JSON.stringify(value)})`;
   throw new ConfigError(`${name} ${issue.message}${shown}`);
 }

@@ -1,6 +1,6 @@
 import { PostgresIntrospector, PostgresQueryCompiler, type Dialect, type Kysely } from 'kysely';
 import { GuardedPostgresDriver } from './guarded-postgres-driver.js';
-import { SessionPool, type SessionPoolOptions } from './session-pool.js';
+import type { SessionPool } from './session-pool.js';
 import { TimeoutExemptMigrationAdapter } from './timeout-exempt-migration-adapter.js';
 
 /**
@@ -8,12 +8,11 @@ import { TimeoutExemptMigrationAdapter } from './timeout-exempt-migration-adapte
  * never used again once lost (`GuardedConnection`).
  */
 export class GuardedPostgresDialect implements Dialect {
-  readonly #url: string;
-  readonly #options: SessionPoolOptions;
+  readonly #pool: SessionPool;
 
-  constructor(url: string, options: SessionPoolOptions) {
-    this.#url = url;
-    this.#options = options;
+  /** The pool is shared with whatever else takes sessions of its own (the user lock); the driver ends it. */
+  constructor(pool: SessionPool) {
+    this.#pool = pool;
   }
 
   createAdapter(): TimeoutExemptMigrationAdapter {
@@ -21,7 +20,7 @@ export class GuardedPostgresDialect implements Dialect {
   }
 
   createDriver(): GuardedPostgresDriver {
-    return new GuardedPostgresDriver(new SessionPool(this.#url, this.#options));
+    return new GuardedPostgresDriver(this.#pool);
   }
 
   createIntrospector(db: Kysely<unknown>): PostgresIntrospector {

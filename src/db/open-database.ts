@@ -1,16 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import { PGlite, types } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
-import postgres from 'postgres';
 import type { Logger } from 'pino';
 import type { DatabaseSchema } from './database-schema.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { GuardedPostgresDialect } from './guarded-postgres-dialect.js';
 import type { SessionClientOptions } from './pooled-session.js';
 import { PglitePool } from './pglite-pool.js';
+import { SessionPool } from './session-pool.js';
 import { advisoryUserLock, inProcessUserLock, type UserLock } from './advisory-user-lock.js';
 import { advisoryLeaderLock, inProcessLeaderLock, type TryLeaderLock } from './leader-lock.js';
-import { USER_CHANGED_CHANNEL, type ListenForUserChanges } from './user-change-feed.js';
+import { listenOnPostgres, USER_CHANGED_CHANNEL, type ListenForUserChanges } from './user-change-feed.js';
 
 export type DatabaseKind = 'postgres' | 'pglite';
 
@@ -57,27 +57,20 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     backoff: reconnectBackoffSeconds,
     connect_timeout: 5,
   };
-  const db = new Kysely<DatabaseSchema>({
-    dialect: new GuardedPostgresDialect(url, { size: options.poolSize, client: clientOptions, acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000 }),
-  });
-  // Used only to LISTEN, which postgres.js does on a connection of its own.
-  const listener = postgres(url, { ...clientOptions, max: 1 });
+  const pool = new SessionPool(url, { size: options.poolSize, client: clientOptions, acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000 });
+  const db = new Kysely<DatabaseSchema>({ dialect: new GuardedPostgresDialect(pool) });
   const tryLeaderLock = advisoryLeaderLock(url, (message) => options.logger?.debug({ notice: message }, 'postgres notice'));
-  // postgres.js listens again after reconnecting.
-  const listenForUserChanges: ListenForUserChanges = async (feed) => {
-    const subscription = await listener.listen(USER_CHANGED_CHANNEL, (userId) => feed.changed(userId), () => feed.listening());
-    return () => subscription.unlisten();
-  };
   return {
     db,
     kind: 'postgres',
     location: redactPassword(url),
-    withUserLock: advisoryUserLock(db),
+    withUserLock: advisoryUserLock(pool, options.logger),
     tryLeaderLock,
-    listenForUserChanges,
+    listenForUserChanges: listenOnPostgres(url, clientOptions),
     close: async () => {
       await db.destroy();
-      await listener.end();
+      // Kysely ends the pool only if it ever connected; the user lock may have used it alone.
+      await pool.end();
     },
   };
 }

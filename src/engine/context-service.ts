@@ -1,30 +1,49 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
 import type { MemoryRow, NarrativeRow } from '../db/database-schema.js';
-import { callWithRetries } from '../llm/call-with-retries.js';
+import { callWithRetries, type RetryPolicy } from '../llm/call-with-retries.js';
 import type { CallRateLimiter } from '../llm/call-rate-limiter.js';
 import type { LlmProvider } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import { selectContextMemories } from '../search/select-context-memories.js';
-import { assessNarrative, type NarrativeAssessment } from './assess-narrative.js';
 import { describeFailure } from './describe-failure.js';
-import { meteredAttempt } from './metered-attempt.js';
 import type { EngineMetrics } from './engine-metrics.js';
-import { formatContext } from './format-context.js';
-import { isoTimestamp } from './iso-timestamp.js';
 import type { HotTier } from './hot-tier.js';
 import type { HotUser } from './hot-user.js';
+import { meteredAttempt } from './metered-attempt.js';
 import type { NarrativeJobRunner } from './narrative-job-runner.js';
-import type { NarrativePolicy } from './narrative-policy.js';
-import type { RetryPolicy } from './retry-policy.js';
+import { assessNarrative, type NarrativeAssessment, type NarrativePolicy, type StaleReason } from './narrative-policy.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
-import { SingleFlight } from './single-flight.js';
-import type { ContextMemory, ContextSource, SmartContext } from './smart-context.js';
-import { toPromptMemory } from './to-prompt-memory.js';
 
 const ANALYSIS_CANDIDATES = 20;
 
 type AnalysisResult = { text: string } | { reason: string };
+
+export type ContextSource = 'cache' | 'stale_cache' | 'deep_analysis' | 'memories_only';
+
+export interface ContextMemory {
+  id: string;
+  content: string;
+  created_at: string;
+}
+
+/** What `orchestrate_smart_context` answers: the text for the model and where it came from. */
+export interface SmartContext {
+  source: ContextSource;
+  text: string;
+  narrative: {
+    version: number;
+    generated_at: string;
+    stale: boolean;
+    stale_reasons: StaleReason[];
+  } | null;
+  /** Why the answer has no narrative or analysis, when it has none. */
+  reason: string | null;
+  memories: ContextMemory[];
+  /** Whether a narrative job was requested by this call. */
+  generation_scheduled: boolean;
+  elapsed_ms: number;
+}
 
 export type CachedNarrative =
   | { narrative: NarrativeRow; assessment: Exclude<NarrativeAssessment, { state: 'missing' }> }
@@ -172,9 +191,10 @@ export class ContextService {
       () => undefined,
     );
     try {
-      const memories = selectPromptMemories(candidates.map(toPromptMemory), provider.memoryBudgetChars);
+      const memories = selectPromptMemories(candidates, provider.memoryBudgetChars);
       const output = await callWithRetries(
-        meteredAttempt(this.deps, 'analysis', (signal) =>
+        // A conversation start waits on it: it goes with the request path's priority.
+        meteredAttempt(this.deps, 'analysis', 'miss', (signal) =>
           provider.analyze({
             user: { externalId: user.external_id, displayName: user.display_name },
             message,
@@ -191,7 +211,8 @@ export class ContextService {
       return text === '' ? { reason: 'analysis_failed' } : { text };
     } catch (error) {
       const timedOut = budget.signal.aborted;
-      logger.warn({ userId, err: error, kind: describeFailure(error).kind, timedOut }, 'deep analysis unavailable; answering with memories');
+      const { kind, reference } = describeFailure(error);
+      logger.warn({ userId, err: error, kind, reference, timedOut }, 'deep analysis unavailable; answering with memories');
       return { reason: timedOut ? 'analysis_timeout' : 'analysis_failed' };
     } finally {
       budget.abort();
@@ -286,4 +307,52 @@ function memoriesOnlyText(memories: ContextMemory[], reason: string): string {
     memories,
     memoriesHeading: 'Memories',
   });
+}
+
+interface ContextParts {
+  heading: string;
+  body: string | null;
+  note: string | null;
+  memories: readonly ContextMemory[];
+  memoriesHeading: string;
+}
+
+/** The plain-text context a model reads: the narrative or analysis, then the attached memories. */
+function formatContext(parts: ContextParts): string {
+  const sections = [`# ${parts.heading}`];
+  if (parts.note) sections.push(`_${parts.note}_`);
+  if (parts.body) sections.push(parts.body);
+  if (parts.memories.length > 0) {
+    sections.push(
+      `## ${parts.memoriesHeading}\n` +
+        parts.memories.map((memory) => `- [${memory.created_at.slice(0, 10)}] ${memory.content}`).join('\n'),
+    );
+  }
+  return sections.join('\n\n');
+}
+
+/** ISO strings of the dates held in memory, made once per Date (formatting one costs about a microsecond). */
+const isoStrings = new WeakMap<Date, string>();
+
+/** `date.toISOString()`, remembered for this Date object; a Date must not be changed after it is formatted. */
+function isoTimestamp(date: Date): string {
+  let iso = isoStrings.get(date);
+  if (iso === undefined) {
+    iso = date.toISOString();
+    isoStrings.set(date, iso);
+  }
+  return iso;
+}
+
+/** Concurrent calls for the same key share one run of the work; the next call after it settles starts anew. */
+class SingleFlight<T> {
+  readonly #running = new Map<string, Promise<T>>();
+
+  run(key: string, work: () => Promise<T>): Promise<T> {
+    const running = this.#running.get(key);
+    if (running) return running;
+    const started = work().finally(() => this.#running.delete(key));
+    this.#running.set(key, started);
+    return started;
+  }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js';
+import { SECOND_MS } from '../clock/durations.js';
 import type { EngineMetrics } from './engine-metrics.js';
 import type { HotUser } from './hot-user.js';
 
@@ -21,7 +22,7 @@ export interface HotTierOptions {
  * again after a change is asked within seconds (the conversation that added a memory goes on);
  * one that is not (a newcomer whose first narrative was just written) should not stay.
  */
-const CHANGED_KEPT_MS = 10_000;
+const CHANGED_KEPT_MS = 10 * SECOND_MS;
 
 interface Entry {
   readonly user: HotUser;

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
+import { MINUTE_MS, SECOND_MS } from '../clock/durations.js';
 import type { Config } from '../config/config.js';
 import type { UserLock } from '../db/advisory-user-lock.js';
 import { CallRateLimiter } from '../llm/call-rate-limiter.js';
+import type { RetryPolicy } from '../llm/call-with-retries.js';
 import type { LlmProvider } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import { ContextService } from './context-service.js';
@@ -15,9 +17,8 @@ import { NarrativeJobRunner } from './narrative-job-runner.js';
 import { narrativePolicyFrom, type NarrativePolicy } from './narrative-policy.js';
 import { NarrativeStatusService } from './narrative-status-service.js';
 import { RegenerationService } from './regeneration-service.js';
-import { retryPolicyFrom } from './retry-policy.js';
 
-const REGENERATE_WAIT_MS = 120_000;
+const REGENERATE_WAIT_MS = 2 * MINUTE_MS;
 
 export interface NarrativeEngineDeps {
   config: Config;
@@ -52,7 +53,7 @@ export class NarrativeEngine {
     this.tier = new HotTier({
       load: (userId) => loadHotUser(repositories, userId, config.HOT_TIER_MAX_USER_MEMORIES),
       maxBytes: config.HOT_TIER_MB * 1024 * 1024,
-      maxAgeMs: config.HOT_TIER_MAX_AGE_SECONDS * 1000,
+      maxAgeMs: config.HOT_TIER_MAX_AGE_SECONDS * SECOND_MS,
       clock,
       metrics,
     });
@@ -95,4 +96,9 @@ export class NarrativeEngine {
       defaultWaitMs: REGENERATE_WAIT_MS,
     });
   }
+}
+
+/** How hard each LLM call is tried: the configured retries and timeout, backoff from 1 s up to 30 s. */
+function retryPolicyFrom(config: Config): RetryPolicy {
+  return { maxRetries: config.LLM_MAX_RETRIES, timeoutMs: config.LLM_TIMEOUT_MS, baseDelayMs: SECOND_MS, maxDelayMs: 30 * SECOND_MS };
 }

@@ -1,21 +1,20 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
+import { SECOND_MS } from '../clock/durations.js';
 import type { NarrativeRow } from '../db/database-schema.js';
 import type { UserLock } from '../db/advisory-user-lock.js';
-import { callWithRetries } from '../llm/call-with-retries.js';
+import { callWithRetries, type RetryPolicy } from '../llm/call-with-retries.js';
 import type { CallRateLimiter } from '../llm/call-rate-limiter.js';
 import { LlmError } from '../llm/llm-error.js';
 import type { LlmProvider } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
-import { assessNarrative } from './assess-narrative.js';
 import { describeFailure } from './describe-failure.js';
-import { meteredAttempt } from './metered-attempt.js';
 import type { EngineMetrics } from './engine-metrics.js';
 import type { HotTier } from './hot-tier.js';
-import type { NarrativePolicy } from './narrative-policy.js';
-import type { RetryPolicy } from './retry-policy.js';
+import type { JobPriority } from './job-priority.js';
+import { meteredAttempt } from './metered-attempt.js';
+import { assessNarrative, type NarrativePolicy } from './narrative-policy.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
-import { toPromptMemory } from './to-prompt-memory.js';
 
 /** How many of a user's newest memories are considered for one narrative. */
 const MAX_CANDIDATE_MEMORIES = 5_000;
@@ -24,6 +23,12 @@ export type GenerationOutcome =
   | { status: 'written'; narrative: NarrativeRow }
   | { status: 'skipped'; reason: 'fresh' | 'locked' | 'not_eligible' | 'shutdown' }
   | { status: 'failed'; kind: string; message: string };
+
+interface GenerateOptions {
+  force: boolean;
+  signal: AbortSignal;
+  priority: JobPriority;
+}
 
 export interface NarrativeGeneratorDeps {
   repositories: RepositorySet;
@@ -46,12 +51,13 @@ export interface NarrativeGeneratorDeps {
 export class NarrativeGenerator {
   constructor(private readonly deps: NarrativeGeneratorDeps) {}
 
-  async generate(userId: string, options: { force: boolean; signal: AbortSignal }): Promise<GenerationOutcome> {
+  /** `priority` is the job's: it orders the LLM calls waiting for the per-minute limit. */
+  async generate(userId: string, options: GenerateOptions): Promise<GenerationOutcome> {
     const locked = await this.deps.withUserLock(userId, () => this.#generateLocked(userId, options));
     return locked.acquired ? locked.value : { status: 'skipped', reason: 'locked' };
   }
 
-  async #generateLocked(userId: string, { force, signal }: { force: boolean; signal: AbortSignal }): Promise<GenerationOutcome> {
+  async #generateLocked(userId: string, { force, signal, priority }: GenerateOptions): Promise<GenerationOutcome> {
     const { repositories, clock, policy, provider, metrics, logger } = this.deps;
     const startedAt = clock.now();
     const current = await repositories.narratives.get(userId);
@@ -63,10 +69,10 @@ export class NarrativeGenerator {
 
     await repositories.generationState.recordAttempt(userId, new Date(startedAt));
     const candidates = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES);
-    const memories = selectPromptMemories(candidates.map(toPromptMemory), provider.memoryBudgetChars);
+    const memories = selectPromptMemories(candidates, provider.memoryBudgetChars);
     try {
       const output = await callWithRetries(
-        meteredAttempt(this.deps, 'narrative', (attemptSignal) =>
+        meteredAttempt(this.deps, 'narrative', priority, (attemptSignal) =>
           provider.writeNarrative({
             user: { externalId: user.external_id, displayName: user.display_name },
             memories,
@@ -103,15 +109,15 @@ export class NarrativeGenerator {
           return (await trx.narratives.get(userId)) ?? written;
         })
         .finally(() => this.deps.tier.invalidate(userId));
-      metrics.generationSeconds.observe((generatedAt - startedAt) / 1000);
+      metrics.generationSeconds.observe((generatedAt - startedAt) / SECOND_MS);
       logger.info({ userId, version: narrative.version, model: output.model, ms: generatedAt - startedAt }, 'narrative written');
       return { status: 'written', narrative };
     } catch (error) {
       if (signal.aborted) return { status: 'skipped', reason: 'shutdown' };
-      const failure = describeFailure(error);
-      await repositories.generationState.recordFailure(userId, { at: new Date(clock.now()), ...failure });
-      logger.warn({ userId, kind: failure.kind, err: error }, 'narrative generation failed; the previous narrative is kept');
-      return { status: 'failed', ...failure };
+      const { kind, message, reference } = describeFailure(error);
+      logger.warn({ userId, kind, reference, err: error }, 'narrative generation failed; the previous narrative is kept');
+      await repositories.generationState.recordFailure(userId, { at: new Date(clock.now()), kind, message });
+      return { status: 'failed', kind, message };
     }
   }
 }

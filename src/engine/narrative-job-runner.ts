@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
+import { describeFailure } from './describe-failure.js';
 import type { EngineMetrics } from './engine-metrics.js';
 import { higherPriority, JOB_PRIORITIES, type JobPriority } from './job-priority.js';
 import type { GenerationOutcome, NarrativeGenerator } from './narrative-generator.js';
@@ -130,10 +131,11 @@ export class NarrativeJobRunner extends EventEmitter<JobRunnerEvents> {
     this.emit('started', job.userId);
     let outcome: GenerationOutcome;
     try {
-      outcome = await this.generator.generate(job.userId, { force: job.force, signal: this.#shutdown.signal });
+      outcome = await this.generator.generate(job.userId, { force: job.force, signal: this.#shutdown.signal, priority: job.priority });
     } catch (error) {
-      this.deps.logger.error({ err: error, userId: job.userId }, 'narrative job failed unexpectedly');
-      outcome = { status: 'failed', kind: 'internal', message: error instanceof Error ? error.message : String(error) };
+      const { kind, message, reference } = describeFailure(error);
+      this.deps.logger.error({ err: error, userId: job.userId, kind, reference }, 'narrative job failed unexpectedly');
+      outcome = { status: 'failed', kind, message };
     }
     const label = outcome.status === 'skipped' ? `skipped_${outcome.reason}` : outcome.status;
     this.deps.metrics.generations.inc({ outcome: label, priority: job.priority });

@@ -1,9 +1,34 @@
 import type { Clock } from '../clock/clock.js';
+import { SECOND_MS } from '../clock/durations.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
-import { assessNarrative } from './assess-narrative.js';
-import type { NarrativeJobRunner } from './narrative-job-runner.js';
-import type { NarrativePolicy } from './narrative-policy.js';
-import type { NarrativeStatus } from './narrative-status.js';
+import type { JobState, NarrativeJobRunner } from './narrative-job-runner.js';
+import { assessNarrative, type NarrativePolicy, type StaleReason } from './narrative-policy.js';
+
+/** What `narrative_status` reports; background failures are visible here, never only in a log. */
+export interface NarrativeStatus {
+  eligible: boolean;
+  memory_count: number;
+  min_memories: number;
+  narrative: {
+    version: number;
+    generated_at: string;
+    age_seconds: number;
+    state: 'fresh' | 'stale' | 'expired';
+    stale_reasons: StaleReason[];
+    memories_added_since: number;
+    memory_deleted_since: boolean;
+    provider: string;
+    model: string;
+    built_from_memories: number;
+    generation_ms: number;
+  } | null;
+  job: JobState;
+  last_attempt_at: string | null;
+  last_success_at: string | null;
+  last_failure: { at: string; kind: string; message: string; consecutive_failures: number } | null;
+  /** When the narrative goes stale by age and is rewritten on the next request, if nothing else comes first. */
+  next_refresh_at: string | null;
+}
 
 export class NarrativeStatusService {
   constructor(
@@ -30,7 +55,7 @@ export class NarrativeStatusService {
         ? {
             version: narrative.version,
             generated_at: narrative.generated_at.toISOString(),
-            age_seconds: Math.round((now - narrative.generated_at.getTime()) / 1000),
+            age_seconds: Math.round((now - narrative.generated_at.getTime()) / SECOND_MS),
             state: assessment.state === 'missing' ? 'expired' : assessment.state,
             stale_reasons: assessment.state === 'stale' ? assessment.reasons : [],
             memories_added_since: narrative.memories_added_since,

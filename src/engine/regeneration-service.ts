@@ -1,10 +1,9 @@
 import type { Clock } from '../clock/clock.js';
+import { HOUR_MS, SECOND_MS } from '../clock/durations.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import type { GenerationOutcome } from './narrative-generator.js';
 import type { JobState, NarrativeJobRunner } from './narrative-job-runner.js';
 import type { NarrativePolicy } from './narrative-policy.js';
-
-const HOUR_MS = 60 * 60 * 1000;
 
 export type RegenerationAnswer =
   | { state: 'queued' | 'running'; version: number | null }
@@ -44,7 +43,7 @@ export class RegenerationService {
       return {
         state: 'rate_limited',
         retry_at: taken.retryAt.toISOString(),
-        retry_after_seconds: Math.max(1, Math.ceil((taken.retryAt.getTime() - now) / 1000)),
+        retry_after_seconds: Math.max(1, Math.ceil((taken.retryAt.getTime() - now) / SECOND_MS)),
       };
     }
     const job = runner.request(userId, 'manual', { force: true });
@@ -65,7 +64,7 @@ export class RegenerationService {
       clock.sleep(options.waitMs ?? this.deps.defaultWaitMs, waited.signal).then(() => null, () => null),
     ]);
     waited.abort();
-    return outcome ? this.#completed(userId, outcome) : this.#pending(userId, runner.state(userId));
+    return outcome ? this.#answerFor(userId, outcome) : this.#pending(userId, runner.state(userId));
   }
 
   async #pending(userId: string, state: JobState): Promise<RegenerationAnswer> {
@@ -73,14 +72,22 @@ export class RegenerationService {
     return { state: state === 'running' ? 'running' : 'queued', version: narrative?.version ?? null };
   }
 
-  async #completed(userId: string, outcome: GenerationOutcome): Promise<RegenerationAnswer> {
+  async #answerFor(userId: string, outcome: GenerationOutcome): Promise<RegenerationAnswer> {
     if (outcome.status === 'written') return { state: 'completed', version: outcome.narrative.version };
     if (outcome.status === 'failed') return { state: 'failed', kind: outcome.kind, message: outcome.message };
-    const narrative = await this.deps.repositories.narratives.get(userId);
-    if (outcome.reason === 'not_eligible') {
-      return { state: 'not_eligible', memory_count: await this.deps.repositories.memories.count(userId), min_memories: this.deps.policy.minMemories };
+    switch (outcome.reason) {
+      case 'not_eligible':
+        return { state: 'not_eligible', memory_count: await this.deps.repositories.memories.count(userId), min_memories: this.deps.policy.minMemories };
+      case 'locked':
+        // Another process holds the user's lock: it is writing the narrative, which is not written yet.
+        return this.#pending(userId, 'running');
+      case 'shutdown':
+        return { state: 'failed', kind: 'shutdown', message: 'the server is shutting down; ask again once it is back' };
+      case 'fresh': {
+        // A forced job never is; should one be, the fresh narrative it found is the answer.
+        const narrative = await this.deps.repositories.narratives.get(userId);
+        return narrative ? { state: 'completed', version: narrative.version } : { state: 'queued', version: null };
+      }
     }
-    // Another process held the user's lock and wrote it, or the server is shutting down.
-    return narrative ? { state: 'completed', version: narrative.version } : { state: 'queued', version: null };
   }
 }

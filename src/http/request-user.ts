@@ -1,5 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Request } from 'express';
+import { HOUR_MS, SECOND_MS } from '../clock/durations.js';
 import type { RequestUser } from '../mcp/tool-context.js';
 
 /** What the bearer middleware learns about a request: its user and the key it used. */
@@ -9,7 +10,7 @@ export interface KeyOwner extends RequestUser {
 
 export function authInfoFor(owner: KeyOwner): AuthInfo {
   // The secret itself never travels further than the middleware: the key id stands in for it.
-  return { token: owner.keyId, clientId: owner.keyId, scopes: [], expiresAt: Math.floor(Date.now() / 1000) + 3600, extra: { ...owner } };
+  return { token: owner.keyId, clientId: owner.keyId, scopes: [], expiresAt: Math.floor((Date.now() + HOUR_MS) / SECOND_MS), extra: { ...owner } };
 }
 
 /** The owner of the request's key, as the bearer middleware stored it. */

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '../app/app.js';
+import { MINUTE_MS } from '../clock/durations.js';
 import { createHttpApp } from './create-http-app.js';
 
 export interface RunningHttpServer {
@@ -15,7 +16,7 @@ export async function startHttpServer(app: App, options: { host: string; port: n
   const http = createHttpApp(app, () => (server.address() as AddressInfo | null)?.port ?? options.port);
   const server = createServer(http.express);
   // Bounded request reading, so a slow client cannot hold a connection open forever.
-  server.requestTimeout = 60_000;
+  server.requestTimeout = MINUTE_MS;
   server.headersTimeout = 20_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

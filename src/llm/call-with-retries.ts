@@ -1,9 +1,10 @@
 import type { Clock } from '../clock/clock.js';
+import { MINUTE_MS } from '../clock/durations.js';
 import { isNetworkError } from './is-network-error.js';
 import { LlmError } from './llm-error.js';
 
-/** How hard to try one call (the engine's `RetryPolicy` has this shape). */
-interface RetryPolicy {
+/** How hard to try one call. */
+export interface RetryPolicy {
   /** Attempts after the first; 0 means a single attempt. */
   maxRetries: number;
   /** The hard limit of one attempt, measured on the clock. */
@@ -15,7 +16,7 @@ interface RetryPolicy {
 }
 
 /** The longest wait a server's retry delay can impose on us before the next attempt. */
-const MAX_SERVER_RETRY_DELAY_MS = 60_000;
+const MAX_SERVER_RETRY_DELAY_MS = MINUTE_MS;
 
 export interface CallWithRetriesOptions {
   /** Cancels everything at once: the attempt in flight and any wait before the next. */

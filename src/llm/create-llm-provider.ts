@@ -1,15 +1,44 @@
 import type { Config } from '../config/config.js';
+import { ANTHROPIC_DEFAULT_MODELS, AnthropicProvider } from './anthropic-provider.js';
 import { GeminiProvider } from './gemini-provider.js';
 import type { LlmProvider } from './llm-provider.js';
 import { OfflineProvider } from './offline/offline-provider.js';
+import { OPENAI_DEFAULT_MODELS, OpenAiProvider } from './openai-provider.js';
 
-/** Gemini when a key is configured; otherwise the built-in offline provider. */
+/** The provider `LLM_PROVIDER` names (the configuration has resolved and checked it). */
 export function createLlmProvider(config: Config): LlmProvider {
-  if (!config.GEMINI_API_KEY) return new OfflineProvider();
-  return new GeminiProvider({
-    apiKey: config.GEMINI_API_KEY,
-    baseUrl: config.GEMINI_BASE_URL,
-    narrativeModel: config.GEMINI_NARRATIVE_MODEL,
-    analysisModel: config.GEMINI_ANALYSIS_MODEL,
-  });
+  const budget = config.LLM_PROMPT_BUDGET_CHARS === undefined ? {} : { memoryBudgetChars: config.LLM_PROMPT_BUDGET_CHARS };
+  switch (config.LLM_PROVIDER) {
+    case 'offline':
+      return new OfflineProvider();
+    case 'gemini':
+      return new GeminiProvider({
+        apiKey: required(config.GEMINI_API_KEY, 'GEMINI_API_KEY'),
+        baseUrl: config.GEMINI_BASE_URL,
+        narrativeModel: config.LLM_NARRATIVE_MODEL ?? config.GEMINI_NARRATIVE_MODEL,
+        analysisModel: config.LLM_ANALYSIS_MODEL ?? config.GEMINI_ANALYSIS_MODEL,
+        ...budget,
+      });
+    case 'openai':
+      return new OpenAiProvider({
+        ...(config.OPENAI_API_KEY === undefined ? {} : { apiKey: config.OPENAI_API_KEY }),
+        ...(config.OPENAI_BASE_URL === undefined ? {} : { baseUrl: config.OPENAI_BASE_URL }),
+        narrativeModel: config.LLM_NARRATIVE_MODEL ?? OPENAI_DEFAULT_MODELS.narrative,
+        analysisModel: config.LLM_ANALYSIS_MODEL ?? OPENAI_DEFAULT_MODELS.analysis,
+        ...budget,
+      });
+    case 'anthropic':
+      return new AnthropicProvider({
+        apiKey: required(config.ANTHROPIC_API_KEY, 'ANTHROPIC_API_KEY'),
+        ...(config.ANTHROPIC_BASE_URL === undefined ? {} : { baseUrl: config.ANTHROPIC_BASE_URL }),
+        narrativeModel: config.LLM_NARRATIVE_MODEL ?? ANTHROPIC_DEFAULT_MODELS.narrative,
+        analysisModel: config.LLM_ANALYSIS_MODEL ?? ANTHROPIC_DEFAULT_MODELS.analysis,
+        ...budget,
+      });
+  }
+}
+
+function required(value: string | undefined, name: string): string {
+  if (value === undefined) throw new Error(`${name} is not set, which the configuration should have refused`);
+  return value;
 }

@@ -1,6 +1,8 @@
 import { ApiError } from '@google/genai';
+import { SECOND_MS } from '../clock/durations.js';
 import { isNetworkError } from './is-network-error.js';
 import { LlmError } from './llm-error.js';
+import { parseRetryAfter } from './retry-after.js';
 
 interface GoogleErrorBody {
   error?: {
@@ -74,15 +76,7 @@ function parseBody(message: string): GoogleErrorBody {
 /** A protobuf Duration in JSON, e.g. `2s` or `1.5s`. */
 function parseDuration(duration: string | undefined): number | undefined {
   const match = /^\s*(\d+(?:\.\d+)?)s\s*$/.exec(duration ?? '');
-  return match ? Math.round(Number(match[1]) * 1000) : undefined;
-}
-
-/** An HTTP `Retry-After`: delay seconds or a date. */
-function parseRetryAfter(header: string | null, now: number): number | undefined {
-  if (!header) return undefined;
-  if (/^\s*\d+(\.\d+)?\s*$/.test(header)) return Math.round(Number(header) * 1000);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  return match ? Math.round(Number(match[1]) * SECOND_MS) : undefined;
 }
 
 function describe(error: unknown): string {

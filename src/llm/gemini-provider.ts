@@ -1,10 +1,10 @@
-import { GoogleGenAI } from '@google/genai';
+import { GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
 import { geminiErrorToLlmError } from './gemini-error-to-llm-error.js';
-import { geminiPrompts } from './gemini-prompts.js';
+import { prompts } from './prompts.js';
 import { geminiResponseText } from './gemini-response-text.js';
-import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest } from './llm-provider.js';
+import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, TokenUsage } from './llm-provider.js';
 
 const GEMINI_API_URL = 'https://generativelanguage.googleapis.com';
 
@@ -25,14 +25,21 @@ interface Generation {
 export class GeminiProvider implements LlmProvider {
   readonly name = 'gemini';
   readonly rateLimited = true;
-  /** About 15k tokens of memories: plenty for a portrait, quick enough for an on-demand analysis. */
-  readonly memoryBudgetChars = 60_000;
+  readonly memoryBudgetChars: number;
   readonly #ai: GoogleGenAI;
   readonly #narrativeModel: string;
   readonly #analysisModel: string;
   readonly #clock: Clock;
 
-  constructor(options: { apiKey: string; baseUrl?: string; narrativeModel: string; analysisModel: string; clock?: Clock }) {
+  constructor(options: {
+    apiKey: string;
+    baseUrl?: string;
+    narrativeModel: string;
+    analysisModel: string;
+    /** Unset: about 15k tokens of memories, plenty for a portrait, quick enough for an on-demand analysis. */
+    memoryBudgetChars?: number;
+    clock?: Clock;
+  }) {
     this.#ai = new GoogleGenAI({
       apiKey: options.apiKey,
       // Explicit, so GOOGLE_GENAI_USE_VERTEXAI or GOOGLE_GEMINI_BASE_URL in the environment cannot redirect us.
@@ -41,14 +48,15 @@ export class GeminiProvider implements LlmProvider {
     });
     this.#narrativeModel = options.narrativeModel;
     this.#analysisModel = options.analysisModel;
+    this.memoryBudgetChars = options.memoryBudgetChars ?? 60_000;
     this.#clock = options.clock ?? systemClock;
   }
 
   writeNarrative(request: NarrativeRequest): Promise<LlmOutput> {
     return this.#generate({
       model: this.#narrativeModel,
-      systemInstruction: geminiPrompts.narrativeInstruction,
-      prompt: geminiPrompts.narrative(request),
+      systemInstruction: prompts.narrativeInstruction,
+      prompt: prompts.narrative(request),
       temperature: 0.4,
       // Thinking models spend part of this before the first word of a ~600-word narrative.
       maxOutputTokens: 16_384,
@@ -59,8 +67,8 @@ export class GeminiProvider implements LlmProvider {
   analyze(request: AnalysisRequest): Promise<LlmOutput> {
     return this.#generate({
       model: this.#analysisModel,
-      systemInstruction: geminiPrompts.analysisInstruction,
-      prompt: geminiPrompts.analysis(request),
+      systemInstruction: prompts.analysisInstruction,
+      prompt: prompts.analysis(request),
       temperature: 0.2,
       maxOutputTokens: 8_192,
       request,
@@ -91,9 +99,18 @@ export class GeminiProvider implements LlmProvider {
         text: geminiResponseText(response),
         model: response.modelVersion ?? model,
         memoryIds: request.memories.map((memory) => memory.id),
+        ...usageOf(response),
       };
     } catch (error) {
       throw geminiErrorToLlmError(error, { signal: request.signal, retryAfterHeader, now: this.#clock.now() });
     }
   }
+}
+
+/** Thinking is billed as output, so it counts with the candidates' tokens. */
+function usageOf(response: GenerateContentResponse): { usage?: TokenUsage } {
+  const metadata = response.usageMetadata;
+  if (metadata?.promptTokenCount === undefined) return {};
+  const outputTokens = (metadata.candidatesTokenCount ?? 0) + (metadata.thoughtsTokenCount ?? 0);
+  return { usage: { inputTokens: metadata.promptTokenCount, outputTokens } };
 }

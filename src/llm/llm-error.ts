@@ -8,6 +8,8 @@ export type LlmErrorKind =
   | 'invalid_output'
   | 'unauthorized'
   | 'bad_request'
+  /** The prompt does not fit the model's context: the same prompt would fail again. */
+  | 'context_length'
   | 'aborted';
 
 /** Whether a failure of this kind is worth another attempt. */

@@ -33,11 +33,18 @@ export interface LlmOutput {
   model: string;
   /** The memories the text was built from (all of the request's, unless the provider used fewer). */
   memoryIds: readonly string[];
+  /** Tokens the remote model counted for this call, when it reported them (thinking counts as output). */
+  usage?: TokenUsage;
+}
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
 }
 
 /** Writes narratives and on-demand analyses. Implementations throw `LlmError` on failure. */
 export interface LlmProvider {
-  /** `gemini` or `offline`. */
+  /** `gemini`, `openai`, `anthropic` or `offline`. */
   readonly name: string;
   /** How many characters of memories one request may carry (the engine selects within it). */
   readonly memoryBudgetChars: number;

@@ -1,6 +1,6 @@
 import type { App } from '../app/app.js';
-import { assessNarrative } from '../engine/assess-narrative.js';
 import type { GenerationOutcome } from '../engine/narrative-generator.js';
+import { assessNarrative } from '../engine/narrative-policy.js';
 import { UserFacingError } from '../errors/user-facing-error.js';
 import type { UserMemoryCount } from '../repositories/user-repository.js';
 import { backfillTargets } from './backfill-targets.js';

@@ -1,12 +1,11 @@
 import type { App } from '../app/app.js';
-import { assessNarrative } from '../engine/assess-narrative.js';
+import { DAY_MS, HOUR_MS } from '../clock/durations.js';
 import type { GenerationOutcome } from '../engine/narrative-generator.js';
+import { assessNarrative } from '../engine/narrative-policy.js';
 import { UserFacingError } from '../errors/user-facing-error.js';
 import type { UserFailure } from './user-failure.js';
 import { whyGenerate } from './why-generate.js';
 
-const HOUR_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * HOUR_MS;
 const MAX_LISTED_FAILURES = 1_000;
 
 export interface RefreshPassOptions {

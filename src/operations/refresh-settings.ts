@@ -1,7 +1,6 @@
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../clock/durations.js';
 import type { Config } from '../config/config.js';
 
-const HOUR_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * HOUR_MS;
 const DEFAULT_HORIZON_HOURS = 24;
 
 /** The proactive refresh as configured: what one pass does, and how often `serve` runs one (if at all). */
@@ -19,6 +18,6 @@ export function refreshSettingsFrom(config: Config): RefreshSettings {
     horizonHours: config.REFRESH_HORIZON_HOURS ?? Math.min(DEFAULT_HORIZON_HOURS, (config.NARRATIVE_TTL_DAYS * DAY_MS) / HOUR_MS / 2),
     activeDays: config.REFRESH_ACTIVE_DAYS,
     maxUsers: config.REFRESH_MAX_USERS,
-    intervalMs: config.REFRESH_INTERVAL_MINUTES === undefined ? undefined : config.REFRESH_INTERVAL_MINUTES * 60_000,
+    intervalMs: config.REFRESH_INTERVAL_MINUTES === undefined ? undefined : config.REFRESH_INTERVAL_MINUTES * MINUTE_MS,
   };
 }

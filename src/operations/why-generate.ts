@@ -1,4 +1,4 @@
-import type { NarrativeAssessment } from '../engine/assess-narrative.js';
+import type { NarrativeAssessment } from '../engine/narrative-policy.js';
 
 /** Why a narrative in this state is (re)written, in words for a log line or a plan: `no_narrative`, `expired`… */
 export function whyGenerate(assessment: NarrativeAssessment, force: boolean): string {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { MINUTE_MS } from '../clock/durations.js';
 import type { ApiKeyRow, DatabaseSchema } from '../db/database-schema.js';
 import type { ApiKeyOwner } from './api-key-owner.js';
 import type { KeyOwnerCache } from './key-owner-cache.js';
@@ -7,7 +8,7 @@ import type { KeyOwnerCache } from './key-owner-cache.js';
 const KEY_PREFIX = 'nmcp_';
 const SHOWN_PREFIX_LENGTH = KEY_PREFIX.length + 8;
 /** `last_used_at` is written at most this often per key, not on every request. */
-const LAST_USED_PRECISION_MS = 60_000;
+const LAST_USED_PRECISION_MS = MINUTE_MS;
 
 export interface CreatedApiKey {
   /** The secret itself: shown once at creation, stored only as a hash. */

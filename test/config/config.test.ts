@@ -44,6 +44,7 @@ describe('loadConfig', () => {
       HTTP_RATE_LIMIT_PER_MINUTE: 600,
       REFRESH_ACTIVE_DAYS: 30,
       REFRESH_MAX_USERS: 500,
+      LLM_PROVIDER: 'offline',
     });
     const config = loadConfig({});
     expect(config.DATABASE_URL).toBeUndefined();
@@ -100,6 +101,10 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud\nINJECTED', 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent'],
     ['DATABASE_URL', 'mysql://x', 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
     ['GEMINI_BASE_URL', 'not a url', 'GEMINI_BASE_URL must be an http(s) URL'],
+    ['OPENAI_BASE_URL', 'localhost:11434', 'OPENAI_BASE_URL must be an http(s) URL'],
+    ['ANTHROPIC_BASE_URL', 'ftp://example.com', 'ANTHROPIC_BASE_URL must be an http(s) URL'],
+    ['LLM_PROVIDER', 'claude', 'LLM_PROVIDER must be one of offline, gemini, openai, anthropic'],
+    ['LLM_PROMPT_BUDGET_CHARS', '500', 'LLM_PROMPT_BUDGET_CHARS must be a whole number of characters from 1000 to 10000000'],
   ])('rejects %s=%j with a one-line message naming the variable and what it expects', (name, value, expected) => {
     const error = configErrorFor({ [name]: value });
     expect(error.message.slice(0, expected.length)).toBe(expected);
@@ -136,5 +141,66 @@ describe('loadConfig', () => {
     );
     expect(loadConfig({ ...config, DATABASE_POOL_SIZE: '10' }).DATABASE_POOL_SIZE).toBe(10);
     expect(loadConfig({ LLM_CONCURRENCY: '8', DATABASE_POOL_SIZE: '2' }).LLM_CONCURRENCY).toBe(8);
+  });
+
+  it('never repeats the value of OPENAI_API_KEY or ANTHROPIC_API_KEY in its message', () => {
+    for (const name of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY']) {
+      const message = configErrorFor({ [name]: 'sk-very-secret', HTTP_PORT: 'abc' }).message;
+      expect(message).not.toContain('very-secret');
+    }
+  });
+});
+
+describe('loadConfig choosing the LLM provider', () => {
+  it.each([
+    [{}, 'offline'],
+    [{ GEMINI_API_KEY: 'g' }, 'gemini'],
+    [{ GEMINI_BASE_URL: 'http://127.0.0.1:9/' }, 'offline'],
+    [{ OPENAI_API_KEY: 'sk' }, 'openai'],
+    [{ OPENAI_BASE_URL: 'http://localhost:11434/v1' }, 'openai'],
+    [{ OPENAI_API_KEY: 'sk', OPENAI_BASE_URL: 'https://openrouter.ai/api/v1' }, 'openai'],
+    [{ ANTHROPIC_API_KEY: 'sk-ant' }, 'anthropic'],
+  ])('picks the provider whose settings are set when LLM_PROVIDER is not: %j → %s', (env, provider) => {
+    expect(loadConfig(env).LLM_PROVIDER).toBe(provider);
+  });
+
+  it('follows LLM_PROVIDER when it is set, whatever else is', () => {
+    const keys = { GEMINI_API_KEY: 'g', OPENAI_API_KEY: 'sk', ANTHROPIC_API_KEY: 'sk-ant' };
+    expect(loadConfig({ ...keys, LLM_PROVIDER: 'anthropic' }).LLM_PROVIDER).toBe('anthropic');
+    expect(loadConfig({ ...keys, LLM_PROVIDER: 'offline' }).LLM_PROVIDER).toBe('offline');
+    expect(loadConfig({ LLM_PROVIDER: 'openai', OPENAI_BASE_URL: 'http://localhost:11434/v1' })).toMatchObject({
+      LLM_PROVIDER: 'openai',
+      OPENAI_BASE_URL: 'http://localhost:11434/v1',
+    });
+  });
+
+  it('refuses settings of two providers without LLM_PROVIDER, naming both and no key', () => {
+    const message = configErrorFor({ GEMINI_API_KEY: 'AIza-secret', OPENAI_BASE_URL: 'http://localhost:11434/v1' }).message;
+
+    expect(message).toBe(
+      'LLM_PROVIDER must say which provider to use when settings of several are set: GEMINI_API_KEY (gemini) and OPENAI_BASE_URL (openai)',
+    );
+    expect(configErrorFor({ GEMINI_API_KEY: 'g', OPENAI_API_KEY: 'sk', ANTHROPIC_API_KEY: 'sk-ant-secret' }).message).toMatch(
+      /: GEMINI_API_KEY \(gemini\), OPENAI_API_KEY \(openai\) and ANTHROPIC_API_KEY \(anthropic\)$/,
+    );
+    expect(configErrorFor({ OPENAI_API_KEY: 'sk-secret', ANTHROPIC_API_KEY: 'sk-ant-secret' }).message).not.toContain('secret');
+  });
+
+  it('says what is missing when LLM_PROVIDER names a provider with nothing to reach it by', () => {
+    expect(configErrorFor({ LLM_PROVIDER: 'openai' }).message).toBe(
+      'LLM_PROVIDER needs OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL (for a server of your own, such as Ollama at http://localhost:11434/v1) for openai, and neither is set (got "openai")',
+    );
+    expect(configErrorFor({ LLM_PROVIDER: 'anthropic', OPENAI_API_KEY: 'sk' }).message).toMatch(
+      /^LLM_PROVIDER needs ANTHROPIC_API_KEY for anthropic, and it is not set/,
+    );
+    expect(configErrorFor({ LLM_PROVIDER: 'gemini', GEMINI_BASE_URL: 'http://127.0.0.1:9/' }).message).toMatch(
+      /^LLM_PROVIDER needs GEMINI_API_KEY for gemini, and it is not set/,
+    );
+  });
+
+  it('reads the models per task and the prompt budget', () => {
+    expect(
+      loadConfig({ OPENAI_BASE_URL: 'http://localhost:11434/v1', LLM_NARRATIVE_MODEL: 'qwen2.5:7b', LLM_ANALYSIS_MODEL: 'llama3.2:3b', LLM_PROMPT_BUDGET_CHARS: '12000' }),
+    ).toMatchObject({ LLM_NARRATIVE_MODEL: 'qwen2.5:7b', LLM_ANALYSIS_MODEL: 'llama3.2:3b', LLM_PROMPT_BUDGET_CHARS: 12_000 });
   });
 });

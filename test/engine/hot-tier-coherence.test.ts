@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import postgres from 'postgres';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { sql } from 'kysely';
 import pino from 'pino';
@@ -6,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { openDatabase } from '../../src/db/open-database.js';
+import { USER_CHANGE_FEED_APPLICATION_NAME } from '../../src/db/user-change-feed.js';
 import { importMemories } from '../../src/engine/import-memories.js';
 import { OfflineProvider } from '../../src/llm/offline/offline-provider.js';
 import { MemoryIndex } from '../../src/search/memory-index.js';
@@ -170,5 +172,68 @@ describe.skipIf(!process.env.DATABASE_URL)('the hot tiers of two processes shari
     };
     await until(async () => !(await attachedIds()).includes(first!.id));
     for (let call = 0; call < 20; call++) expect(await attachedIds()).not.toContain(first!.id);
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('the hot tier when its listening connection drops on PostgreSQL', () => {
+  let app: App;
+  let admin: postgres.Sql;
+  let database: string;
+  let userId: string;
+
+  /** Backends of the app's change feed, by the name it connects with. */
+  async function listeners(): Promise<number[]> {
+    const rows = await admin<{ pid: number }[]>`
+      select pid from pg_stat_activity where datname = ${database} and application_name = ${USER_CHANGE_FEED_APPLICATION_NAME}`;
+    return rows.map((row) => row.pid);
+  }
+
+  beforeAll(async () => {
+    app = await openTestApp('postgres', {}, { provider: new OfflineProvider() });
+    admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    database = (await sql<{ name: string }>`select current_database() as name`.execute(app.database.db)).rows[0]!.name;
+    const user = await app.repositories.users.getOrCreate('dana');
+    userId = user.id;
+    const facts = ['Dana builds boats.', 'Dana has a son, Ilan.', 'Dana runs at night.', 'Dana studies Greek.', 'Dana lives by the sea.'];
+    await app.engine.memories.add(userId, facts.map((content) => ({ content })), 'test');
+    await app.engine.runner.request(userId, 'miss').done;
+  });
+  afterAll(async () => {
+    await admin.unsafe(`alter database ${database} allow_connections true`);
+    await admin.end();
+    await app.close({ graceMs: 0 });
+  });
+
+  it('empties at once, so the next read goes to the database before the listener is back', async () => {
+    await app.engine.context.orchestrate(userId, 'boats');
+    await app.engine.context.orchestrate(userId, 'boats');
+    expect(app.engine.tier.size.users).toBe(1);
+    // Every pooled session connected now: while the database refuses new connections, reads still run and the listener cannot return.
+    await Promise.all([1, 2, 3, 4].map(() => sql`select pg_sleep(0.05)`.execute(app.database.db)));
+    const [listener] = await listeners();
+    await admin.unsafe(`alter database ${database} allow_connections false`);
+    try {
+      await admin`select pg_terminate_backend(${listener!})`;
+      await until(() => app.engine.tier.size.users === 0);
+      // Announced to nobody: the listener is away.
+      await sql`update user_narratives set narrative_content = 'Edited while the listener was away.' where user_id = ${userId}`.execute(app.database.db);
+
+      const misses = await tierCount(app, 'miss');
+      const answer = await app.engine.context.orchestrate(userId, 'boats');
+      expect(answer.text).toContain('Edited while the listener was away.');
+      expect(await tierCount(app, 'miss')).toBe(misses + 1);
+      expect(await listeners()).toEqual([]);
+    } finally {
+      await admin.unsafe(`alter database ${database} allow_connections true`);
+    }
+
+    await until(async () => (await listeners()).length === 1);
+    await until(async () => {
+      await app.engine.context.orchestrate(userId, 'boats');
+      return app.engine.tier.size.users === 1;
+    });
+    const hits = await tierCount(app, 'hit');
+    await app.engine.context.orchestrate(userId, 'boats');
+    expect(await tierCount(app, 'hit')).toBe(hits + 1);
   });
 });

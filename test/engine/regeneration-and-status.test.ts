@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app/app.js';
+import { NarrativeEngine } from '../../src/engine/narrative-engine.js';
 import { LlmError } from '../../src/llm/llm-error.js';
 import { ControlledProvider } from '../support/controlled-provider.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -49,6 +50,15 @@ describe.each(DATABASES)('regeneration and narrative status on %s', (kind) => {
     expect(await app.engine.regeneration.regenerate(userId, { wait: true })).toMatchObject({ state: 'completed', version: 3 });
   });
 
+  it('answers a wait cut short by shutdown as failed, not with the previous version', async () => {
+    await app.engine.regeneration.regenerate(userId, { wait: true });
+    provider.hold();
+    const answer = app.engine.regeneration.regenerate(userId, { wait: true });
+    await until(() => provider.waiting === 1);
+    await app.engine.runner.close(Promise.resolve());
+    expect(await answer).toMatchObject({ state: 'failed', kind: 'shutdown' });
+  });
+
   it('refuses a user below the minimum', async () => {
     const few = (await app.repositories.users.getOrCreate('few')).id;
     expect(await app.engine.regeneration.regenerate(few)).toEqual({ state: 'not_eligible', memory_count: 0, min_memories: 5 });
@@ -87,5 +97,46 @@ describe.each(DATABASES)('regeneration and narrative status on %s', (kind) => {
     await app.engine.memories.delete(userId, [memory!.id]);
     const status = await app.engine.status.status(userId);
     expect(status.narrative).toMatchObject({ state: 'stale', stale_reasons: ['memory_deleted'], memory_deleted_since: true });
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('regeneration while another process writes the narrative on PostgreSQL', () => {
+  let app: App;
+  let other: NarrativeEngine;
+  let otherProvider: ControlledProvider;
+  let userId: string;
+
+  beforeEach(async () => {
+    const clock = new ManualClock(new Date('2026-03-01T12:00:00Z'));
+    app = await openTestApp('postgres', {}, { provider: new ControlledProvider(), clock });
+    otherProvider = new ControlledProvider();
+    // A second engine on the same database: its user lock is a session of its own, as another process's would be.
+    other = new NarrativeEngine({
+      config: app.config,
+      repositories: app.repositories,
+      withUserLock: app.database.withUserLock,
+      provider: otherProvider,
+      clock,
+      logger: app.logger,
+    });
+    userId = (await app.repositories.users.getOrCreate('sam')).id;
+    await app.engine.memories.add(userId, FACTS.map((content) => ({ content })), 'test');
+  });
+  afterEach(async () => {
+    otherProvider.release();
+    await other.runner.close(Promise.resolve());
+    await app.close({ graceMs: 0 });
+  });
+
+  it("answers running, not completed with the old version, while the other process holds the user's lock", async () => {
+    expect(await app.engine.regeneration.regenerate(userId, { wait: true })).toEqual({ state: 'completed', version: 1 });
+    otherProvider.hold();
+    const othersJob = other.runner.request(userId, 'manual', { force: true });
+    await until(() => otherProvider.waiting === 1);
+
+    expect(await app.engine.regeneration.regenerate(userId, { wait: true })).toEqual({ state: 'running', version: 1 });
+
+    otherProvider.release();
+    expect(await othersJob.done).toMatchObject({ status: 'written', narrative: { version: 2 } });
   });
 });

@@ -145,6 +145,31 @@ describe.each(DATABASES)('orchestrate_smart_context on %s', (kind) => {
     }
   });
 
+  it("gives a conversation start's analysis the next LLM call ahead of a backfill call that waited longer", async () => {
+    const limited = await openTestApp(kind, { LLM_CALLS_PER_MINUTE: '1', LLM_CONCURRENCY: '1', DEEP_ANALYSIS_BUDGET_MS: '10000' }, { provider, clock });
+    try {
+      const [first, second, cold] = await Promise.all(
+        ['backfill-first', 'backfill-second', 'cold'].map(async (externalId) => {
+          const user = await limited.repositories.users.getOrCreate(externalId);
+          await limited.engine.memories.add(user.id, FACTS.map((content) => ({ content })), 'test');
+          return user.id;
+        }),
+      );
+      expect(await limited.engine.runner.request(first!, 'backfill').done).toMatchObject({ status: 'written' });
+      limited.engine.runner.request(second!, 'backfill');
+      await until(() => clock.pendingSleeps === 2); // the second backfill call waits for the minute's slot, under its attempt timeout
+      await clock.advance(55_000);
+
+      const answer = limited.engine.context.orchestrate(cold!, 'jazz');
+      await until(() => clock.pendingSleeps === 4); // and now the analysis, under its budget
+      await clock.advance(10_000); // the slot frees at 60 s, the budget ends at 65 s
+      expect(await answer).toMatchObject({ source: 'deep_analysis' });
+      expect(provider.calls).toEqual({ narrative: 1, analysis: 1 });
+    } finally {
+      await limited.close({ graceMs: 0 });
+    }
+  });
+
   it('answers from memories inside the budget when the LLM is slow, without waiting for it', async () => {
     const userId = await userWith('slow', FACTS);
     provider.hold();

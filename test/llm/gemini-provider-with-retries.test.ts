@@ -45,7 +45,12 @@ it("writes a narrative after one 429, waiting the server's retry delay, in exact
 
   await clock.advance(delayMs);
 
-  await expect(result).resolves.toEqual({ text: 'Ana is a watercolour painter.', model: 'gemini-test-pro', memoryIds: ['memory-1'] });
+  await expect(result).resolves.toEqual({
+    text: 'Ana is a watercolour painter.',
+    model: 'gemini-test-pro',
+    memoryIds: ['memory-1'],
+    usage: { inputTokens: expect.any(Number), outputTokens: Math.ceil('Ana is a watercolour painter.'.length / 4) },
+  });
   expect(fake.calls).toBe(2);
 });
 

@@ -123,6 +123,7 @@ describe.each(DATABASES)('api key repository holding key owners on %s', (kind) =
         owners.clear();
         owners.setLive(true);
       },
+      stopped: () => owners.setLive(false),
     });
   });
   afterAll(async () => {

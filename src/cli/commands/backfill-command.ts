@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SECOND_MS } from '../../clock/durations.js';
 import { migrationStatus } from '../../db/migrate.js';
 import { UserFacingError } from '../../errors/user-facing-error.js';
 import { backfill } from '../../operations/backfill.js';
@@ -9,7 +10,7 @@ import { runWithApp } from '../run-with-app.js';
 import { positiveInteger } from './import-command.js';
 
 /** After the first Ctrl-C/SIGTERM, users in flight get this long to finish before they are abandoned. */
-const FINISH_IN_FLIGHT_MS = 30_000;
+const FINISH_IN_FLIGHT_MS = 30 * SECOND_MS;
 const MAX_CONCURRENCY = 64;
 
 interface BackfillCommandOptions {
@@ -63,7 +64,7 @@ export function registerBackfillCommand(program: Command): void {
           const interruption = watchInterruption({
             first: (name) => {
               reporter.notice(
-                `${name}: taking no more users; those in flight get ${FINISH_IN_FLIGHT_MS / 1000} s to finish (send it again to abandon them now).`,
+                `${name}: taking no more users; those in flight get ${FINISH_IN_FLIGHT_MS / SECOND_MS} s to finish (send it again to abandon them now).`,
               );
               abandonTimer = setTimeout(abandon, FINISH_IN_FLIGHT_MS).unref();
             },

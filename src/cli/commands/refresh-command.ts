@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
+import { SECOND_MS } from '../../clock/durations.js';
 import { refreshSettingsFrom } from '../../operations/refresh-settings.js';
 import { runRefreshPass } from '../../operations/refresh-pass.js';
 import { watchInterruption } from '../interruption.js';
@@ -43,7 +44,7 @@ export function registerRefreshCommand(program: Command): void {
             onUser: (event) => (event.result === 'failed' ? app.logger.warn(event, 'refresh user failed') : app.logger.info(event, 'refresh user')),
           });
           app.logger.info({ ...summary, failures: summary.failures.slice(0, 100) }, 'refresh pass finished');
-          const seconds = (summary.durationMs / 1000).toFixed(1);
+          const seconds = (summary.durationMs / SECOND_MS).toFixed(1);
           const stopped = summary.interrupted ? `; interrupted by ${interruption.received}, ${summary.abandoned} abandoned` : '';
           console.log(
             `Refresh pass ${summary.interrupted ? 'stopped' : 'finished'} in ${seconds} s: ${summary.due} due, ${summary.refreshed} refreshed, ` +

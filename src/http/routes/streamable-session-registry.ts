@@ -1,5 +1,6 @@
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Clock } from '../../clock/clock.js';
+import { MINUTE_MS } from '../../clock/durations.js';
 
 export interface StreamableSession {
   readonly transport: StreamableHTTPServerTransport;
@@ -15,7 +16,7 @@ export interface StreamableSession {
  * the least recently used. The clean-up runs whenever a session opens, on the app's clock.
  */
 export class StreamableSessionRegistry {
-  static readonly DEFAULTS = { idleMs: 10 * 60_000, maxPerUser: 50 };
+  static readonly DEFAULTS = { idleMs: 10 * MINUTE_MS, maxPerUser: 50 };
   readonly #sessions = new Map<string, StreamableSession>();
   readonly #perUser = new Map<string, number>();
 

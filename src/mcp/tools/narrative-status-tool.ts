@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { NarrativeStatus } from '../../engine/narrative-status.js';
+import type { NarrativeStatus } from '../../engine/narrative-status-service.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, toolResult } from '../tool-result.js';
 

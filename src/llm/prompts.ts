@@ -49,10 +49,10 @@ function describeUser(user: PromptUser, now: Date): string {
 }
 
 /**
- * The prompts the Gemini provider sends. The system instructions never change with the request;
- * everything that comes from users (memories, names, messages) is fenced as data in the contents.
+ * The prompts every remote provider sends. The system instructions never change with the request;
+ * everything that comes from users (memories, names, messages) is fenced as data in the user turn.
  */
-export const geminiPrompts = {
+export const prompts = {
   memoriesBegin: MEMORIES_BEGIN,
   memoriesEnd: MEMORIES_END,
   narrativeInstruction: NARRATIVE_INSTRUCTION,
