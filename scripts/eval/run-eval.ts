@@ -63,7 +63,7 @@ export async function runEval(dataset: EvalDataset, options: EvalOptions): Promi
       const wanted = options.users ? new Set(options.users) : null;
       const memoriesFile = dataset.memoriesFile;
       const importStarted = performance.now();
-      const imported = await importMemories(app.database.db, memoriesFile, { maxChars: config.MAX_MEMORY_CHARS, batchSize: 500 });
+      const imported = await importMemories(app.repositories, memoriesFile, { maxChars: config.MAX_MEMORY_CHARS, batchSize: 500 });
       if (imported.problems.length > 0) {
         const first = imported.problems[0]!;
         throw new Error(`${memoriesFile}:${first.line}: ${first.message} (${imported.problems.length} bad lines)`);

@@ -64,8 +64,8 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     await database.close();
     throw error;
   }
-  const repositories = new RepositorySet(database.db);
   const clock = options.clock ?? systemClock;
+  const repositories = new RepositorySet(database.db, clock);
   const engine = new NarrativeEngine({
     config,
     repositories,

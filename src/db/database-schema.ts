@@ -9,6 +9,8 @@ export interface UsersTable {
   external_id: string;
   display_name: string | null;
   created_at: DefaultedTimestamp;
+  /** The last number handed out to the user's memories (bigint as a decimal string). */
+  memory_seq: ColumnType<string, string | undefined, string>;
 }
 
 export interface MemoriesTable {
@@ -21,7 +23,8 @@ export interface MemoriesTable {
   created_at: DefaultedTimestamp;
   deleted_at: Timestamp | null;
   search_vector: ColumnType<string, never, never>;
-  seq: ColumnType<string, never, never>;
+  /** The memory's number among its user's memories, in commit order (bigint as a decimal string). */
+  seq: ColumnType<string, string, never>;
 }
 
 export interface UserNarrativesTable {

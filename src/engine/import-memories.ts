@@ -1,10 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import type { Kysely } from 'kysely';
-import type { DatabaseSchema } from '../db/database-schema.js';
 import { importLineSchema, type ImportLine } from '../memories/import-line.js';
-import { RepositorySet } from '../repositories/repository-set.js';
+import type { RepositorySet } from '../repositories/repository-set.js';
 import { describeZodError } from '../validation/describe-zod-error.js';
 import { addMemories } from './memory-service.js';
 
@@ -35,7 +33,7 @@ const DEFAULT_SOURCE = 'import';
  * is reported with its number and skipped whole; text a user already has is not added again,
  * so importing the same file twice changes nothing.
  */
-export async function importMemories(db: Kysely<DatabaseSchema>, source: string | Readable, options: ImportOptions): Promise<ImportSummary> {
+export async function importMemories(repositories: RepositorySet, source: string | Readable, options: ImportOptions): Promise<ImportSummary> {
   const schema = importLineSchema(options.maxChars);
   const summary: ImportSummary = { lines: 0, added: 0, duplicates: 0, usersCreated: 0, usersSeen: 0, problems: [] };
   const userIds = new Map<string, string>();
@@ -45,7 +43,7 @@ export async function importMemories(db: Kysely<DatabaseSchema>, source: string 
     if (batch.length === 0) return;
     const lines = batch;
     batch = [];
-    await writeBatch(db, lines, userIds, summary);
+    await writeBatch(repositories, lines, userIds, summary);
     options.onBatch?.(summary);
   };
 
@@ -79,12 +77,12 @@ function parseLine(text: string, schema: ReturnType<typeof importLineSchema>): {
 }
 
 async function writeBatch(
-  db: Kysely<DatabaseSchema>,
+  repositories: RepositorySet,
   lines: ImportLine[],
   userIds: Map<string, string>,
   summary: ImportSummary,
 ): Promise<void> {
-  await new RepositorySet(db).transaction(async (trx) => {
+  await repositories.transaction(async (trx) => {
     const groups = new Map<string, ImportLine[]>();
     for (const line of lines) {
       const key = `${line.user}\u0000${line.source ?? DEFAULT_SOURCE}`;
@@ -92,7 +90,10 @@ async function writeBatch(
       if (group) group.push(line);
       else groups.set(key, [line]);
     }
-    for (const group of groups.values()) {
+    // Adding memories locks the user's row: taking users in one order means two imports of files
+    // that share users wait for each other instead of deadlocking.
+    const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [, group] of ordered) {
       const { user: externalId, source = DEFAULT_SOURCE } = group[0]!;
       let userId = userIds.get(externalId);
       if (!userId) {

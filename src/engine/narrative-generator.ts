@@ -68,7 +68,9 @@ export class NarrativeGenerator {
     if (!user) return { status: 'skipped', reason: 'not_eligible' };
 
     await repositories.generationState.recordAttempt(userId, new Date(startedAt));
-    const candidates = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES);
+    // Capped at the memories the statistics counted, so one committed in between is not both in the
+    // narrative and counted as added since it.
+    const candidates = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES, { upToSeq: stats.maxSeq });
     const memories = selectPromptMemories(candidates, provider.memoryBudgetChars);
     try {
       const output = await callWithRetries(

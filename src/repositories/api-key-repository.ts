@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock/clock.js';
 import { MINUTE_MS } from '../clock/durations.js';
 import type { ApiKeyRow, DatabaseSchema } from '../db/database-schema.js';
 import type { ApiKeyOwner } from './api-key-owner.js';
@@ -28,7 +29,10 @@ export function hashApiKey(key: string): string {
 export class ApiKeyRepository {
   #owners: KeyOwnerCache | undefined;
 
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly clock: Clock,
+  ) {}
 
   /**
    * From now on `findOwnerByKey` answers from `owners` when it can, and `revoke` empties it of the
@@ -73,7 +77,7 @@ export class ApiKeyRepository {
     const isUuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrPrefix);
     const revoked = await this.db
       .updateTable('api_keys')
-      .set({ revoked_at: sql`now()` })
+      .set({ revoked_at: new Date(this.clock.now()) })
       .where(isUuid ? 'id' : 'key_prefix', '=', idOrPrefix)
       .where('revoked_at', 'is', null)
       .returning('user_id')
@@ -96,8 +100,9 @@ export class ApiKeyRepository {
       .where('api_keys.revoked_at', 'is', null)
       .executeTakeFirst();
     if (!row) return undefined;
-    if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > LAST_USED_PRECISION_MS) {
-      await this.db.updateTable('api_keys').set({ last_used_at: sql`now()` }).where('id', '=', row.key_id).execute();
+    const now = this.clock.now();
+    if (!row.last_used_at || now - row.last_used_at.getTime() > LAST_USED_PRECISION_MS) {
+      await this.db.updateTable('api_keys').set({ last_used_at: new Date(now) }).where('id', '=', row.key_id).execute();
     }
     const owner = { id: row.user_id, externalId: row.external_id, keyId: row.key_id };
     if (lookup !== undefined) this.#owners?.keep(keyHash, owner, lookup);

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Clock } from '../clock/clock.js';
 import type { DatabaseSchema, MemoryRow, NewMemoryRow } from '../db/database-schema.js';
 import { contentHash, type MemoryInput } from '../memories/memory-input.js';
 
@@ -13,14 +14,17 @@ export interface ScoredMemory extends MemoryRow {
 }
 
 export interface SequencedMemory extends MemoryRow {
-  /** Insertion order across all memories, as a decimal string (bigint). */
+  /** The memory's number among its user's memories, in commit order, as a decimal string (bigint). */
   seq: string;
 }
 
 export interface MemoryStats {
   count: number;
   newestAt: Date | null;
-  /** The highest insertion order among the user's live memories ('0' when there are none). */
+  /**
+   * The highest number among the user's live memories ('0' when there are none). Numbers follow
+   * commit order, so the statement that saw it saw every memory numbered below it too.
+   */
   maxSeq: string;
 }
 
@@ -29,12 +33,21 @@ const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'creat
 const INSERT_CHUNK = 1_000;
 
 export class MemoryRepository {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly clock: Clock,
+  ) {}
 
-  /** Adds memories atomically: all of them are stored (less duplicates) or none is. */
+  /**
+   * Adds memories atomically: all of them are stored (less duplicates) or none is. Each is numbered
+   * (`seq`) after the user's memories committed before it: the numbers are taken under the user's
+   * row lock, which a concurrent insert for the same user waits for until this one commits. A
+   * duplicate's number is skipped.
+   */
   async addMany(userId: string, inputs: readonly MemoryInput[], source: string): Promise<AddMemoriesResult> {
     const seen = new Set<string>();
-    const rows: NewMemoryRow[] = [];
+    const now = new Date(this.clock.now());
+    const rows: Omit<NewMemoryRow, 'seq'>[] = [];
     for (const input of inputs) {
       const hash = contentHash(input.content);
       if (seen.has(hash)) continue;
@@ -45,16 +58,24 @@ export class MemoryRepository {
         content_hash: hash,
         metadata: input.metadata ?? {},
         source,
-        created_at: input.created_at ?? new Date(),
+        created_at: input.created_at ?? now,
       });
     }
     if (rows.length === 0) return { added: [], duplicates: inputs.length };
     const insertAll = async (trx: Kysely<DatabaseSchema>) => {
+      const numbered = await trx
+        .updateTable('users')
+        .set({ memory_seq: sql<string>`memory_seq + ${rows.length}` })
+        .where('id', '=', userId)
+        .returning('memory_seq')
+        .executeTakeFirst();
+      if (!numbered) throw new Error(`cannot add memories for user ${userId}: there is no such user`);
+      const firstSeq = BigInt(numbered.memory_seq) - BigInt(rows.length) + 1n;
       const stored: MemoryRow[] = [];
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
         const chunk = await trx
           .insertInto('memories')
-          .values(rows.slice(start, start + INSERT_CHUNK))
+          .values(rows.slice(start, start + INSERT_CHUNK).map((row, n) => ({ ...row, seq: String(firstSeq + BigInt(start + n)) })))
           .onConflict((conflict) =>
             conflict.columns(['user_id', 'content_hash']).where('deleted_at', 'is', null).doNothing(),
           )
@@ -98,13 +119,16 @@ export class MemoryRepository {
     return query.execute();
   }
 
-  /** The user's newest live memories with their insertion order, newest first. */
-  newestWithSeq(userId: string, limit: number): Promise<SequencedMemory[]> {
-    return this.db
+  /** The user's newest live memories with their insertion order, newest first (those numbered up to `upToSeq`). */
+  newestWithSeq(userId: string, limit: number, options: { upToSeq?: string } = {}): Promise<SequencedMemory[]> {
+    let query = this.db
       .selectFrom('memories')
       .select([...MEMORY_COLUMNS, 'seq'])
       .where('user_id', '=', userId)
-      .where('deleted_at', 'is', null)
+      .where('deleted_at', 'is', null);
+    // Numbers follow commit order per user, so this is exactly what a read that saw `upToSeq` saw.
+    if (options.upToSeq !== undefined) query = query.where('seq', '<=', options.upToSeq);
+    return query
       .orderBy('created_at', 'desc')
       .orderBy('seq', 'desc')
       .limit(limit)
@@ -183,7 +207,7 @@ export class MemoryRepository {
     if (ids.length === 0) return [];
     const rows = await this.db
       .updateTable('memories')
-      .set({ deleted_at: sql`now()` })
+      .set({ deleted_at: new Date(this.clock.now()) })
       .where('user_id', '=', userId)
       .where('id', 'in', ids)
       .where('deleted_at', 'is', null)

@@ -10,7 +10,10 @@ export interface NarrativeWrite {
   sourceMemoryIds: readonly string[];
   generationMs: number;
   generatedAt: Date;
-  /** The highest memory `seq` the narrative saw; later memories count as added since. */
+  /**
+   * The highest memory `seq` the narrative saw (`MemoryStats.maxSeq` of its snapshot); the user's
+   * live memories numbered above it count as added since.
+   */
   sourceMaxSeq: string;
 }
 
@@ -45,8 +48,22 @@ export class NarrativeRepository {
   /**
    * Stores a newly generated narrative. The first one is version 1; each later write replaces
    * the content and raises the version by exactly one, in one statement.
+   *
+   * The memories added since are counted after taking the user's row in share mode: that waits
+   * for every insert of the user's memories in progress to commit (each holds the row from the
+   * moment it numbers its memories), and makes those that start later wait for this transaction,
+   * then raise the count of the narrative it wrote (`noteNewMemories`). Counting in the upsert's
+   * own snapshot instead would miss, and overwrite the note of, an insert that commits meanwhile.
    */
   write(userId: string, narrative: NarrativeWrite): Promise<NarrativeRow> {
+    const writeCounted = async (trx: Kysely<DatabaseSchema>) => {
+      await trx.selectFrom('users').select('id').where('id', '=', userId).forShare().execute();
+      return this.#upsert(trx, userId, narrative);
+    };
+    return this.db.isTransaction ? writeCounted(this.db) : this.db.transaction().execute(writeCounted);
+  }
+
+  #upsert(db: Kysely<DatabaseSchema>, userId: string, narrative: NarrativeWrite): Promise<NarrativeRow> {
     const values = {
       user_id: userId,
       narrative_content: narrative.content,
@@ -64,7 +81,7 @@ export class NarrativeRepository {
         where user_id = ${userId} and deleted_at is null and seq > ${narrative.sourceMaxSeq}::bigint
       )`,
     };
-    return this.db
+    return db
       .insertInto('user_narratives')
       .values(values)
       .onConflict((conflict) =>

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { Clock } from '../clock/clock.js';
 import type { DatabaseSchema } from '../db/database-schema.js';
 import { ApiKeyRepository } from './api-key-repository.js';
 import { GenerationStateRepository } from './generation-state-repository.js';
@@ -7,7 +8,13 @@ import { MemoryRepository } from './memory-repository.js';
 import { NarrativeRepository } from './narrative-repository.js';
 import { UserRepository } from './user-repository.js';
 
-/** Every repository over one database handle or one transaction. */
+/**
+ * Every repository over one database handle or one transaction. The times they stamp (a memory's
+ * creation and deletion, a key's revocation and last use) come from `clock`, the clock the engine
+ * judges freshness and expiry on, never from the database's or the process's own. A user's and a
+ * key's `created_at` keep the column default, the database's `now()`: they are only shown and
+ * order listings, and nothing judges them against the clock.
+ */
 export class RepositorySet {
   readonly users: UserRepository;
   readonly memories: MemoryRepository;
@@ -16,11 +23,14 @@ export class RepositorySet {
   readonly generationState: GenerationStateRepository;
   readonly health: HealthRepository;
 
-  constructor(private readonly db: Kysely<DatabaseSchema>) {
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly clock: Clock,
+  ) {
     this.users = new UserRepository(db);
-    this.memories = new MemoryRepository(db);
+    this.memories = new MemoryRepository(db, clock);
     this.narratives = new NarrativeRepository(db);
-    this.apiKeys = new ApiKeyRepository(db);
+    this.apiKeys = new ApiKeyRepository(db, clock);
     this.generationState = new GenerationStateRepository(db);
     this.health = new HealthRepository(db);
   }
@@ -28,6 +38,6 @@ export class RepositorySet {
   /** Runs `work` in one transaction (or in the enclosing one) with repositories bound to it. */
   transaction<T>(work: (repositories: RepositorySet) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this);
-    return this.db.transaction().execute((trx) => work(new RepositorySet(trx)));
+    return this.db.transaction().execute((trx) => work(new RepositorySet(trx, this.clock)));
   }
 }

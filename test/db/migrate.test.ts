@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrations } from '../../migrations/index.js';
 import { migrateToLatest, migrationStatus } from '../../src/db/migrate.js';
@@ -76,6 +76,56 @@ describe.each(DATABASES)('migrations on %s', (kind) => {
     const [first, second] = await Promise.all([migrateToLatest(database.handle.db), migrateToLatest(other.db)]);
     expect([...first, ...second]).toEqual(APPLIED);
     expect(await appliedMigrationNames(database.handle)).toEqual(MIGRATION_NAMES);
+  });
+});
+
+describe.each(DATABASES)('numbering memories per user in commit order on %s', (kind) => {
+  let database: EmptyDatabase | undefined;
+  afterEach(async () => {
+    await database?.close();
+    database = undefined;
+  });
+
+  it("numbers each user's existing memories in their old order and keeps what each narrative was built from, once however often it runs", async () => {
+    database = await openEmptyDatabase(kind);
+    const db = database.handle.db;
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0004-api-key-change-notifications')).error).toBeUndefined();
+    await sql`insert into users (external_id) values ('ana'), ('ben'), ('cy')`.execute(db);
+    // Told in turns, so each user's memories have far-apart global numbers; one of Ana's is forgotten.
+    for (const [n, user] of ['ana', 'ben', 'ana', 'ben', 'ana', 'ana', 'ben'].entries()) {
+      await sql`insert into memories (user_id, content, content_hash, source, deleted_at)
+        select id, ${`${user} ${n}`}, ${`${user}-${n}`}, 'test', ${n === 2 ? new Date() : null} from users where external_id = ${user}`.execute(db);
+    }
+    // Ana's narrative was built from her memories up to global number 5 (her third), Ben's from all of his.
+    await sql`insert into user_narratives (user_id, narrative_content, provider, model, memory_count, generation_ms, source_max_seq, memories_added_since)
+      select id, 'story', 'test', 'test', 2, 1, case external_id when 'ana' then 5 else 7 end, case external_id when 'ana' then 1 else 0 end
+      from users where external_id in ('ana', 'ben')`.execute(db);
+
+    const state = async () => ({
+      memories: (
+        await sql<{ content: string; seq: string }>`select content, seq from memories order by content`.execute(db)
+      ).rows.map((row) => `${row.content}: ${row.seq}`),
+      users: (
+        await sql<{ external_id: string; memory_seq: string }>`select external_id, memory_seq from users order by external_id`.execute(db)
+      ).rows.map((row) => `${row.external_id}: ${row.memory_seq}`),
+      narratives: (
+        await sql<{ external_id: string; source_max_seq: string }>`
+          select external_id, source_max_seq from user_narratives join users on users.id = user_id order by external_id`.execute(db)
+      ).rows.map((row) => `${row.external_id}: ${row.source_max_seq}`),
+    });
+    await migrateToLatest(db);
+    const migrated = await state();
+    expect(migrated).toEqual({
+      memories: ['ana 0: 1', 'ana 2: 2', 'ana 4: 3', 'ana 5: 4', 'ben 1: 1', 'ben 3: 2', 'ben 6: 3'],
+      users: ['ana: 4', 'ben: 3', 'cy: 0'],
+      narratives: ['ana: 3', 'ben: 3'],
+    });
+    await migrations['0005-memory-numbers-in-commit-order']!.up(db);
+    expect(await state()).toEqual(migrated);
+    await expect(
+      sql`insert into memories (user_id, content, content_hash, source, seq) select id, 'again', 'again', 'test', 4 from users where external_id = 'ana'`.execute(db),
+    ).rejects.toThrow(/memories_user_seq_key/);
   });
 });
 

@@ -12,7 +12,7 @@ describe.each(DATABASES)('forgetting a memory on %s (offline provider, LoCoMo da
 
   beforeAll(async () => {
     app = await openTestApp(kind, {}, { provider: new OfflineProvider() });
-    await importMemories(app.database.db, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 500 });
+    await importMemories(app.repositories, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 500 });
     userId = (await app.repositories.users.findByExternalId('locomo-26-caroline'))!.id;
   });
   afterAll(() => app.close({ graceMs: 0 }));

@@ -31,7 +31,7 @@ describe.each(DATABASES)('the hot tier on %s', (kind) => {
 
   beforeAll(async () => {
     app = await openTestApp(kind, {}, { provider: new OfflineProvider() });
-    await importMemories(app.database.db, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 500 });
+    await importMemories(app.repositories, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 500 });
     userId = (await app.repositories.users.findByExternalId(USER))!.id;
     await app.engine.runner.request(userId, 'miss').done;
   });
@@ -133,7 +133,7 @@ describe.skipIf(!process.env.DATABASE_URL)('the hot tiers of two processes shari
     database = await createPostgresTestDatabase();
     const handle = await openDatabase({ databaseUrl: database.url, dataDir: '', poolSize: 4 });
     writer = await openApp(loadConfig({}), pino({ level: 'silent' }), { database: handle, migrate: false, provider: new OfflineProvider() });
-    await importMemories(writer.database.db, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 500 });
+    await importMemories(writer.repositories, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 500 });
     userId = (await writer.repositories.users.findByExternalId(USER))!.id;
     await writer.engine.runner.request(userId, 'miss').done;
 

@@ -55,7 +55,7 @@ describe.each(DATABASES)('the backfill on %s', (kind) => {
     provider = new ControlledProvider();
     clock = new ManualClock(new Date('2026-03-01T12:00:00Z'));
     app = await openTestApp(kind, { LLM_CONCURRENCY: '8' }, { provider, clock });
-    await importMemories(app.database.db, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 1_000 });
+    await importMemories(app.repositories, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 1_000 });
     events = [];
   });
   afterEach(() => app.close({ graceMs: 0 }));

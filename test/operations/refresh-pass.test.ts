@@ -99,6 +99,24 @@ describe.each(DATABASES)('a refresh pass on %s', (kind) => {
     expect(await version(dormant)).toBe(2);
   });
 
+  it('judges activity by the clock that dated the memories told, however far it is from the wall clock', async () => {
+    const farFromTheWallClock = Date.UTC(2041, 6, 1);
+    const toldNow = async (externalId: string) => {
+      const { id } = await app.repositories.users.getOrCreate(externalId);
+      await app.engine.memories.add(id, Array.from({ length: 5 }, (_, n) => ({ content: `${externalId} fact ${n}` })), 'test');
+      return id;
+    };
+    clock.set(farFromTheWallClock - 40 * DAY_MS);
+    const lapsed = await toldNow('lapsed');
+    clock.set(farFromTheWallClock);
+    const recent = await toldNow('recent');
+    await backfill(app, { concurrency: 2, batchSize: 10 });
+    clock.set(farFromTheWallClock + 8 * DAY_MS);
+
+    expect(await pass({ activeDays: 30 })).toMatchObject({ due: 1, refreshed: 1 });
+    expect([await version(lapsed), await version(recent)]).toEqual([1, 2]);
+  });
+
   it('takes at most the limit of users in one pass, the longest overdue first, and the rest in the next', async () => {
     const users = [await user('a'), await user('b'), await user('c')];
     await backfill(app, { concurrency: 2, batchSize: 10 });

@@ -4,24 +4,16 @@ import type { DatabaseHandle } from '../../src/db/open-database.js';
 import { ApiKeyRepository, hashApiKey } from '../../src/repositories/api-key-repository.js';
 import { KeyOwnerCache } from '../../src/repositories/key-owner-cache.js';
 import { UserRepository } from '../../src/repositories/user-repository.js';
+import { databaseTest } from '../support/database-test.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { DATABASES, openTestDatabase } from '../support/test-databases.js';
 import { until } from '../support/until.js';
 import { TableQueryCounter } from './table-query-counter.js';
 
 describe.each(DATABASES)('api key repository on %s', (kind) => {
-  let handle: DatabaseHandle;
-  let apiKeys: ApiKeyRepository;
-  let users: UserRepository;
+  const it = databaseTest(kind);
 
-  beforeAll(async () => {
-    handle = await openTestDatabase(kind);
-    apiKeys = new ApiKeyRepository(handle.db);
-    users = new UserRepository(handle.db);
-  });
-  afterAll(() => handle.close());
-
-  it('creates a key that starts with nmcp_ and keeps a short prefix of it for display', async () => {
+  it('creates a key that starts with nmcp_ and keeps a short prefix of it for display', async ({ repositories: { users, apiKeys } }) => {
     const user = await users.getOrCreate('key-format');
     const { key, row } = await apiKeys.create(user.id, 'laptop');
     expect(key).toMatch(/^nmcp_[A-Za-z0-9_-]{43}$/);
@@ -30,25 +22,25 @@ describe.each(DATABASES)('api key repository on %s', (kind) => {
     expect(row.key_prefix.length).toBeLessThan(key.length);
   });
 
-  it('stores the key only as a hash, never in plain text', async () => {
+  it('stores the key only as a hash, never in plain text', async ({ database, repositories: { users, apiKeys } }) => {
     const user = await users.getOrCreate('key-storage');
     const { key, row } = await apiKeys.create(user.id);
     const stored = await sql<{ text: string }>`select api_keys::text as text from api_keys where id = ${row.id}`.execute(
-      handle.db,
+      database.db,
     );
     expect(stored.rows).toHaveLength(1);
     expect(stored.rows[0]!.text).not.toContain(key);
     expect(stored.rows[0]!.text).not.toContain(key.slice(-20));
   });
 
-  it('finds the owner of a key', async () => {
+  it('finds the owner of a key', async ({ repositories: { users, apiKeys } }) => {
     const owner = await users.getOrCreate('key-owner');
     await users.getOrCreate('someone-else');
     const { key } = await apiKeys.create(owner.id);
     expect((await apiKeys.findOwnerByKey(key))?.id).toBe(owner.id);
   });
 
-  it('finds no owner for an unknown key', async () => {
+  it('finds no owner for an unknown key', async ({ repositories: { users, apiKeys } }) => {
     const user = await users.getOrCreate('unknown-key');
     const { key } = await apiKeys.create(user.id);
     expect((await apiKeys.findOwnerByKey('nmcp_not-a-real-key'))?.id).toBeUndefined();
@@ -56,7 +48,7 @@ describe.each(DATABASES)('api key repository on %s', (kind) => {
     expect((await apiKeys.findOwnerByKey(''))?.id).toBeUndefined();
   });
 
-  it('stops accepting a key as soon as it is revoked by id', async () => {
+  it('stops accepting a key as soon as it is revoked by id', async ({ repositories: { users, apiKeys } }) => {
     const user = await users.getOrCreate('revoke-by-id');
     const revoked = await apiKeys.create(user.id, 'old');
     const kept = await apiKeys.create(user.id, 'new');
@@ -66,14 +58,31 @@ describe.each(DATABASES)('api key repository on %s', (kind) => {
     expect(await apiKeys.revoke(revoked.row.id)).toBe(0);
   });
 
-  it('stops accepting a key as soon as it is revoked by its shown prefix', async () => {
+  it('stops accepting a key as soon as it is revoked by its shown prefix', async ({ repositories: { users, apiKeys } }) => {
     const user = await users.getOrCreate('revoke-by-prefix');
     const { key, row } = await apiKeys.create(user.id);
     expect(await apiKeys.revoke(row.key_prefix)).toBe(1);
     expect((await apiKeys.findOwnerByKey(key))?.id).toBeUndefined();
   });
 
-  it('revokes nothing for an unknown id or prefix', async () => {
+  it("stamps a key's last use, at most once a minute, and its revocation with the clock's time", async ({ clock, repositories: { users, apiKeys } }) => {
+    const user = await users.getOrCreate('clock-stamps');
+    const { key, row } = await apiKeys.create(user.id);
+    const stamps = async () => (await apiKeys.list(user.id)).map((listed) => [listed.last_used_at?.getTime(), listed.revoked_at?.getTime()]);
+    const firstUse = clock.now();
+    await apiKeys.findOwnerByKey(key);
+    await clock.advance(59_000);
+    await apiKeys.findOwnerByKey(key);
+    expect(await stamps()).toEqual([[firstUse, undefined]]);
+    await clock.advance(2_000);
+    await apiKeys.findOwnerByKey(key);
+    expect(await stamps()).toEqual([[firstUse + 61_000, undefined]]);
+    await clock.advance(1_000);
+    await apiKeys.revoke(row.id);
+    expect(await stamps()).toEqual([[firstUse + 61_000, firstUse + 62_000]]);
+  });
+
+  it('revokes nothing for an unknown id or prefix', async ({ repositories: { users, apiKeys } }) => {
     const user = await users.getOrCreate('revoke-unknown');
     const { key } = await apiKeys.create(user.id);
     expect(await apiKeys.revoke('00000000-0000-0000-0000-000000000000')).toBe(0);
@@ -81,7 +90,7 @@ describe.each(DATABASES)('api key repository on %s', (kind) => {
     expect((await apiKeys.findOwnerByKey(key))?.id).toBe(user.id);
   });
 
-  it("lists one user's keys with their external id, or everyone's", async () => {
+  it("lists one user's keys with their external id, or everyone's", async ({ repositories: { users, apiKeys } }) => {
     const first = await users.getOrCreate('list-first');
     const second = await users.getOrCreate('list-second');
     const a = await apiKeys.create(first.id, 'a');
@@ -109,8 +118,9 @@ describe.each(DATABASES)('api key repository holding key owners on %s', (kind) =
   beforeAll(async () => {
     handle = await openTestDatabase(kind);
     queries = new TableQueryCounter('api_keys');
-    owners = new KeyOwnerCache({ maxEntries: 100, maxAgeMs: 60_000, clock: new ManualClock() });
-    apiKeys = new ApiKeyRepository(handle.db.withPlugin(queries));
+    const clock = new ManualClock();
+    owners = new KeyOwnerCache({ maxEntries: 100, maxAgeMs: 60_000, clock });
+    apiKeys = new ApiKeyRepository(handle.db.withPlugin(queries), clock);
     apiKeys.holdOwnersIn(owners);
     users = new UserRepository(handle.db);
     // What a serving app does (see keepHeldCoherent in src/app/app.ts).

@@ -1,22 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/open-database.js';
-import { MemoryRepository } from '../../src/repositories/memory-repository.js';
-import { UserRepository } from '../../src/repositories/user-repository.js';
-import { DATABASES, openTestDatabase } from '../support/test-databases.js';
+import { describe, expect } from 'vitest';
+import { databaseTest } from '../support/database-test.js';
+import { DATABASES } from '../support/test-databases.js';
 
 describe.each(DATABASES)('memory repository on %s', (kind) => {
-  let handle: DatabaseHandle;
-  let memories: MemoryRepository;
-  let users: UserRepository;
+  const it = databaseTest(kind);
 
-  beforeAll(async () => {
-    handle = await openTestDatabase(kind);
-    memories = new MemoryRepository(handle.db);
-    users = new UserRepository(handle.db);
-  });
-  afterAll(() => handle.close());
-
-  it('adds many memories at once and counts only the live ones', async () => {
+  it('adds many memories at once and counts only the live ones', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('counting-user');
     const { added, duplicates } = await memories.addMany(
       user.id,
@@ -30,7 +19,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(await memories.count(user.id)).toBe(1);
   });
 
-  it('does not store the same text twice for a user, but lets another user have it', async () => {
+  it('does not store the same text twice for a user, but lets another user have it', async ({ repositories: { users, memories } }) => {
     const first = await users.getOrCreate('dedupe-a');
     const second = await users.getOrCreate('dedupe-b');
     await memories.addMany(first.id, [{ content: 'Has a dog named Rex' }], 'test');
@@ -40,7 +29,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(other.added).toHaveLength(1);
   });
 
-  it('lets a forgotten memory be added again', async () => {
+  it('lets a forgotten memory be added again', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('re-add');
     const { added } = await memories.addMany(user.id, [{ content: 'Lives in Lisbon' }], 'test');
     await memories.softDelete(user.id, [added[0]!.id]);
@@ -48,7 +37,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(again.added).toHaveLength(1);
   });
 
-  it('keeps metadata and the given creation time', async () => {
+  it('keeps metadata and the given creation time', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('metadata-user');
     const createdAt = new Date('2023-05-08T13:56:00Z');
     const { added } = await memories.addMany(
@@ -60,7 +49,37 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(added[0]!.created_at.toISOString()).toBe(createdAt.toISOString());
   });
 
-  it('lists recent memories newest first, page by page', async () => {
+  it("numbers each user's memories from 1 in the order they are added, skipping a duplicate's number", async ({ repositories: { users, memories } }) => {
+    const [first, second] = [await users.getOrCreate('numbered-a'), await users.getOrCreate('numbered-b')];
+    await memories.addMany(first.id, [{ content: 'Sings in a choir' }, { content: 'Keeps bees' }], 'test');
+    await memories.addMany(second.id, [{ content: 'Keeps bees' }], 'test');
+    await memories.addMany(first.id, [{ content: 'keeps  bees' }, { content: 'Rows at dawn' }], 'test');
+    const numbers = async (userId: string) =>
+      (await memories.newestWithSeq(userId, 10)).map((memory) => `${memory.content}: ${memory.seq}`).sort();
+    expect(await numbers(first.id)).toEqual(['Keeps bees: 2', 'Rows at dawn: 4', 'Sings in a choir: 1']);
+    expect(await numbers(second.id)).toEqual(['Keeps bees: 1']);
+    expect((await memories.stats(first.id)).maxSeq).toBe('4');
+    const upTo = await memories.newestWithSeq(first.id, 10, { upToSeq: '2' });
+    expect(upTo.map((memory) => memory.content).sort()).toEqual(['Keeps bees', 'Sings in a choir']);
+  });
+
+  it('refuses memories for a user that does not exist, saying so', async ({ repositories: { memories } }) => {
+    const nobody = '00000000-0000-4000-8000-000000000000';
+    await expect(memories.addMany(nobody, [{ content: 'Lost' }], 'test')).rejects.toThrow(`cannot add memories for user ${nobody}: there is no such user`);
+  });
+
+  it("stamps a memory added without a date, and its deletion, with the clock's time", async ({ clock, repositories: { users, memories } }) => {
+    const user = await users.getOrCreate('clock-stamps');
+    const addedAt = clock.now();
+    const { added } = await memories.addMany(user.id, [{ content: 'Moved to Oslo' }], 'test');
+    expect(added[0]!.created_at.getTime()).toBe(addedAt);
+    await clock.advance(90 * 60 * 1000);
+    await memories.softDelete(user.id, [added[0]!.id]);
+    const [deleted] = await memories.findByIds(user.id, [added[0]!.id]);
+    expect(deleted!.deleted_at?.getTime()).toBe(addedAt + 90 * 60 * 1000);
+  });
+
+  it('lists recent memories newest first, page by page', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('paging-user');
     const inputs = Array.from({ length: 7 }, (_, i) => ({
       content: `memory number ${i}`,
@@ -75,7 +94,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     );
   });
 
-  it('ranks search results by relevance and matches word forms', async () => {
+  it('ranks search results by relevance and matches word forms', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('search-user');
     await memories.addMany(
       user.id,
@@ -94,7 +113,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(results[0]!.score).toBeGreaterThan(results[1]!.score);
   });
 
-  it('treats search text as words, never as query syntax', async () => {
+  it('treats search text as words, never as query syntax', async ({ repositories: { users, memories } }) => {
     const user = await users.getOrCreate('hostile-search');
     await memories.addMany(user.id, [{ content: "O'Brien's cat & dog: a | b ! (c)" }], 'test');
     for (const query of ["'; drop table memories; --", '& | ! ( ) :* <->', "O'Brien's", 'the of and', '', '\\']) {
@@ -104,7 +123,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(await memories.count(user.id)).toBe(1);
   });
 
-  it("never returns another user's memories", async () => {
+  it("never returns another user's memories", async ({ repositories: { users, memories } }) => {
     const owner = await users.getOrCreate('owner');
     const stranger = await users.getOrCreate('stranger');
     const { added } = await memories.addMany(owner.id, [{ content: 'Secret diary entry about volcanoes' }], 'test');

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { describe, expect } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/open-database.js';
-import { NarrativeRepository, type NarrativeWrite } from '../../src/repositories/narrative-repository.js';
-import { UserRepository } from '../../src/repositories/user-repository.js';
-import { DATABASES, openTestDatabase } from '../support/test-databases.js';
+import type { NarrativeWrite } from '../../src/repositories/narrative-repository.js';
+import type { RepositorySet } from '../../src/repositories/repository-set.js';
+import { databaseTest } from '../support/database-test.js';
+import { DATABASES } from '../support/test-databases.js';
+import { until } from '../support/until.js';
 
 function narrative(overrides: Partial<NarrativeWrite> = {}): NarrativeWrite {
   return {
@@ -21,23 +24,14 @@ function narrative(overrides: Partial<NarrativeWrite> = {}): NarrativeWrite {
 }
 
 describe.each(DATABASES)('narrative repository on %s', (kind) => {
-  let handle: DatabaseHandle;
-  let narratives: NarrativeRepository;
-  let users: UserRepository;
+  const it = databaseTest(kind);
 
-  beforeAll(async () => {
-    handle = await openTestDatabase(kind);
-    narratives = new NarrativeRepository(handle.db);
-    users = new UserRepository(handle.db);
-  });
-  afterAll(() => handle.close());
-
-  it('returns nothing for a user who has no narrative yet', async () => {
+  it('returns nothing for a user who has no narrative yet', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('no-narrative');
     expect(await narratives.get(user.id)).toBeUndefined();
   });
 
-  it('stores the first narrative as version 1 with everything it was given', async () => {
+  it('stores the first narrative as version 1 with everything it was given', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('first-write');
     const write = narrative();
     const row = await narratives.write(user.id, write);
@@ -58,7 +52,7 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(await narratives.get(user.id)).toEqual(row);
   });
 
-  it('replaces the content of each later write and raises the version by exactly one', async () => {
+  it('replaces the content of each later write and raises the version by exactly one', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('rewrites');
     await narratives.write(user.id, narrative({ content: 'first draft' }));
     await narratives.write(user.id, narrative({ content: 'second draft' }));
@@ -88,7 +82,7 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(await narratives.get(user.id)).toEqual(row);
   });
 
-  it('gives twenty concurrent writes the versions 1 to 20, each exactly once', async () => {
+  it('gives twenty concurrent writes the versions 1 to 20, each exactly once', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('concurrent-writes');
     const rows = await Promise.all(
       Array.from({ length: 20 }, (_, i) => narratives.write(user.id, narrative({ content: `draft ${i}` }))),
@@ -99,7 +93,7 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(stored?.narrative_content).toBe(rows.find((row) => row.version === 20)?.narrative_content);
   });
 
-  it('marks the narrative outdated when it was built from one of the given memories', async () => {
+  it('marks the narrative outdated when it was built from one of the given memories', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('invalidate-overlap');
     const write = narrative();
     await narratives.write(user.id, write);
@@ -116,7 +110,7 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(row?.invalidated_reason).toBe('a source memory was forgotten');
   });
 
-  it('leaves the narrative alone when none of the given memories went into it', async () => {
+  it('leaves the narrative alone when none of the given memories went into it', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('invalidate-disjoint');
     await narratives.write(user.id, narrative());
     expect(await narratives.invalidateIfBuiltFrom(user.id, [randomUUID(), randomUUID()], 'unrelated', new Date())).toBe(
@@ -126,12 +120,12 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(await narratives.get(user.id)).toMatchObject({ invalidated_at: null, invalidated_reason: null });
   });
 
-  it('reports nothing to invalidate for a user without a narrative', async () => {
+  it('reports nothing to invalidate for a user without a narrative', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('invalidate-nothing');
     expect(await narratives.invalidateIfBuiltFrom(user.id, [randomUUID()], 'forgotten', new Date())).toBe(false);
   });
 
-  it('clears the outdated mark when a new narrative is written', async () => {
+  it('clears the outdated mark when a new narrative is written', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('invalidate-then-rewrite');
     const write = narrative();
     await narratives.write(user.id, write);
@@ -141,7 +135,7 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(await narratives.get(user.id)).toMatchObject({ invalidated_at: null, invalidated_reason: null });
   });
 
-  it("never touches another user's narrative", async () => {
+  it("never touches another user's narrative", async ({ repositories: { users, narratives } }) => {
     const alice = await users.getOrCreate('isolation-alice');
     const bob = await users.getOrCreate('isolation-bob');
     const bobsWrite = narrative({ content: "Bob's story" });
@@ -154,4 +148,84 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(await narratives.get(alice.id)).toMatchObject({ narrative_content: "Alice's second story", version: 2 });
     expect(await narratives.get(bob.id)).toEqual(bobsRow);
   });
+});
+
+/** Adds memories for a user the way every insert path does: stored and noted on the narrative in one transaction. */
+async function addAndNote(repositories: RepositorySet, userId: string, contents: readonly string[]): Promise<void> {
+  const { added } = await repositories.memories.addMany(userId, contents.map((content) => ({ content })), 'test');
+  await repositories.narratives.noteNewMemories(userId, added.length);
+}
+
+/** A narrative written from what the user's memories are now, as the generator writes one. */
+async function writeFromSnapshot(repositories: RepositorySet, userId: string): Promise<{ seen: number; write: Promise<unknown> }> {
+  const stats = await repositories.memories.stats(userId);
+  return { seen: stats.count, write: repositories.narratives.write(userId, narrative({ memoryCount: stats.count, sourceMaxSeq: stats.maxSeq })) };
+}
+
+describe.each(DATABASES)('memories added since a narrative on %s', (kind) => {
+  const it = databaseTest(kind);
+
+  it('counts the live memories added after the snapshot the narrative was built from', async ({ repositories }) => {
+    const { id } = await repositories.users.getOrCreate('added-since');
+    await addAndNote(repositories, id, ['one', 'two', 'three']);
+    const built = await writeFromSnapshot(repositories, id);
+    await addAndNote(repositories, id, ['four', 'five']);
+    await built.write;
+    expect((await repositories.narratives.get(id))?.memories_added_since).toBe(2);
+    await addAndNote(repositories, id, ['six', 'one']);
+    expect((await repositories.narratives.get(id))?.memories_added_since).toBe(3);
+    await (await writeFromSnapshot(repositories, id)).write;
+    expect((await repositories.narratives.get(id))?.memories_added_since).toBe(0);
+  });
+});
+
+// PGlite is one session, so its transactions never overlap: only PostgreSQL can interleave them.
+describe.each(DATABASES.filter((kind) => kind === 'postgres'))('memories added since a narrative under concurrent inserts on %s', (kind) => {
+  const it = databaseTest(kind);
+
+  /** Sessions of this database waiting for a lock another transaction holds. */
+  async function lockWaiters(database: DatabaseHandle): Promise<number> {
+    const { rows } = await sql<{ waiting: number }>`
+      select count(*)::int as waiting from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`.execute(database.db);
+    return rows[0]!.waiting;
+  }
+
+  /** Waits until each of these operations has finished or is waiting for a lock. */
+  async function finishedOrWaiting(database: DatabaseHandle, operations: readonly Promise<unknown>[]): Promise<void> {
+    const finished = new Set<Promise<unknown>>();
+    for (const operation of operations) void operation.then(() => finished.add(operation), () => finished.add(operation));
+    await until(async () => (await lockWaiters(database)) === operations.length - finished.size);
+  }
+
+  for (const before of ['no narrative yet', 'a narrative to rewrite']) {
+    it(`counts a memory committed after the narrative was written from a snapshot that saw a later insert (${before})`, async ({ database, repositories }) => {
+      const { id } = await repositories.users.getOrCreate(`concurrent-${before}`);
+      await addAndNote(repositories, id, ['one', 'two', 'three', 'four', 'five']);
+      if (before === 'a narrative to rewrite') await (await writeFromSnapshot(repositories, id)).write;
+
+      // The first insert does all its work, taking the lower number, and is held open before it commits.
+      let commitFirst!: () => void;
+      let firstDone!: () => void;
+      const firstHeld = new Promise<void>((resolve) => (commitFirst = resolve));
+      const firstWorked = new Promise<void>((resolve) => (firstDone = resolve));
+      const first = repositories.transaction(async (trx) => {
+        await addAndNote(trx, id, ['told first, committed last']);
+        firstDone();
+        await firstHeld;
+      });
+      await Promise.race([firstWorked, first]);
+
+      const second = repositories.transaction((trx) => addAndNote(trx, id, ['told second']));
+      await finishedOrWaiting(database, [second]);
+      const built = await writeFromSnapshot(repositories, id);
+      await finishedOrWaiting(database, [second, built.write]);
+      commitFirst();
+      await Promise.all([first, second, built.write]);
+
+      const live = await repositories.memories.count(id);
+      expect(live).toBe(7);
+      expect((await repositories.narratives.get(id))?.memories_added_since).toBe(live - built.seen);
+    });
+  }
 });

@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/open-database.js';
 import { refreshOffsetMs } from '../../src/operations/refresh-offset.js';
-import { RepositorySet } from '../../src/repositories/repository-set.js';
-import { DATABASES, openTestDatabase } from '../support/test-databases.js';
+import type { RepositorySet } from '../../src/repositories/repository-set.js';
+import { databaseTest } from '../support/database-test.js';
+import { DATABASES } from '../support/test-databases.js';
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
@@ -10,9 +11,15 @@ const NOW = new Date('2026-03-10T00:00:00Z');
 const TTL_MS = 7 * DAY_MS;
 const WINDOW_MS = DAY_MS;
 
+// The queries see every user in the database, so each test starts from an empty one.
 describe.each(DATABASES)('the queries behind backfill and refresh on %s', (kind) => {
+  const it = databaseTest(kind, { ownDatabase: true });
   let handle: DatabaseHandle;
   let repositories: RepositorySet;
+  it.beforeEach(({ database, repositories: ofTheTest }) => {
+    handle = database;
+    repositories = ofTheTest;
+  });
 
   /** A user with `count` live memories dated `daysAgo` days before NOW. */
   async function userWith(externalId: string, count: number, daysAgo = 1): Promise<string> {
@@ -49,12 +56,6 @@ describe.each(DATABASES)('the queries behind backfill and refresh on %s', (kind)
       activeSince: new Date(NOW.getTime() - 30 * DAY_MS),
       limit,
     });
-
-  beforeEach(async () => {
-    handle = await openTestDatabase(kind);
-    repositories = new RepositorySet(handle.db);
-  });
-  afterEach(() => handle.close());
 
   it('pages through the users with enough live memories by external id, and counts them', async () => {
     for (const [name, count] of [['e', 5], ['a', 6], ['d', 4], ['c', 9], ['b', 5], ['f', 12]] as const) await userWith(name, count);

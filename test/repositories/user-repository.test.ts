@@ -1,66 +1,50 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../src/db/open-database.js';
-import { MemoryRepository } from '../../src/repositories/memory-repository.js';
-import { UserRepository } from '../../src/repositories/user-repository.js';
-import { DATABASES, openTestDatabase } from '../support/test-databases.js';
+import type { Kysely } from 'kysely';
+import { describe, expect } from 'vitest';
+import type { DatabaseSchema } from '../../src/db/database-schema.js';
+import { databaseTest } from '../support/database-test.js';
+import { DATABASES } from '../support/test-databases.js';
+
+async function rowsWithExternalId(db: Kysely<DatabaseSchema>, externalId: string): Promise<number> {
+  const rows = await db.selectFrom('users').select('id').where('external_id', '=', externalId).execute();
+  return rows.length;
+}
 
 describe.each(DATABASES)('user repository on %s', (kind) => {
-  let handle: DatabaseHandle;
-  let users: UserRepository;
+  const it = databaseTest(kind);
 
-  beforeAll(async () => {
-    handle = await openTestDatabase(kind);
-    users = new UserRepository(handle.db);
-  });
-  afterAll(() => handle.close());
-
-  async function rowsWithExternalId(externalId: string): Promise<number> {
-    const rows = await handle.db.selectFrom('users').select('id').where('external_id', '=', externalId).execute();
-    return rows.length;
-  }
-
-  it('creates a user on first use and returns the same user afterwards', async () => {
+  it('creates a user on first use and returns the same user afterwards', async ({ database, repositories: { users } }) => {
     const first = await users.getOrCreate('caroline', 'Caroline');
     const again = await users.getOrCreate('caroline', 'Someone Else');
     expect(first).toMatchObject({ external_id: 'caroline', display_name: 'Caroline' });
     expect(again).toEqual(first);
     expect(await users.findByExternalId('caroline')).toEqual(first);
     expect(await users.findById(first.id)).toEqual(first);
-    expect(await rowsWithExternalId('caroline')).toBe(1);
+    expect(await rowsWithExternalId(database.db, 'caroline')).toBe(1);
   });
 
-  it('creates exactly one user when twenty callers ask for the same new user at once', async () => {
+  it('creates exactly one user when twenty callers ask for the same new user at once', async ({ database, repositories: { users } }) => {
     const results = await Promise.all(Array.from({ length: 20 }, () => users.getOrCreate('popular')));
     expect(new Set(results.map((user) => user.id)).size).toBe(1);
-    expect(await rowsWithExternalId('popular')).toBe(1);
+    expect(await rowsWithExternalId(database.db, 'popular')).toBe(1);
   });
 
-  it('creates a user only when the external id is free', async () => {
+  it('creates a user only when the external id is free', async ({ repositories: { users } }) => {
     const created = await users.create('melanie', 'Melanie');
     expect(created).toMatchObject({ external_id: 'melanie', display_name: 'Melanie' });
     expect(await users.create('melanie', 'Impostor')).toBeUndefined();
     expect(await users.findByExternalId('melanie')).toEqual(created);
   });
 
-  it('finds nothing for an unknown external id', async () => {
+  it('finds nothing for an unknown external id', async ({ repositories: { users } }) => {
     expect(await users.findByExternalId('nobody')).toBeUndefined();
   });
 });
 
 // A listing sees every user in the database, so each of these tests starts from an empty one.
 describe.each(DATABASES)('listing users on %s', (kind) => {
-  let handle: DatabaseHandle;
-  let users: UserRepository;
-  let memories: MemoryRepository;
+  const it = databaseTest(kind, { ownDatabase: true });
 
-  beforeEach(async () => {
-    handle = await openTestDatabase(kind);
-    users = new UserRepository(handle.db);
-    memories = new MemoryRepository(handle.db);
-  });
-  afterEach(() => handle.close());
-
-  it('counts only the live memories of each user', async () => {
+  it('counts only the live memories of each user', async ({ repositories: { users, memories } }) => {
     const alice = await users.getOrCreate('alice');
     await users.getOrCreate('bob');
     const { added } = await memories.addMany(
@@ -76,7 +60,7 @@ describe.each(DATABASES)('listing users on %s', (kind) => {
     ]);
   });
 
-  it('lists users page by page in order of external id', async () => {
+  it('lists users page by page in order of external id', async ({ repositories: { users } }) => {
     for (const externalId of ['delta', 'alpha', 'echo', 'charlie', 'bravo']) await users.getOrCreate(externalId);
     const firstPage = await users.listWithMemoryCounts({ limit: 2 });
     const secondPage = await users.listWithMemoryCounts({ after: firstPage.at(-1)!.external_id, limit: 2 });

@@ -31,7 +31,7 @@ export function registerImportCommand(program: Command): void {
       }
       const label = fromStdin ? 'stdin' : file;
       const summary = await runWithApp((app) =>
-        importMemories(app.database.db, fromStdin ? process.stdin : file, {
+        importMemories(app.repositories, fromStdin ? process.stdin : file, {
           maxChars: app.config.MAX_MEMORY_CHARS,
           batchSize: options.batchSize,
           onBatch: (progress) => app.logger.debug({ lines: progress.lines, added: progress.added }, 'import batch written'),
