@@ -88,7 +88,7 @@ export const cacheHitSection: Section = {
         await client.close();
       }
     } catch (error) {
-      throw new Error(`${String(error)}\nserver stderr:\n${server.stderr()}`);
+      throw new Error(`${String(error)}\nserver stderr:\n${server.stderr()}`, { cause: error });
     } finally {
       await server.close();
     }

@@ -49,7 +49,7 @@ export async function startHttpServerProcess(vars: Readonly<Record<string, strin
     );
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`bench: narrative-mcp serve --http did not start: ${String(error)}\n${stderr()}`);
+    throw new Error(`bench: narrative-mcp serve --http did not start: ${String(error)}\n${stderr()}`, { cause: error });
   }
   return {
     url,

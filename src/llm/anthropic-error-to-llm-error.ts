@@ -26,13 +26,18 @@ export function anthropicErrorToLlmError(error: unknown, context: AnthropicFailu
     return new LlmError('timeout', `${context.who} did not answer in time: ${error.message}`, { cause: error });
   }
   if (error instanceof APIConnectionError) return connectionFailure(context, error.cause ?? error);
-  if (error instanceof APIError && error.status !== undefined) return fromApiError(error, error.status, context);
+  if (isApiError(error) && error.status !== undefined) return fromApiError(error, error.status, context);
   if (error instanceof SyntaxError) {
     return new LlmError('server_error', `${context.who} answered with a body that is not valid JSON: ${error.message}`, { cause: error });
   }
   if (isNetworkError(error)) return connectionFailure(context, error);
   const said = error instanceof Error ? error.message : String(error);
   return new LlmError('bad_request', `The call to ${context.who} failed unexpectedly: ${said}`, { cause: error });
+}
+
+/** `instanceof` alone types the SDK's error with `any` for its status, headers and body. */
+function isApiError(error: unknown): error is APIError {
+  return error instanceof APIError;
 }
 
 function fromApiError(error: APIError, status: number, context: AnthropicFailureContext): LlmError {

@@ -32,7 +32,7 @@ export function openAiErrorToLlmError(error: unknown, context: OpenAiFailureCont
     return new LlmError('timeout', `${context.who} did not answer in time: ${error.message}`, { cause: error });
   }
   if (error instanceof APIConnectionError) return connectionFailure(context, error.cause ?? error);
-  if (error instanceof APIError && error.status !== undefined) return fromApiError(error, error.status, context);
+  if (isApiError(error) && error.status !== undefined) return fromApiError(error, error.status, context);
   if (error instanceof SyntaxError) {
     return new LlmError('server_error', `${context.who} answered with a body that is not valid JSON: ${error.message}`, { cause: error });
   }
@@ -41,8 +41,13 @@ export function openAiErrorToLlmError(error: unknown, context: OpenAiFailureCont
   return new LlmError('bad_request', `The call to ${context.who} failed unexpectedly: ${said}`, { cause: error });
 }
 
+/** `instanceof` alone types the SDK's error with `any` for its status, headers and body. */
+function isApiError(error: unknown): error is APIError {
+  return error instanceof APIError;
+}
+
 function fromApiError(error: APIError, status: number, context: OpenAiFailureContext): LlmError {
-  const body = error.error as { message?: unknown } | undefined;
+  const body: { message?: unknown } | undefined = error.error;
   const said = typeof body?.message === 'string' ? body.message : error.message;
   const tooLong =
     error.code === 'context_length_exceeded' ||

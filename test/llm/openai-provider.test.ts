@@ -132,7 +132,7 @@ describe('OpenAiProvider', () => {
       narrativeModel: 'm',
       analysisModel: 'm',
       // Only the fetch is redirected, so the provider still believes it talks to OpenAI.
-      fetch: (input, init) => fetch(String(input).replace('https://api.openai.com', fake.url.replace(/\/v1$/, '')), init),
+      fetch: (input, init) => fetch((input instanceof Request ? input.url : input.toString()).replace('https://api.openai.com', fake.url.replace(/\/v1$/, '')), init),
     });
     await throughProxy.writeNarrative(narrativeRequest());
 
