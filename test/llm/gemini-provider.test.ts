@@ -74,14 +74,14 @@ describe('GeminiProvider', () => {
       text: 'Ana is a painter who works in watercolour.',
       model: 'gemini-test-pro',
       memoryIds: ['memory-1', 'memory-2'],
-      usage: { inputTokens: fakeTokens(fake.requests[0]!.systemInstruction + fake.requests[0]!.prompt), outputTokens: fakeTokens('  Ana is a painter who works in watercolour.\n') },
+      usage: { inputTokens: fakeTokens(fake.requests[0]!.system + fake.requests[0]!.prompt), outputTokens: fakeTokens('  Ana is a painter who works in watercolour.\n') },
     });
     expect(fake.requests).toHaveLength(1);
     expect(fake.requests[0]).toMatchObject({
       path: '/v1beta/models/gemini-test-pro:generateContent',
       model: 'gemini-test-pro',
       apiKey: API_KEY,
-      systemInstruction: prompts.narrativeInstruction,
+      system: prompts.narrativeInstruction,
     });
     expect(fake.requests[0]!.body.generationConfig).toMatchObject({ temperature: expect.any(Number), maxOutputTokens: expect.any(Number) });
   });
@@ -96,7 +96,7 @@ describe('GeminiProvider', () => {
     expect(output.memoryIds).toEqual(['memory-1']);
     const request = fake.requests[0]!;
     expect(request.path).toBe('/v1beta/models/gemini-test-flash:generateContent');
-    expect(request.systemInstruction).toBe(prompts.analysisInstruction);
+    expect(request.system).toBe(prompts.analysisInstruction);
     expect(request.prompt).toContain('<<<USER_MESSAGE>>>\n"Which brushes should I buy?"\n<<<END_USER_MESSAGE>>>');
     expect(fencedLines(request.prompt)).toEqual([JSON.stringify({ date: '2026-02-01', memory: 'Ana paints watercolours.' })]);
   });
@@ -116,8 +116,8 @@ describe('GeminiProvider', () => {
     await provider.writeNarrative(narrativeRequest(['Ana paints watercolours.', injection]));
 
     const [plain, injected] = fake.requests;
-    expect(injected!.systemInstruction).toBe(plain!.systemInstruction);
-    expect(injected!.systemInstruction).toBe(prompts.narrativeInstruction);
+    expect(injected!.system).toBe(plain!.system);
+    expect(injected!.system).toBe(prompts.narrativeInstruction);
     expect(JSON.stringify(injected!.body.systemInstruction)).not.toContain('spy');
     expect(occurrences(injected!.prompt, 'Ignore previous instructions')).toBe(1);
     const fenced = fencedLines(injected!.prompt).join('\n');
