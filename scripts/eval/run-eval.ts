@@ -55,7 +55,7 @@ export async function runEval(dataset: EvalDataset, options: EvalOptions): Promi
     ? { handle: options.handle, drop: async () => {} }
     : await openThrowAwayDatabase(options.database, {
         ...(options.serverUrl ? { serverUrl: options.serverUrl } : {}),
-        poolSize: Math.max(config.DATABASE_POOL_SIZE, config.LLM_CONCURRENCY + 2),
+        poolSize: config.DATABASE_POOL_SIZE,
       });
   try {
     const app = await openApp(config, pino({ level: 'silent' }), { database: handle });

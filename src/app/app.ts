@@ -69,7 +69,6 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
   const engine = new NarrativeEngine({
     config,
     repositories,
-    withUserLock: database.withUserLock,
     provider: options.provider ?? createLlmProvider(config),
     clock,
     logger,

@@ -62,6 +62,8 @@ const configShape = {
   NARRATIVE_MAX_STALE_DAYS: positiveNumber('a positive number of days').default(30),
   NARRATIVE_MIN_MEMORIES: integer(1, 1_000_000, 'a whole number of at least 1').default(5),
   NARRATIVE_INVALIDATE_AFTER_NEW_MEMORIES: integer(1, 1_000_000, 'a whole number of at least 1').default(20),
+  /** Renewed every third of it while the LLM writes; a crashed process's users wait this long for another. */
+  NARRATIVE_LEASE_SECONDS: integer(3, 3_600, 'a whole number of seconds from 3 to 3600').default(60),
   DEEP_ANALYSIS_BUDGET_MS: integer(100, 600_000, 'a whole number of milliseconds from 100 to 600000').default(10_000),
   LLM_CONCURRENCY: integer(1, 64, 'a whole number from 1 to 64').default(2),
   LLM_CALLS_PER_MINUTE: integer(1, 100_000, 'a whole number of at least 1').default(60),
@@ -127,15 +129,6 @@ export const configSchema = z.object(configShape).superRefine((config, context) 
       code: 'custom',
       path: ['REFRESH_HORIZON_HOURS'],
       message: `must be less than NARRATIVE_TTL_DAYS in hours (${config.NARRATIVE_TTL_DAYS * 24})`,
-    });
-  }
-  // On PostgreSQL each running generation holds one pooled connection for its user lock and
-  // needs another for its queries: a pool no larger than the concurrency would deadlock.
-  if (config.DATABASE_URL && config.DATABASE_POOL_SIZE < config.LLM_CONCURRENCY + 2) {
-    context.addIssue({
-      code: 'custom',
-      path: ['DATABASE_POOL_SIZE'],
-      message: `must be at least LLM_CONCURRENCY + 2 (${config.LLM_CONCURRENCY + 2}): each running generation holds a connection for its lock`,
     });
   }
 }).transform((config) => ({

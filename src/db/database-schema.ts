@@ -55,6 +55,9 @@ export interface NarrativeGenerationStateTable {
   last_failure_message: string | null;
   consecutive_failures: ColumnType<number, number | undefined, number>;
   manual_requests: ColumnType<Date[], Date[] | undefined, Date[]>;
+  /** The holder of the lease on the user's generation (see `generation-lease.ts`), or null. */
+  lease_token: string | null;
+  lease_expires_at: Timestamp | null;
 }
 
 export interface ApiKeysTable {

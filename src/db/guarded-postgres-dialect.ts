@@ -10,7 +10,7 @@ import { TimeoutExemptMigrationAdapter } from './timeout-exempt-migration-adapte
 export class GuardedPostgresDialect implements Dialect {
   readonly #pool: SessionPool;
 
-  /** The pool is shared with whatever else takes sessions of its own (the user lock); the driver ends it. */
+  /** The driver ends the pool. */
   constructor(pool: SessionPool) {
     this.#pool = pool;
   }

@@ -8,7 +8,6 @@ import { GuardedPostgresDialect } from './guarded-postgres-dialect.js';
 import type { SessionClientOptions } from './pooled-session.js';
 import { PglitePool } from './pglite-pool.js';
 import { SessionPool } from './session-pool.js';
-import { advisoryUserLock, inProcessUserLock, type UserLock } from './advisory-user-lock.js';
 import { advisoryLeaderLock, inProcessLeaderLock, type TryLeaderLock } from './leader-lock.js';
 import { listenOnPostgres, USER_CHANGED_CHANNEL, type ListenForUserChanges } from './user-change-feed.js';
 
@@ -19,8 +18,6 @@ export interface DatabaseHandle {
   readonly kind: DatabaseKind;
   /** Where the data lives, safe to print: the data directory, or the URL without its password. */
   readonly location: string;
-  /** Keeps background work for one user to one holder at a time, across processes where needed. */
-  readonly withUserLock: UserLock;
   /** Makes one process among those on the database the leader of a duty (the proactive refresh). */
   readonly tryLeaderLock: TryLeaderLock;
   /** Hears of every committed change to a user's memories or narrative, from any process. */
@@ -64,12 +61,11 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     db,
     kind: 'postgres',
     location: redactPassword(url),
-    withUserLock: advisoryUserLock(pool, options.logger),
     tryLeaderLock,
     listenForUserChanges: listenOnPostgres(url, clientOptions),
     close: async () => {
       await db.destroy();
-      // Kysely ends the pool only if it ever connected; the user lock may have used it alone.
+      // Kysely ends the pool only if it ever connected.
       await pool.end();
     },
   };
@@ -103,7 +99,6 @@ export function pgliteHandle(pglite: PGlite, location: string): DatabaseHandle {
     db,
     kind: 'pglite',
     location,
-    withUserLock: inProcessUserLock,
     tryLeaderLock: inProcessLeaderLock,
     listenForUserChanges,
     close: () => db.destroy(),

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
 import { MINUTE_MS, SECOND_MS } from '../clock/durations.js';
 import type { Config } from '../config/config.js';
-import type { UserLock } from '../db/advisory-user-lock.js';
 import { CallRateLimiter } from '../llm/call-rate-limiter.js';
 import type { RetryPolicy } from '../llm/call-with-retries.js';
 import type { LlmProvider } from '../llm/llm-provider.js';
@@ -23,7 +22,6 @@ const REGENERATE_WAIT_MS = 2 * MINUTE_MS;
 export interface NarrativeEngineDeps {
   config: Config;
   repositories: RepositorySet;
-  withUserLock: UserLock;
   provider: LlmProvider;
   clock: Clock;
   logger: Logger;
@@ -61,7 +59,7 @@ export class NarrativeEngine {
     const generator = new NarrativeGenerator({
       repositories,
       tier,
-      withUserLock: deps.withUserLock,
+      leaseMs: config.NARRATIVE_LEASE_SECONDS * SECOND_MS,
       provider,
       limiter,
       clock,

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
 import { SECOND_MS } from '../clock/durations.js';
 import type { NarrativeRow } from '../db/database-schema.js';
-import type { UserLock } from '../db/advisory-user-lock.js';
 import { callWithRetries, type RetryPolicy } from '../llm/call-with-retries.js';
 import type { CallRateLimiter } from '../llm/call-rate-limiter.js';
 import { LlmError } from '../llm/llm-error.js';
@@ -10,6 +9,7 @@ import type { LlmProvider } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import { describeFailure } from './describe-failure.js';
 import type { EngineMetrics } from './engine-metrics.js';
+import { LeaseLostError, withGenerationLease, type HeldLease } from './generation-lease.js';
 import type { HotTier } from './hot-tier.js';
 import type { JobPriority } from './job-priority.js';
 import { meteredAttempt } from './metered-attempt.js';
@@ -21,7 +21,8 @@ const MAX_CANDIDATE_MEMORIES = 5_000;
 
 export type GenerationOutcome =
   | { status: 'written'; narrative: NarrativeRow }
-  | { status: 'skipped'; reason: 'fresh' | 'locked' | 'not_eligible' | 'shutdown' }
+  /** `locked`: another process holds the user's lease; `lease_lost`: it took the lease over while this one wrote, so nothing was stored. */
+  | { status: 'skipped'; reason: 'fresh' | 'locked' | 'lease_lost' | 'not_eligible' | 'shutdown' }
   | { status: 'failed'; kind: string; message: string };
 
 interface GenerateOptions {
@@ -33,7 +34,8 @@ interface GenerateOptions {
 export interface NarrativeGeneratorDeps {
   repositories: RepositorySet;
   tier: HotTier;
-  withUserLock: UserLock;
+  /** How long the lease on a user's generation lasts unless renewed (see `withGenerationLease`). */
+  leaseMs: number;
   provider: LlmProvider;
   limiter: CallRateLimiter;
   clock: Clock;
@@ -44,20 +46,25 @@ export interface NarrativeGeneratorDeps {
 }
 
 /**
- * Writes one user's narrative: under the user's lock, re-checks that it is still needed,
- * calls the LLM with retries, and stores the result with a version bump. A failure is
- * recorded for `narrative_status` and never touches the stored narrative.
+ * Writes one user's narrative: under the lease on the user's generation, re-checks that it is
+ * still needed, calls the LLM with retries, and stores the result with a version bump if the
+ * lease is still ours. A failure is recorded for `narrative_status` and never touches the
+ * stored narrative.
  */
 export class NarrativeGenerator {
   constructor(private readonly deps: NarrativeGeneratorDeps) {}
 
   /** `priority` is the job's: it orders the LLM calls waiting for the per-minute limit. */
   async generate(userId: string, options: GenerateOptions): Promise<GenerationOutcome> {
-    const locked = await this.deps.withUserLock(userId, () => this.#generateLocked(userId, options));
-    return locked.acquired ? locked.value : { status: 'skipped', reason: 'locked' };
+    const { repositories, clock, leaseMs, logger } = this.deps;
+    const leased = await withGenerationLease({ repositories, clock, leaseMs, logger }, userId, options.signal, (lease) =>
+      this.#generateLocked(userId, { ...options, signal: lease.signal }, lease),
+    );
+    if (leased.held) return leased.value;
+    return (await repositories.users.findById(userId)) ? { status: 'skipped', reason: 'locked' } : { status: 'skipped', reason: 'not_eligible' };
   }
 
-  async #generateLocked(userId: string, { force, signal, priority }: GenerateOptions): Promise<GenerationOutcome> {
+  async #generateLocked(userId: string, { force, signal, priority }: GenerateOptions, lease: HeldLease): Promise<GenerationOutcome> {
     const { repositories, clock, policy, provider, metrics, logger } = this.deps;
     const startedAt = clock.now();
     const current = await repositories.narratives.get(userId);
@@ -91,6 +98,7 @@ export class NarrativeGenerator {
       const generatedAt = clock.now();
       const narrative = await repositories
         .transaction(async (trx) => {
+          await lease.fence(trx);
           const written = await trx.narratives.write(userId, {
             content,
             provider: provider.name,
@@ -115,6 +123,10 @@ export class NarrativeGenerator {
       logger.info({ userId, version: narrative.version, model: output.model, ms: generatedAt - startedAt }, 'narrative written');
       return { status: 'written', narrative };
     } catch (error) {
+      if (error instanceof LeaseLostError || signal.reason instanceof LeaseLostError) {
+        logger.warn({ userId }, 'another process took the lease on the narrative over while this one wrote it; nothing was stored');
+        return { status: 'skipped', reason: 'lease_lost' };
+      }
       if (signal.aborted) return { status: 'skipped', reason: 'shutdown' };
       const { kind, message, reference } = describeFailure(error);
       logger.warn({ userId, kind, reference, err: error }, 'narrative generation failed; the previous narrative is kept');

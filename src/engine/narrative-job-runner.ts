@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import type { Logger } from 'pino';
 import { describeFailure } from './describe-failure.js';
@@ -46,6 +46,8 @@ export class NarrativeJobRunner extends EventEmitter<JobRunnerEvents> {
     super();
     // Every open MCP session listens for finished jobs (to notify resource subscribers): many sessions are no leak.
     this.setMaxListeners(0);
+    // Each running job listens for the shutdown: up to `concurrency` listeners (64) are no leak either.
+    setMaxListeners(0, this.#shutdown.signal);
     this.#queue = new PQueue({ concurrency: deps.concurrency });
   }
 

@@ -79,7 +79,8 @@ export class RegenerationService {
       case 'not_eligible':
         return { state: 'not_eligible', memory_count: await this.deps.repositories.memories.count(userId), min_memories: this.deps.policy.minMemories };
       case 'locked':
-        // Another process holds the user's lock: it is writing the narrative, which is not written yet.
+      case 'lease_lost':
+        // Another process holds the lease on the user's narrative (or took it over from this one): it is writing it.
         return this.#pending(userId, 'running');
       case 'shutdown':
         return { state: 'failed', kind: 'shutdown', message: 'the server is shutting down; ask again once it is back' };

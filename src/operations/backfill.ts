@@ -58,7 +58,10 @@ export interface BackfillSummary {
   skipped: number;
   failed: number;
   durationMs: number;
-  /** Skipped users by reason: `fresh`, `locked` (another process was writing it), `not_eligible`. */
+  /**
+   * Skipped users by reason: `fresh`, `locked` (another process was writing it), `lease_lost`
+   * (another process took it over from this one, which stored nothing), `not_eligible`.
+   */
   skippedReasons: Record<string, number>;
   /** The first 1,000 failures (`failed` counts them all). */
   failures: UserFailure[];

@@ -50,6 +50,70 @@ export class GenerationStateRepository {
   }
 
   /**
+   * Takes the lease on the user's generation for `token` unless another holder's lease is still
+   * running at `now`: one statement, so two processes asking at once cannot both get it. Returns
+   * false when it is held, or when there is no such user.
+   */
+  async takeLease(userId: string, token: string, { now, expiresAt }: { now: Date; expiresAt: Date }): Promise<boolean> {
+    const taken = await this.db
+      .insertInto('narrative_generation_state')
+      .columns(['user_id', 'lease_token', 'lease_expires_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('users')
+          .select(['id', sql<string>`${token}::uuid`.as('lease_token'), sql<Date>`${expiresAt}::timestamptz`.as('lease_expires_at')])
+          .where('id', '=', userId),
+      )
+      .onConflict((conflict) =>
+        conflict
+          .column('user_id')
+          .doUpdateSet({ lease_token: token, lease_expires_at: expiresAt })
+          .where((eb) => eb.or([eb('narrative_generation_state.lease_expires_at', 'is', null), eb('narrative_generation_state.lease_expires_at', '<=', now)])),
+      )
+      .returning('user_id')
+      .executeTakeFirst();
+    return taken !== undefined;
+  }
+
+  /** Moves the lease's expiry to `expiresAt` if `token` still holds it; false once another holder took it over. */
+  async renewLease(userId: string, token: string, expiresAt: Date): Promise<boolean> {
+    const renewed = await this.db
+      .updateTable('narrative_generation_state')
+      .set({ lease_expires_at: expiresAt })
+      .where('user_id', '=', userId)
+      .where('lease_token', '=', token)
+      .returning('user_id')
+      .executeTakeFirst();
+    return renewed !== undefined;
+  }
+
+  /**
+   * Whether `token` still holds the lease, locking the user's row until the enclosing transaction
+   * ends when it does: a process taking the lease over waits for that transaction, so what it
+   * writes under the lease is never written after the lease changed hands.
+   */
+  async lockLease(userId: string, token: string): Promise<boolean> {
+    const held = await this.db
+      .selectFrom('narrative_generation_state')
+      .select('user_id')
+      .where('user_id', '=', userId)
+      .where('lease_token', '=', token)
+      .forUpdate()
+      .executeTakeFirst();
+    return held !== undefined;
+  }
+
+  /** Gives the lease up if `token` still holds it. */
+  async releaseLease(userId: string, token: string): Promise<void> {
+    await this.db
+      .updateTable('narrative_generation_state')
+      .set({ lease_token: null, lease_expires_at: null })
+      .where('user_id', '=', userId)
+      .where('lease_token', '=', token)
+      .execute();
+  }
+
+  /**
    * Records a manual regeneration request if fewer than `limit` were made in the window;
    * otherwise returns when the oldest request in the window expires.
    */

@@ -100,7 +100,7 @@ describe.each(DATABASES)('regeneration and narrative status on %s', (kind) => {
   });
 });
 
-describe.skipIf(!process.env.DATABASE_URL)('regeneration while another process writes the narrative on PostgreSQL', () => {
+describe.each(DATABASES)('regeneration while another process writes the narrative on %s', (kind) => {
   let app: App;
   let other: NarrativeEngine;
   let otherProvider: ControlledProvider;
@@ -108,13 +108,12 @@ describe.skipIf(!process.env.DATABASE_URL)('regeneration while another process w
 
   beforeEach(async () => {
     const clock = new ManualClock(new Date('2026-03-01T12:00:00Z'));
-    app = await openTestApp('postgres', {}, { provider: new ControlledProvider(), clock });
+    app = await openTestApp(kind, {}, { provider: new ControlledProvider(), clock });
     otherProvider = new ControlledProvider();
-    // A second engine on the same database: its user lock is a session of its own, as another process's would be.
+    // A second engine on the same database: it takes the lease on a user as another process would.
     other = new NarrativeEngine({
       config: app.config,
       repositories: app.repositories,
-      withUserLock: app.database.withUserLock,
       provider: otherProvider,
       clock,
       logger: app.logger,
@@ -128,7 +127,7 @@ describe.skipIf(!process.env.DATABASE_URL)('regeneration while another process w
     await app.close({ graceMs: 0 });
   });
 
-  it("answers running, not completed with the old version, while the other process holds the user's lock", async () => {
+  it("answers running, not completed with the old version, while the other process holds the user's lease", async () => {
     expect(await app.engine.regeneration.regenerate(userId, { wait: true })).toEqual({ state: 'completed', version: 1 });
     otherProvider.hold();
     const othersJob = other.runner.request(userId, 'manual', { force: true });

@@ -157,11 +157,12 @@ describe.each(DATABASES)('orchestrate_smart_context on %s', (kind) => {
       );
       expect(await limited.engine.runner.request(first!, 'backfill').done).toMatchObject({ status: 'written' });
       limited.engine.runner.request(second!, 'backfill');
-      await until(() => clock.pendingSleeps === 2); // the second backfill call waits for the minute's slot, under its attempt timeout
+      // The second backfill call waits for the minute's slot, under its attempt timeout, while its job renews its lease.
+      await until(() => clock.pendingSleeps === 3);
       await clock.advance(55_000);
 
       const answer = limited.engine.context.orchestrate(cold!, 'jazz');
-      await until(() => clock.pendingSleeps === 4); // and now the analysis, under its budget
+      await until(() => clock.pendingSleeps === 5); // and now the analysis, under its budget
       await clock.advance(10_000); // the slot frees at 60 s, the budget ends at 65 s
       expect(await answer).toMatchObject({ source: 'deep_analysis' });
       expect(provider.calls).toEqual({ narrative: 1, analysis: 1 });

@@ -122,7 +122,6 @@ describe.each(DATABASES)('narrative tools, resource and prompt over MCP on %s', 
     engine = new NarrativeEngine({
       config: app.config,
       repositories: app.repositories,
-      withUserLock: app.database.withUserLock,
       provider,
       clock,
       logger: app.logger,

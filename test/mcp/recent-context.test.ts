@@ -73,7 +73,6 @@ describe.each(DATABASES)('orchestrate_smart_context for a message about time or 
     engine = new NarrativeEngine({
       config: app.config,
       repositories: app.repositories,
-      withUserLock: app.database.withUserLock,
       provider: new ControlledProvider(),
       clock,
       logger: app.logger,

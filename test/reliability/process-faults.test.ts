@@ -14,6 +14,8 @@ import { until } from '../support/until.js';
 const BUILT = existsSync(join(import.meta.dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'));
 if (!BUILT) console.warn('process-faults: skipped, the CLI is not built (run `npm run build`)');
 
+/** Short, so a killed process's users are taken over within the test. */
+const LEASE_SECONDS = 3;
 const USER_IN_PROMPT = /\b(?:local|bf-user-\d+)\b/;
 /** A narrative the fake writes: it names its user and ends with a mark, so a cut-off copy is easy to see. */
 const narrativeFor = (user: string, edition: string) => `${edition} narrative of ${user}. ${'Every sentence of it matters. '.repeat(40)}END-${edition}`;
@@ -36,6 +38,21 @@ async function storedNarratives(env: Record<string, string>): Promise<{ narrativ
       .execute();
     const memories = await handle.db.selectFrom('memories').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
     return { narratives: rows, memories: Number(memories.count) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Waits until the leases of a killed process's generations have run out: nothing gives them back,
+ * so its users wait for `LEASE_SECONDS` of real time (the processes' clock) before another
+ * process takes them over.
+ */
+async function untilLeasesRunOut(env: Record<string, string>): Promise<void> {
+  const handle = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.NARRATIVE_DATA_DIR ?? '', poolSize: 1 });
+  try {
+    const running = () => handle.db.selectFrom('narrative_generation_state').select('user_id').where('lease_expires_at', '>', new Date()).execute();
+    await until(async () => (await running()).length === 0, 4 * LEASE_SECONDS * 1_000);
   } finally {
     await handle.close();
   }
@@ -69,7 +86,7 @@ describe.skipIf(!BUILT).each(DATABASES)('process faults on %s', (kind) => {
 
   async function environment(): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
     const created = await cliEnvironment(kind);
-    return { env: { ...created.env, GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: fake.url, LLM_MAX_RETRIES: '0', LOG_LEVEL: 'warn' }, cleanup: created.cleanup };
+    return { env: { ...created.env, GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: fake.url, LLM_MAX_RETRIES: '0', LOG_LEVEL: 'warn', NARRATIVE_LEASE_SECONDS: String(LEASE_SECONDS) }, cleanup: created.cleanup };
   }
 
   /** `serve --http` as an operator runs it; resolves once it listens, with its URL and (on a fresh database) its first key. */
@@ -103,6 +120,7 @@ describe.skipIf(!BUILT).each(DATABASES)('process faults on %s', (kind) => {
       kills += 1;
       release();
       expect(await storedNarratives(env)).toEqual({ narratives: [], memories: 6 });
+      await untilLeasesRunOut(env);
 
       let server = await serve(env);
       // The embedded database belongs to the running server: while it runs, it is read through the API.
@@ -129,6 +147,7 @@ describe.skipIf(!BUILT).each(DATABASES)('process faults on %s', (kind) => {
       expect(after).toHaveLength(1);
       expect([1, 2]).toContain(after[0]!.version);
       expect(expectWhole(after[0]!, ['first', 'second'])).toBe(after[0]!.version === 1 ? 'first' : 'second');
+      await untilLeasesRunOut(env);
 
       // Work resumes on restart: the next regeneration raises the version by exactly one.
       server = await serve(env);
@@ -173,6 +192,7 @@ describe.skipIf(!BUILT).each(DATABASES)('process faults on %s', (kind) => {
         expect(narrative.version).toBe(1);
         expectWhole(narrative, ['first']);
       }
+      await untilLeasesRunOut(env);
 
       const resumed = await runCli(['backfill', '--concurrency', '2'], env);
       expect(resumed.code, resumed.stderr).toBe(0);

@@ -95,12 +95,8 @@ export function registerBackfillCommand(program: Command): void {
         },
         {
           migrate: !options.dryRun,
-          // This process exists for the backfill: its job runner runs as many users at once as asked, and on
-          // PostgreSQL each of them holds a connection for its user lock and needs another for its queries.
-          configure: (config) => {
-            const concurrency = options.concurrency ?? config.LLM_CONCURRENCY;
-            return { ...config, LLM_CONCURRENCY: concurrency, DATABASE_POOL_SIZE: Math.max(config.DATABASE_POOL_SIZE, concurrency + 2) };
-          },
+          // This process exists for the backfill: its job runner runs as many users at once as asked.
+          configure: (config) => ({ ...config, LLM_CONCURRENCY: options.concurrency ?? config.LLM_CONCURRENCY }),
         },
       );
     });

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock.js';
+import type { RepositorySet } from '../repositories/repository-set.js';
+
+/** The lease on a user's generation went to another process: whatever this one wrote is not stored. */
+export class LeaseLostError extends Error {
+  constructor(userId: string) {
+    super(`the lease on user ${userId}'s narrative expired and another process took it over`);
+    this.name = 'LeaseLostError';
+  }
+}
+
+export interface HeldLease {
+  /** Aborts when the caller's signal does (with its reason) or when the lease is lost (with a `LeaseLostError`). */
+  readonly signal: AbortSignal;
+  /**
+   * Call first inside the transaction that stores the work: locks the user's row while the lease
+   * is still ours, else throws `LeaseLostError` so the transaction writes nothing.
+   */
+  fence(transaction: RepositorySet): Promise<void>;
+}
+
+export interface GenerationLeaseDeps {
+  repositories: RepositorySet;
+  clock: Clock;
+  /** How long a lease lasts unless renewed: how long a dead holder keeps the user from the others. */
+  leaseMs: number;
+  logger: Logger;
+}
+
+export type LeaseOutcome<T> = { held: true; value: T } | { held: false };
+
+/**
+ * Runs `work` while holding the lease on the user's row of `narrative_generation_state`, or
+ * reports that another holder's lease is running — one generation per user across every process
+ * on the database, without holding a connection while the LLM writes. The lease is renewed every
+ * third of its length on the clock; if a renewal finds it taken over, `work`'s signal aborts.
+ * Neither a renewal that fails (the database away) nor one that comes late aborts anything: the
+ * lease stays ours until another process takes it, and the fence is what decides the write.
+ */
+export async function withGenerationLease<T>(
+  deps: GenerationLeaseDeps,
+  userId: string,
+  signal: AbortSignal,
+  work: (lease: HeldLease) => Promise<T>,
+): Promise<LeaseOutcome<T>> {
+  const { repositories, clock, leaseMs } = deps;
+  const token = randomUUID();
+  const now = clock.now();
+  if (!(await repositories.generationState.takeLease(userId, token, { now: new Date(now), expiresAt: new Date(now + leaseMs) }))) {
+    return { held: false };
+  }
+  const lease = new AbortController();
+  const onAbort = () => lease.abort(signal.reason);
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  const stopRenewing = new AbortController();
+  const renewing = keepRenewed(deps, userId, token, lease, stopRenewing.signal);
+  try {
+    const value = await work({
+      signal: lease.signal,
+      fence: async (transaction) => {
+        if (!(await transaction.generationState.lockLease(userId, token))) throw new LeaseLostError(userId);
+      },
+    });
+    return { held: true, value };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    stopRenewing.abort();
+    await renewing;
+    await repositories.generationState.releaseLease(userId, token).catch((error: unknown) => {
+      deps.logger.warn({ err: error, userId }, "could not release the lease on the user's narrative; it expires on its own");
+    });
+  }
+}
+
+async function keepRenewed(deps: GenerationLeaseDeps, userId: string, token: string, lease: AbortController, stop: AbortSignal): Promise<void> {
+  const { repositories, clock, leaseMs, logger } = deps;
+  for (;;) {
+    try {
+      await clock.sleep(leaseMs / 3, stop);
+    } catch {
+      return;
+    }
+    try {
+      if (!(await repositories.generationState.renewLease(userId, token, new Date(clock.now() + leaseMs)))) {
+        lease.abort(new LeaseLostError(userId));
+        return;
+      }
+    } catch (error) {
+      logger.warn({ err: error, userId }, "could not renew the lease on the user's narrative; trying again");
+    }
+  }
+}
