@@ -1,4 +1,4 @@
-import { CoverageSelection, termWeights } from './coverage-selection.js';
+import { CoverageSelection, termWeights } from '../../text/coverage-selection.js';
 import type { SectionId } from './narrative-sections.js';
 import type { PreparedMemory } from './prepared-memory.js';
 
@@ -63,7 +63,7 @@ export function selectNarrativeMemories(
 ): NarrativeChoice[] {
   const recent = new Set(recentWindow(memories, tuning.recentDays));
   const older = memories.filter((memory) => !recent.has(memory));
-  const selection = new CoverageSelection({
+  const selection = new CoverageSelection<PreparedMemory>({
     weights: termWeights(memories),
     costOf: (memory) => memory.narrativeWords + (recent.has(memory) && !memory.relativeTime ? tuning.datePrefixWords : 0),
     newDayGain: tuning.newDayGain,
@@ -78,7 +78,7 @@ export function selectNarrativeMemories(
   for (const section of THEMATIC_ORDER) {
     selection.fill(older.filter((memory) => memory.section === section), budgetWords, 1);
   }
-  selection.fill([...recent], Math.min(budgetWords, selection.usedWords + budgetWords * tuning.recentShare));
+  selection.fill([...recent], Math.min(budgetWords, selection.usedCost + budgetWords * tuning.recentShare));
   selection.fill(memories, budgetWords);
 
   return selection.chosen.map((memory) => ({ memory, section: recent.has(memory) ? 'recent' : memory.section }));
