@@ -27,6 +27,8 @@ export class CoverageSelection<T extends CoveredText> {
   readonly chosen: T[] = [];
   private readonly covered = new Set<string>();
   private readonly coveredDays = new Set<string>();
+  /** For each term, the positions in `chosen` of the texts that have it. */
+  private readonly chosenWith = new Map<string, number[]>();
   private used = 0;
 
   constructor(private readonly options: CoverageOptions<T>) {}
@@ -36,34 +38,60 @@ export class CoverageSelection<T extends CoveredText> {
     return this.used;
   }
 
-  /** Adds texts from `candidates` while they fit within `budget` in total and add information. */
+  /**
+   * Adds texts from `candidates` while they fit within `budget` in total and add information.
+   *
+   * Lazily: a text's score only falls as others are chosen (its terms get covered, its day
+   * represented, and the budget left only shrinks), so a score computed earlier bounds it from
+   * above. The best bound is re-scored; if it still beats every other bound it is the best text,
+   * exactly the one a full re-scoring of every candidate would take (ties to the earlier
+   * candidate), at a fraction of the work.
+   */
   fill(candidates: readonly T[], budget: number, maxCount = Number.POSITIVE_INFINITY): void {
-    let added = 0;
     const alreadyChosen = new Set(this.chosen);
-    const pool = candidates.filter((text) => !alreadyChosen.has(text));
+    const queue = new BoundQueue<T>();
+    candidates
+      .filter((text) => !alreadyChosen.has(text))
+      .forEach((text, order) => {
+        const score = this.scoreOf(text, budget);
+        if (score > 0) queue.push({ text, order, bound: score });
+      });
+    let added = 0;
     while (added < maxCount) {
-      let best: T | undefined;
-      let bestIndex = -1;
-      let bestScore = 0;
-      for (let index = 0; index < pool.length; index += 1) {
-        const text = pool[index]!;
-        const cost = this.options.costOf(text);
-        if (this.used + cost > budget) continue;
-        const gain = this.gainOf(text);
-        if (gain <= 0) continue;
-        const score = gain / Math.max(1, cost) ** this.options.costExponent;
-        if (score > bestScore) {
-          best = text;
-          bestIndex = index;
-          bestScore = score;
-        }
+      const top = queue.pop();
+      if (!top) return;
+      const score = this.scoreOf(top.text, budget);
+      if (score <= 0) continue;
+      const next = queue.peek();
+      if (next && !ranksBefore({ ...top, bound: score }, next)) {
+        queue.push({ ...top, bound: score });
+        continue;
       }
-      if (!best) return;
-      pool.splice(bestIndex, 1);
-      if (this.chosen.some((chosen) => isNearDuplicate(chosen.terms, best.terms))) continue;
-      this.take(best);
+      if (this.nearDuplicateChosen(top.text)) continue;
+      this.take(top.text);
       added += 1;
     }
+  }
+
+  /** Gain per unit of cost, or 0 for a text that no longer fits or adds nothing. */
+  private scoreOf(text: T, budget: number): number {
+    const cost = this.options.costOf(text);
+    if (this.used + cost > budget) return 0;
+    const gain = this.gainOf(text);
+    if (gain <= 0) return 0;
+    return gain / Math.max(1, cost) ** this.options.costExponent;
+  }
+
+  /** Whether a chosen text says nearly the same as `text` (see `isNearDuplicate`), found through the terms they share. */
+  private nearDuplicateChosen(text: T): boolean {
+    const shared = new Map<number, number>();
+    for (const term of text.terms) {
+      for (const position of this.chosenWith.get(term) ?? []) shared.set(position, (shared.get(position) ?? 0) + 1);
+    }
+    for (const [position, count] of shared) {
+      if (jaccard(count, text.terms.size, this.chosen[position]!.terms.size) >= NEAR_DUPLICATE_THRESHOLD) return true;
+    }
+    return false;
   }
 
   private gainOf(text: T): number {
@@ -74,11 +102,71 @@ export class CoverageSelection<T extends CoveredText> {
     return gain * this.options.salienceOf(text);
   }
 
-  private take(text: T): void {
+  /** Counts `text` as chosen whatever it adds: what it covers is covered for every later choice. */
+  take(text: T): void {
+    for (const term of text.terms) {
+      const positions = this.chosenWith.get(term);
+      if (positions) positions.push(this.chosen.length);
+      else this.chosenWith.set(term, [this.chosen.length]);
+    }
     this.chosen.push(text);
     this.used += this.options.costOf(text);
     this.coveredDays.add(dayOf(text));
     for (const term of text.terms) this.covered.add(term);
+  }
+}
+
+interface Bounded<T> {
+  text: T;
+  /** Position among the candidates: the earlier wins a tie. */
+  order: number;
+  /** The text's score when last computed, at least its score now. */
+  bound: number;
+}
+
+function ranksBefore(a: Bounded<unknown>, b: Bounded<unknown>): boolean {
+  return a.bound > b.bound || (a.bound === b.bound && a.order < b.order);
+}
+
+/** A binary heap of candidates, the best bound first. */
+class BoundQueue<T> {
+  readonly #heap: Bounded<T>[] = [];
+
+  peek(): Bounded<T> | undefined {
+    return this.#heap[0];
+  }
+
+  push(entry: Bounded<T>): void {
+    const heap = this.#heap;
+    heap.push(entry);
+    let index = heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!ranksBefore(heap[index]!, heap[parent]!)) break;
+      [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
+      index = parent;
+    }
+  }
+
+  pop(): Bounded<T> | undefined {
+    const heap = this.#heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (heap.length > 0 && last) {
+      heap[0] = last;
+      let index = 0;
+      for (;;) {
+        const left = index * 2 + 1;
+        const right = left + 1;
+        let best = index;
+        if (left < heap.length && ranksBefore(heap[left]!, heap[best]!)) best = left;
+        if (right < heap.length && ranksBefore(heap[right]!, heap[best]!)) best = right;
+        if (best === index) break;
+        [heap[index], heap[best]] = [heap[best]!, heap[index]!];
+        index = best;
+      }
+    }
+    return top;
   }
 }
 
@@ -102,10 +190,16 @@ export function termWeights(texts: readonly CoveredText[]): Map<string, number> 
   return weights;
 }
 
+const NEAR_DUPLICATE_THRESHOLD = 0.6;
+
 /** Two texts whose content words mostly coincide say the same thing; the second adds nothing. */
-export function isNearDuplicate(a: ReadonlySet<string>, b: ReadonlySet<string>, threshold = 0.6): boolean {
+export function isNearDuplicate(a: ReadonlySet<string>, b: ReadonlySet<string>, threshold = NEAR_DUPLICATE_THRESHOLD): boolean {
   if (a.size === 0 || b.size === 0) return false;
   let shared = 0;
   for (const term of a) if (b.has(term)) shared += 1;
-  return shared / (a.size + b.size - shared) >= threshold;
+  return jaccard(shared, a.size, b.size) >= threshold;
+}
+
+function jaccard(shared: number, sizeA: number, sizeB: number): number {
+  return shared / (sizeA + sizeB - shared);
 }
