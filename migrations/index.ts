@@ -4,6 +4,7 @@ import * as narrativeEngine from './0002-narrative-engine.js';
 import * as userChangeNotifications from './0003-user-change-notifications.js';
 import * as apiKeyChangeNotifications from './0004-api-key-change-notifications.js';
 import * as memoryNumbersInCommitOrder from './0005-memory-numbers-in-commit-order.js';
+import * as narrativeBuildKinds from './0007-narrative-build-kinds.js';
 
 /** Append-only: a migration that has shipped is never edited, only followed by a new one. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-user-change-notifications': userChangeNotifications,
   '0004-api-key-change-notifications': apiKeyChangeNotifications,
   '0005-memory-numbers-in-commit-order': memoryNumbersInCommitOrder,
+  '0007-narrative-build-kinds': narrativeBuildKinds,
 };
