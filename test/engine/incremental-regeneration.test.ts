@@ -171,4 +171,17 @@ describe.each(DATABASES)('incremental regeneration on %s', (kind) => {
     expect(await metrics.count(metrics.llmTokens, { task: 'revision', direction: 'output' })).toBe(Math.ceil('A revised narrative.'.length / 4));
     expect(await metrics.registry.metrics()).toContain('narrative_llm_tokens_total{provider="openai",task="revision",direction="input"}');
   });
+
+  it("counts the tokens of a conversation start's analysis as its own task", async () => {
+    await open();
+
+    expect((await app.engine.context.orchestrate(userId, 'Any plans for the cat?', true)).source).toBe('deep_analysis');
+    await app.engine.runner.onIdle();
+
+    const analysis = fake.requests.find((request) => request.system === prompts.analysisInstruction)!;
+    const { metrics } = app.engine;
+    expect(await metrics.count(metrics.llmTokens, { task: 'analysis', direction: 'input' })).toBe(
+      Math.ceil((analysis.system.length + analysis.prompt.length) / 4),
+    );
+  });
 });
