@@ -2,7 +2,7 @@ import { cpus } from 'node:os';
 import pino from 'pino';
 import { openApp } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { openDatabase, type DatabaseHandle, type DatabaseKind } from '../../src/db/open-database.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/open-database.js';
 import { backfill } from '../../src/operations/backfill.js';
 import { InstantProvider } from '../instant-provider.js';
 import { createPostgresBenchDatabase } from '../support/postgres-bench-database.js';
@@ -85,7 +85,7 @@ export async function runBackfillBenchmark(options: BackfillBenchmarkOptions) {
 
     return {
       date: new Date().toISOString(),
-      database: handle.kind as DatabaseKind,
+      database: handle.kind,
       pgliteDataDir: options.database.kind === 'pglite' ? options.database.dataDir : null,
       node: process.version,
       cpus: cpus().length,

@@ -92,7 +92,7 @@ async function twoProcesses(context: SectionContext): Promise<BenchRun> {
       await Promise.allSettled(clients.map((client) => client.close()));
     }
   } catch (error) {
-    throw new Error(`${String(error)}\nserver stderr:\n${servers.map((server) => server.stderr()).join('\n')}`);
+    throw new Error(`${String(error)}\nserver stderr:\n${servers.map((server) => server.stderr()).join('\n')}`, { cause: error });
   } finally {
     await Promise.allSettled(servers.map((server) => server.close()));
     await closeBenchApp(app, context.problem);

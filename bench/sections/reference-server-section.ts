@@ -8,6 +8,7 @@ import { CLI_PATH } from '../support/cli-path.js';
 import { expectSource } from '../support/expect-source.js';
 import { summarizeLatencies } from '../support/latency-summary.js';
 import { REFERENCE_GRAPH } from '../support/reference-graph.js';
+import { repeatPaired } from '../support/repeat-paired.js';
 import { repoPath } from '../support/repo-path.js';
 import { callSmartContext } from '../support/smart-context-call.js';
 import { connectStdio } from '../support/stdio-connection.js';
@@ -51,26 +52,10 @@ export const referenceServerSection: Section = {
         theirBytes = JSON.stringify(value.structuredContent).length;
         return ms;
       };
-      const ourSamples: number[] = [];
-      const theirSamples: number[] = [];
-      const ratios: number[] = [];
-      for (let index = 0; index < warmup + pairs; index += 1) {
-        let our: number;
-        let their: number;
-        if (index % 2 === 0) {
-          our = await callOurs(index);
-          their = await callTheirs();
-        } else {
-          their = await callTheirs();
-          our = await callOurs(index);
-        }
-        if (index < warmup) continue;
-        ourSamples.push(our);
-        theirSamples.push(their);
-        ratios.push(our / their);
-      }
-      const our = summarizeLatencies(ourSamples);
-      const their = summarizeLatencies(theirSamples);
+      const samples = await repeatPaired(warmup, pairs, { ours: callOurs, theirs: callTheirs });
+      const ratios = samples.ours.map((ms, index) => ms / samples.theirs[index]!);
+      const our = summarizeLatencies(samples.ours);
+      const their = summarizeLatencies(samples.theirs);
       const ratio = summarizeLatencies(ratios);
       const params = { pairs, warmup, order: 'alternating', client: 'MCP SDK Client' };
       const setting = `${pairs.toLocaleString('en-US')} pairs after ${warmup} warm-up`;

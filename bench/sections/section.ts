@@ -15,9 +15,9 @@ export interface SectionContext {
   database(): Promise<BenchDatabase>;
   /** The LoCoMo users with fresh narratives in it (prepared on first use). */
   fixture(): Promise<LocomoFixture>;
-  log(line: string): void;
+  log: (line: string) => void;
   /** Records a failure that does not void the figures (the run then exits with 1). */
-  problem(message: string): void;
+  problem: (message: string) => void;
 }
 
 export interface Section {

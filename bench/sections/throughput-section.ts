@@ -89,7 +89,7 @@ export const throughputSection: Section = {
       }
       if (!withWrk) context.log('wrk is not installed (apt-get install wrk): the throughput is measured with SDK clients only');
     } catch (error) {
-      throw new Error(`${String(error)}\nserver stderr:\n${server.stderr()}`);
+      throw new Error(`${String(error)}\nserver stderr:\n${server.stderr()}`, { cause: error });
     } finally {
       await server.close();
     }

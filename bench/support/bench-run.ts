@@ -17,7 +17,7 @@ export interface TargetCheck {
 export interface BenchRun extends Partial<LatencySummary> {
   section: SectionName;
   what: string;
-  database: DatabaseKind | 'reference (JSONL file)' | null;
+  database: DatabaseKind | 'reference (JSONL file)' | 'floor (no database)' | null;
   transport: Transport | null;
   params: Record<string, string | number | boolean>;
   /** The parameters that matter, as a few words for the printed table. */

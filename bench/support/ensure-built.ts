@@ -18,7 +18,7 @@ export function ensureBuilt(log: (line: string) => void): void {
     });
   } catch (error) {
     const output = (error as { stdout?: string }).stdout ?? String(error);
-    throw new Error(`bench: npm run build failed; the servers would run stale code:\n${output.trim()}`);
+    throw new Error(`bench: npm run build failed; the servers would run stale code:\n${output.trim()}`, { cause: error });
   }
 }
 

@@ -18,14 +18,18 @@ export interface HttpServerProcess {
   close(): Promise<void>;
 }
 
+/** Our server as a user starts it. */
+const SERVE_HTTP = [CLI_PATH, 'serve', '--http'];
+
 /**
- * `narrative-mcp serve --http` on a free port, ready once `/healthz` answers. Node flags in
- * BENCH_SERVER_NODE_FLAGS go to the server's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * `narrative-mcp serve --http` (or another server given as node's arguments, which takes `--port`)
+ * on a free port, ready once `/healthz` answers. Node flags in BENCH_SERVER_NODE_FLAGS go to the
+ * server's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
-export async function startHttpServerProcess(vars: Readonly<Record<string, string>>): Promise<HttpServerProcess> {
+export async function startHttpServerProcess(vars: Readonly<Record<string, string>>, server: readonly string[] = SERVE_HTTP): Promise<HttpServerProcess> {
   const port = await freePort();
   const child = trackChild(
-    spawn(process.execPath, [...serverNodeFlags(), CLI_PATH, 'serve', '--http', '--port', String(port)], {
+    spawn(process.execPath, [...serverNodeFlags(), ...server, '--port', String(port)], {
       env: childEnv(vars),
       stdio: ['ignore', 'ignore', 'pipe'],
     }),
@@ -49,7 +53,7 @@ export async function startHttpServerProcess(vars: Readonly<Record<string, strin
     );
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`bench: narrative-mcp serve --http did not start: ${String(error)}\n${stderr()}`);
+    throw new Error(`bench: ${server.join(' ')} did not start: ${String(error)}\n${stderr()}`, { cause: error });
   }
   return {
     url,

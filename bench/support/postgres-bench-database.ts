@@ -5,7 +5,7 @@ export interface PostgresBenchDatabase {
   url: string;
   name: string;
   /** Drops the database, disconnecting whoever is still on it. */
-  drop(): Promise<void>;
+  drop: () => Promise<void>;
 }
 
 /** A new, empty database on the server `adminUrl` names; the bench drops it when done. */

@@ -20,7 +20,7 @@ export async function connectStdio(command: string, args: readonly string[], var
   try {
     await client.connect(transport);
   } catch (error) {
-    throw new Error(`bench: could not start ${[command, ...args].join(' ')}: ${String(error)}\n${stderr()}`);
+    throw new Error(`bench: could not start ${[command, ...args].join(' ')}: ${String(error)}\n${stderr()}`, { cause: error });
   }
   const pid = transport.pid;
   if (pid === null) throw new Error(`bench: ${args.join(' ')} started without a pid`);

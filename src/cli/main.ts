@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { PACKAGE_VERSION } from '../app/package-version.js';
 import { ConfigError } from '../config/config-error.js';
-import { UserFacingError } from '../engine/user-facing-error.js';
+import { UserFacingError } from '../errors/user-facing-error.js';
 import { registerBackfillCommand } from './commands/backfill-command.js';
 import { registerImportCommand } from './commands/import-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';

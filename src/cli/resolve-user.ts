@@ -1,5 +1,5 @@
 import type { UserRow } from '../db/database-schema.js';
-import { UserFacingError } from '../engine/user-facing-error.js';
+import { UserFacingError } from '../errors/user-facing-error.js';
 import type { UserRepository } from '../repositories/user-repository.js';
 import { externalIdSchema } from '../users/external-id.js';
 

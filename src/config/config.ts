@@ -9,7 +9,7 @@ const integer = (min: number, max: number, what: string) =>
     .max(max, { error: `must be ${what}` });
 
 const positiveNumber = (what: string) =>
-  z.coerce.number({ error: `must be ${what}` }).positive({ error: `must be ${what}` }).finite({ error: `must be ${what}` });
+  z.coerce.number({ error: `must be ${what}` }).positive({ error: `must be ${what}` });
 
 const hostList = (what: string) =>
   z

@@ -36,7 +36,7 @@ export class GuardedConnection implements DatabaseConnection {
     return { numAffectedRows: COUNTED_COMMANDS.has(command) ? BigInt(count) : undefined, rows: [...result] as R[] };
   }
 
-  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+  streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('streaming queries is not supported on PostgreSQL here; page with limit and a cursor instead');
   }
 

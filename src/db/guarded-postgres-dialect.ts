@@ -23,7 +23,7 @@ export class GuardedPostgresDialect implements Dialect {
     return new GuardedPostgresDriver(this.#pool);
   }
 
-  createIntrospector(db: Kysely<any>): PostgresIntrospector {
+  createIntrospector(db: Kysely<unknown>): PostgresIntrospector {
     return new PostgresIntrospector(db);
   }
 

@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 
 /** postgres.js options a pooled session's client takes; the pool sets the rest. */
-export type SessionClientOptions = Omit<postgres.Options<{}>, 'max' | 'onclose' | 'idle_timeout' | 'max_lifetime'>;
+export type SessionClientOptions = Omit<postgres.Options<Record<string, never>>, 'max' | 'onclose' | 'idle_timeout' | 'max_lifetime'>;
 
 /**
  * One session of `SessionPool`: a postgres.js client of a single connection, so the statements sent

@@ -6,12 +6,12 @@ import { PostgresAdapter, sql, type Kysely, type MigrationLockOptions } from 'ky
  * `lock_timeout`), and a migration may take longer than any request should.
  */
 export class TimeoutExemptMigrationAdapter extends PostgresAdapter {
-  override async acquireMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
+  override async acquireMigrationLock(db: Kysely<unknown>, options: MigrationLockOptions): Promise<void> {
     await sql`set statement_timeout = 0`.execute(db);
     await super.acquireMigrationLock(db, options);
   }
 
-  override async releaseMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
+  override async releaseMigrationLock(db: Kysely<unknown>, options: MigrationLockOptions): Promise<void> {
     await super.releaseMigrationLock(db, options);
     // Back to the value the session started with, before the connection returns to the pool.
     await sql`reset statement_timeout`.execute(db);

@@ -256,7 +256,7 @@ export class ContextService {
 }
 
 function relevantMemories(user: HotUser, message: string, limit: number): MemoryRow[] {
-  return message.trim() === '' ? [] : selectContextMemories(user.index, message, limit);
+  return selectContextMemories(user.index, message, limit);
 }
 
 /** The memories most relevant to the message, then the most recent, without repeats. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { isDatabaseUnavailable } from '../db/is-database-unavailable.js';
 import { LlmError } from '../llm/llm-error.js';
-import { isDatabaseUnavailable } from './is-database-unavailable.js';
 
 export interface FailureDescription {
   kind: string;

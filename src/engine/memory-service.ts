@@ -1,11 +1,11 @@
 import type { Clock } from '../clock/clock.js';
 import type { MemoryRow } from '../db/database-schema.js';
+import { UserFacingError } from '../errors/user-facing-error.js';
 import type { MemoryInput } from '../memories/memory-input.js';
 import type { AddMemoriesResult, ScoredMemory } from '../repositories/memory-repository.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import type { HotTier } from './hot-tier.js';
 import type { NarrativeJobRunner } from './narrative-job-runner.js';
-import { UserFacingError } from './user-facing-error.js';
 
 export interface AddedMemories extends AddMemoriesResult {
   totalMemories: number;

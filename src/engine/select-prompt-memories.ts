@@ -1,7 +1,8 @@
 import type { MemoryRow } from '../db/database-schema.js';
 import type { PromptMemory } from '../llm/llm-provider.js';
 import { contentTerms } from '../text/content-terms.js';
-import { CoverageSelection, termWeights } from '../text/coverage-selection.js';
+import { CoverageSelection } from '../text/coverage-selection.js';
+import { termWeights } from '../text/information-coverage.js';
 
 type MemoryText = Pick<MemoryRow, 'id' | 'content' | 'created_at'>;
 
@@ -31,7 +32,7 @@ export function selectPromptMemories(rows: readonly MemoryText[], budgetChars: n
 function chooseWithinBudget(newestFirst: readonly PromptMemory[], budgetChars: number): PromptMemory[] {
   const candidates: Candidate[] = newestFirst.map((memory) => ({ memory, terms: contentTerms(memory.content), createdAt: memory.createdAt }));
   const selection = new CoverageSelection<Candidate>({
-    weights: termWeights(candidates),
+    weights: termWeights(candidates.map((candidate) => candidate.terms)),
     costOf: (candidate) => candidate.memory.content.length,
     newDayGain: 0,
     costExponent: 1,

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { isDatabaseUnavailable } from '../engine/is-database-unavailable.js';
-import { UserFacingError } from '../engine/user-facing-error.js';
+import { isDatabaseUnavailable } from '../db/is-database-unavailable.js';
+import { UserFacingError } from '../errors/user-facing-error.js';
 import { sendError } from './send-error.js';
 
 /**

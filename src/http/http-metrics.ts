@@ -29,7 +29,8 @@ export class HttpMetrics {
     return (req, res, next) => {
       const started = process.hrtime.bigint();
       res.on('finish', () => {
-        const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.path.startsWith('/api/') ? 'api (unmatched)' : 'other';
+        const matched = req.route as { path?: string } | undefined;
+        const route = matched?.path ? `${req.baseUrl}${matched.path}` : req.path.startsWith('/api/') ? 'api (unmatched)' : 'other';
         this.requests.inc({ method: req.method, route, status: String(res.statusCode) });
         this.seconds.observe({ method: req.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
       });

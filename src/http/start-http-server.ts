@@ -13,30 +13,28 @@ export interface RunningHttpServer {
 }
 
 export async function startHttpServer(app: App, options: { host: string; port: number }): Promise<RunningHttpServer> {
-  let server: Server | undefined;
-  const http = createHttpApp(app, () => (server?.address() as AddressInfo | null)?.port ?? options.port);
-  server = createServer(http.express);
+  const http = createHttpApp(app, () => (server.address() as AddressInfo | null)?.port ?? options.port);
+  const server = createServer(http.express);
   // Bounded request reading, so a slow client cannot hold a connection open forever.
   server.requestTimeout = MINUTE_MS;
   server.headersTimeout = 20_000;
-  const listening = server;
   await new Promise<void>((resolve, reject) => {
-    listening.once('error', reject);
-    listening.listen(options.port, options.host, () => {
-      listening.off('error', reject);
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
       resolve();
     });
   });
-  const address = listening.address() as AddressInfo;
+  const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}`,
-    node: listening,
+    node: server,
     close: async () => {
-      const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await http.closeSessions();
-      listening.closeIdleConnections();
-      listening.closeAllConnections();
+      server.closeIdleConnections();
+      server.closeAllConnections();
       await closed;
     },
   };

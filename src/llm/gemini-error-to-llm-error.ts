@@ -67,7 +67,7 @@ function fromApiError(error: ApiError, context: GeminiFailureContext): LlmError 
 function parseBody(message: string): GoogleErrorBody {
   try {
     const parsed: unknown = JSON.parse(message);
-    return typeof parsed === 'object' && parsed !== null ? (parsed as GoogleErrorBody) : {};
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
   } catch {
     return {};
   }

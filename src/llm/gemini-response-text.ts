@@ -1,15 +1,15 @@
-import type { GenerateContentResponse } from '@google/genai';
+import { FinishReason, type GenerateContentResponse } from '@google/genai';
 import { LlmError } from './llm-error.js';
 
 /** Finish reasons that mean the model refused or was stopped by a filter. */
-const BLOCKING_FINISH_REASONS: ReadonlySet<string> = new Set([
-  'SAFETY',
-  'RECITATION',
-  'PROHIBITED_CONTENT',
-  'BLOCKLIST',
-  'SPII',
-  'IMAGE_SAFETY',
-  'IMAGE_PROHIBITED_CONTENT',
+const BLOCKING_FINISH_REASONS: ReadonlySet<FinishReason> = new Set([
+  FinishReason.SAFETY,
+  FinishReason.RECITATION,
+  FinishReason.PROHIBITED_CONTENT,
+  FinishReason.BLOCKLIST,
+  FinishReason.SPII,
+  FinishReason.IMAGE_SAFETY,
+  FinishReason.IMAGE_PROHIBITED_CONTENT,
 ]);
 
 /** Longer than any narrative or analysis we ask for, by far: something went wrong. */
@@ -24,19 +24,19 @@ export function geminiResponseText(response: GenerateContentResponse): string {
   if (blockReason) throw new LlmError('blocked', `Gemini refused the prompt (${blockReason})`);
   const candidate = response.candidates?.[0];
   if (!candidate) throw new LlmError('empty', 'Gemini answered without any candidate');
-  const finishReason = candidate.finishReason ?? 'STOP';
+  const finishReason = candidate.finishReason ?? FinishReason.STOP;
   if (BLOCKING_FINISH_REASONS.has(finishReason)) {
     throw new LlmError('blocked', `Gemini stopped its answer (${finishReason})`);
   }
 
   const textParts = (candidate.content?.parts ?? []).filter((part) => typeof part.text === 'string' && !part.thought);
   if (textParts.length === 0) {
-    const why = finishReason === 'MAX_TOKENS' ? ': the output token limit was used up before any text' : '';
+    const why = finishReason === FinishReason.MAX_TOKENS ? ': the output token limit was used up before any text' : '';
     throw new LlmError('empty', `Gemini answered without text (${finishReason})${why}`);
   }
   const text = textParts.map((part) => part.text).join('').trim();
   if (text === '') throw new LlmError('invalid_output', 'Gemini answered with nothing but white space');
-  if (finishReason === 'MAX_TOKENS') {
+  if (finishReason === FinishReason.MAX_TOKENS) {
     throw new LlmError('invalid_output', 'Gemini stopped at the output token limit, so the text is cut off');
   }
   if (text.length > MAX_OUTPUT_CHARS) {

@@ -1,8 +1,8 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { abortFailure, connectionFailure, contextLengthFailure, statusFailure } from './http-failure.js';
-import { isNetworkError } from './is-network-error.js';
+import { contextLengthFailure, statusFailure } from './http-failure.js';
 import { LlmError } from './llm-error.js';
 import { retryAfterMs } from './retry-after.js';
+import { sdkErrorToLlmError, type SdkErrorClasses, type SdkFailureContext } from './sdk-error-to-llm-error.js';
 
 /**
  * What OpenAI-compatible servers say when the prompt and the output limit exceed the context:
@@ -11,38 +11,20 @@ import { retryAfterMs } from './retry-after.js';
  */
 const CONTEXT_LENGTH_MESSAGE = /context length|context size|context window|maximum context|too many tokens/i;
 
-interface OpenAiFailureContext {
-  /** The signal the call was made with: if it fired, the abort is the failure. */
-  signal: AbortSignal;
-  /** `OpenAI` or `the OpenAI-compatible server at …`. */
-  who: string;
-  /** Milliseconds since the epoch, to read a `Retry-After` given as a date. */
-  now: number;
-  /** Named in the advice when the prompt is too long. */
-  memoryBudgetChars: number;
+interface OpenAiFailureContext extends SdkFailureContext {
   /** Whether a key was sent, so a refusal can say that one is needed. */
   hasKey: boolean;
 }
 
-/** Classifies anything the `openai` SDK throws for one chat completion. */
+const OPENAI_ERRORS: SdkErrorClasses<APIError> = { APIError, APIConnectionError, APIConnectionTimeoutError };
+
+/** Classifies anything the `openai` SDK throws for one chat completion; `context.who` is `OpenAI` or `the OpenAI-compatible server at …`. */
 export function openAiErrorToLlmError(error: unknown, context: OpenAiFailureContext): LlmError {
-  if (error instanceof LlmError) return error;
-  if (context.signal.aborted) return abortFailure(context.signal, context, error);
-  if (error instanceof APIConnectionTimeoutError) {
-    return new LlmError('timeout', `${context.who} did not answer in time: ${error.message}`, { cause: error });
-  }
-  if (error instanceof APIConnectionError) return connectionFailure(context, error.cause ?? error);
-  if (error instanceof APIError && error.status !== undefined) return fromApiError(error, error.status, context);
-  if (error instanceof SyntaxError) {
-    return new LlmError('server_error', `${context.who} answered with a body that is not valid JSON: ${error.message}`, { cause: error });
-  }
-  if (isNetworkError(error)) return connectionFailure(context, error);
-  const said = error instanceof Error ? error.message : String(error);
-  return new LlmError('bad_request', `The call to ${context.who} failed unexpectedly: ${said}`, { cause: error });
+  return sdkErrorToLlmError(error, context, OPENAI_ERRORS, (apiError, status) => fromApiError(apiError, status, context));
 }
 
 function fromApiError(error: APIError, status: number, context: OpenAiFailureContext): LlmError {
-  const body = error.error as { message?: unknown } | undefined;
+  const body: { message?: unknown } | undefined = error.error;
   const said = typeof body?.message === 'string' ? body.message : error.message;
   const tooLong =
     error.code === 'context_length_exceeded' ||

@@ -59,6 +59,7 @@ type Sampling = Pick<ChatCompletionCreateParamsNonStreaming, 'temperature' | 'ma
  */
 const SAMPLING: Record<'openai' | 'compatible', Record<Purpose, Sampling>> = {
   openai: { narrative: { max_completion_tokens: 16_384 }, analysis: { max_completion_tokens: 8_192 } },
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated by OpenAI only; the servers that copy its protocol need it.
   compatible: { narrative: { temperature: 0.4, max_tokens: 4_096 }, analysis: { temperature: 0.2, max_tokens: 2_048 } },
 };
 
@@ -169,7 +170,7 @@ export class OpenAiProvider implements LlmProvider {
 
 /** Reasoning tokens are already part of `completion_tokens`. */
 function usageOf(completion: ChatCompletion): { usage?: TokenUsage } {
-  const usage = completion.usage as ChatCompletion['usage'] | undefined;
+  const usage = completion.usage;
   if (typeof usage?.prompt_tokens !== 'number' || typeof usage.completion_tokens !== 'number') return {};
   return { usage: { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } };
 }

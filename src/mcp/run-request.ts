@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { isDatabaseUnavailable } from '../engine/is-database-unavailable.js';
+import { isDatabaseUnavailable } from '../db/is-database-unavailable.js';
 
 /**
  * Runs a resource, prompt or subscription handler so that a failure reaches the client as a

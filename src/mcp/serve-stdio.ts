@@ -1,6 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { App } from '../app/app.js';
-import { shutdownSignal } from '../cli/shutdown-signal.js';
+import { shutdownSignal } from '../app/shutdown-signal.js';
 import { createMcpServer } from './create-mcp-server.js';
 
 /**

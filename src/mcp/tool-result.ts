@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
-import { isDatabaseUnavailable } from '../engine/is-database-unavailable.js';
-import { UserFacingError } from '../engine/user-facing-error.js';
+import { isDatabaseUnavailable } from '../db/is-database-unavailable.js';
+import { UserFacingError } from '../errors/user-facing-error.js';
 
 /** A successful result: a short text for the model and the same facts as structured content. */
 export function toolResult(text: string, structured: Record<string, unknown>): CallToolResult {

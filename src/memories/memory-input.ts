@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused.
 const DISALLOWED_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const MAX_METADATA_BYTES = 16_384;
 const MAX_METADATA_DEPTH = 32;

@@ -1,5 +1,5 @@
 import type { App } from '../app/app.js';
-import { UserFacingError } from '../engine/user-facing-error.js';
+import { UserFacingError } from '../errors/user-facing-error.js';
 import type { UserMemoryCount } from '../repositories/user-repository.js';
 
 export interface BackfillTargets {

@@ -1,7 +1,7 @@
 import type { App } from '../app/app.js';
 import type { GenerationOutcome } from '../engine/narrative-generator.js';
 import { assessNarrative } from '../engine/narrative-policy.js';
-import { UserFacingError } from '../engine/user-facing-error.js';
+import { UserFacingError } from '../errors/user-facing-error.js';
 import type { UserMemoryCount } from '../repositories/user-repository.js';
 import { backfillTargets } from './backfill-targets.js';
 import type { UserFailure } from './user-failure.js';

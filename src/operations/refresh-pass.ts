@@ -2,7 +2,7 @@ import type { App } from '../app/app.js';
 import { DAY_MS, HOUR_MS } from '../clock/durations.js';
 import type { GenerationOutcome } from '../engine/narrative-generator.js';
 import { assessNarrative } from '../engine/narrative-policy.js';
-import { UserFacingError } from '../engine/user-facing-error.js';
+import { UserFacingError } from '../errors/user-facing-error.js';
 import type { UserFailure } from './user-failure.js';
 import { whyGenerate } from './why-generate.js';
 

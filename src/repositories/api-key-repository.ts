@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock/clock.js';
 import { MINUTE_MS } from '../clock/durations.js';
 import type { ApiKeyRow, DatabaseSchema } from '../db/database-schema.js';
+import type { ApiKeyOwner } from './api-key-owner.js';
 import type { KeyOwnerCache } from './key-owner-cache.js';
 
 const KEY_PREFIX = 'nmcp_';
@@ -18,13 +19,6 @@ export interface CreatedApiKey {
 
 export interface ApiKeyListing extends ApiKeyRow {
   external_id: string;
-}
-
-/** Who a live key authenticates: the user (`id`, `externalId`) and the key's id. */
-export interface ApiKeyOwner {
-  id: string;
-  externalId: string;
-  keyId: string;
 }
 
 /** Keys are 256 random bits, so a plain SHA-256 is a safe, fast, index-friendly digest. */

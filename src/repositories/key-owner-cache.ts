@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js';
-import type { ApiKeyOwner } from './api-key-repository.js';
+import type { ApiKeyOwner } from './api-key-owner.js';
 
 export interface KeyOwnerCacheOptions {
   /** Most keys held; the least recently used leaves first. */

@@ -3,6 +3,7 @@ import type { Clock } from '../clock/clock.js';
 import type { DatabaseSchema } from '../db/database-schema.js';
 import { ApiKeyRepository } from './api-key-repository.js';
 import { GenerationStateRepository } from './generation-state-repository.js';
+import { HealthRepository } from './health-repository.js';
 import { MemoryRepository } from './memory-repository.js';
 import { NarrativeRepository } from './narrative-repository.js';
 import { UserRepository } from './user-repository.js';
@@ -20,6 +21,7 @@ export class RepositorySet {
   readonly narratives: NarrativeRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly generationState: GenerationStateRepository;
+  readonly health: HealthRepository;
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
@@ -30,6 +32,7 @@ export class RepositorySet {
     this.narratives = new NarrativeRepository(db);
     this.apiKeys = new ApiKeyRepository(db, clock);
     this.generationState = new GenerationStateRepository(db);
+    this.health = new HealthRepository(db);
   }
 
   /** Runs `work` in one transaction (or in the enclosing one) with repositories bound to it. */

@@ -220,6 +220,11 @@ export class MemoryIndex<M extends IndexedMemory> {
     return this.#memories.length;
   }
 
+  /** The memories the index holds, in the order it was built with. */
+  get memories(): readonly M[] {
+    return this.#memories;
+  }
+
   /** The memories sharing a term with the query, best first; newer first, then by id, on a tie. */
   search(query: string, limit: number): M[] {
     return this.rank(query, limit).map(({ memory }) => memory);

@@ -1,3 +1,5 @@
+import { isNearDuplicate } from './information-coverage.js';
+
 /** What coverage selection needs of a text: what it is about and when it was said. */
 export interface CoveredText {
   /** Distinct stemmed content words (see `contentTerms`). */
@@ -6,7 +8,7 @@ export interface CoveredText {
 }
 
 interface CoverageOptions<T extends CoveredText> {
-  /** Information weight of each term (see `termWeights`). */
+  /** Information weight of each term (see `termWeights` in information-coverage.ts). */
   weights: ReadonlyMap<string, number>;
   /** What a text takes of the budget (words, characters). */
   costOf: (text: T) => number;
@@ -21,7 +23,8 @@ interface CoverageOptions<T extends CoveredText> {
 /**
  * Greedy weighted coverage within a budget: each step takes the text whose not-yet-covered terms
  * weigh most per unit of cost, skipping near-duplicates of what is already chosen. Used to choose
- * the sentences of the offline narrative and the memories a prompt carries.
+ * the sentences of the offline narrative and the memories a prompt carries; `selectByCoverage` is
+ * the same choice by count alone, without costs or dates.
  */
 export class CoverageSelection<T extends CoveredText> {
   readonly chosen: T[] = [];
@@ -82,15 +85,11 @@ export class CoverageSelection<T extends CoveredText> {
     return gain / Math.max(1, cost) ** this.options.costExponent;
   }
 
-  /** Whether a chosen text says nearly the same as `text` (see `isNearDuplicate`), found through the terms they share. */
+  /** Whether a chosen text says nearly the same as `text` (see `isNearDuplicate`), looked for among those sharing a term with it. */
   private nearDuplicateChosen(text: T): boolean {
-    const shared = new Map<number, number>();
-    for (const term of text.terms) {
-      for (const position of this.chosenWith.get(term) ?? []) shared.set(position, (shared.get(position) ?? 0) + 1);
-    }
-    for (const [position, count] of shared) {
-      if (jaccard(count, text.terms.size, this.chosen[position]!.terms.size) >= NEAR_DUPLICATE_THRESHOLD) return true;
-    }
+    const shared = new Set<number>();
+    for (const term of text.terms) for (const position of this.chosenWith.get(term) ?? []) shared.add(position);
+    for (const position of shared.keys()) if (isNearDuplicate(this.chosen[position]!.terms, text.terms)) return true;
     return false;
   }
 
@@ -172,34 +171,4 @@ class BoundQueue<T> {
 
 function dayOf(text: CoveredText): string {
   return text.createdAt.toISOString().slice(0, 10);
-}
-
-/**
- * How much information each term carries for this user, from the user's own texts (an IDF):
- * the user's name, said in nearly every memory, weighs almost nothing; a word said once weighs most.
- */
-export function termWeights(texts: readonly CoveredText[]): Map<string, number> {
-  const documentFrequency = new Map<string, number>();
-  for (const text of texts) {
-    for (const term of text.terms) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
-  }
-  const weights = new Map<string, number>();
-  for (const [term, frequency] of documentFrequency) {
-    weights.set(term, Math.log((texts.length + 1) / frequency));
-  }
-  return weights;
-}
-
-const NEAR_DUPLICATE_THRESHOLD = 0.6;
-
-/** Two texts whose content words mostly coincide say the same thing; the second adds nothing. */
-export function isNearDuplicate(a: ReadonlySet<string>, b: ReadonlySet<string>, threshold = NEAR_DUPLICATE_THRESHOLD): boolean {
-  if (a.size === 0 || b.size === 0) return false;
-  let shared = 0;
-  for (const term of a) if (b.has(term)) shared += 1;
-  return jaccard(shared, a.size, b.size) >= threshold;
-}
-
-function jaccard(shared: number, sizeA: number, sizeB: number): number {
-  return shared / (sizeA + sizeB - shared);
 }

@@ -22,4 +22,9 @@ describe('a soak failure as recorded', () => {
     expect(describeError(new Error('MCP error -32001: Request timed out'))).toBe('MCP error -32001: Request timed out');
     expect(describeError('x'.repeat(500))).toHaveLength(120);
   });
+
+  it('shows a cause with neither code nor message as it would be logged, and a null cause', () => {
+    expect(describeError(new Error('fetch failed', { cause: { reason: 'reset' } }))).toBe("fetch failed: { reason: 'reset' }");
+    expect(describeError(new Error('fetch failed', { cause: null }))).toBe('fetch failed: null');
+  });
 });

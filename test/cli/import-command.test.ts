@@ -89,7 +89,7 @@ describe.each(DATABASES)('narrative-mcp import on %s', (kind) => {
     expect(result.stderr.trim()).toMatch(/^stdin:2: not valid JSON \(.+\) \(line skipped\)$/);
     expect(result.stdout).toContain('Read 3 lines: 2 memories added, 0 already present, 1 users (1 new), 1 bad lines skipped.');
     expect(result.code).toBe(1);
-    const again = await runCli(['import', '-'], env, lines[0]!);
+    const again = await runCli(['import', '-'], env, lines[0]);
     expect(again.stdout).toContain('1 already present');
     expect(again.code).toBe(0);
   });

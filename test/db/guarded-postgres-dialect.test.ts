@@ -1,14 +1,14 @@
 import { AbortedTransactionError, CompiledQuery, sql, type Kysely } from 'kysely';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { GuardedConnection } from '../../src/db/guarded-connection.js';
+import type { DatabaseSchema } from '../../src/db/database-schema.js';
 import { GuardedPostgresDriver } from '../../src/db/guarded-postgres-driver.js';
+import { isDatabaseUnavailable } from '../../src/db/is-database-unavailable.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../../src/db/open-database.js';
 import { PoolAcquireTimeoutError } from '../../src/db/pool-acquire-timeout-error.js';
 import { SessionLostError } from '../../src/db/session-lost-error.js';
 import { SessionPool } from '../../src/db/session-pool.js';
-import { isDatabaseUnavailable } from '../../src/engine/is-database-unavailable.js';
 import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from '../support/throwaway-postgres.js';
 import { until } from '../support/until.js';
 
@@ -18,7 +18,7 @@ if ('missing' in binaries) console.warn(`guarded-postgres-dialect: skipped, ${bi
 /** The advisory lock Kysely's PostgreSQL adapter takes around a migration run. */
 const KYSELY_MIGRATION_LOCK_ID = '3853314791062309107';
 
-async function backendPid(db: Kysely<any>): Promise<number> {
+async function backendPid(db: Kysely<DatabaseSchema>): Promise<number> {
   const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db);
   return rows[0]!.pid;
 }
@@ -75,7 +75,7 @@ describe.skipIf('missing' in binaries)('the guarded PostgreSQL dialect', () => {
     const { database } = await open();
     const driver = new GuardedPostgresDriver(new SessionPool(cluster.url(database), { size: 1, client: { onnotice: () => {} }, acquireTimeoutMs: 1_000 }));
     try {
-      const held = (await driver.acquireConnection()) as GuardedConnection;
+      const held = await driver.acquireConnection();
       const { rows } = await held.executeQuery<{ pid: number }>(CompiledQuery.raw('select pg_backend_pid() as pid'));
       await admin`select pg_terminate_backend(${rows[0]!.pid})`;
       await until(() => held.isLost);

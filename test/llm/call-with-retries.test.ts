@@ -5,7 +5,8 @@ import { ManualClock } from '../support/manual-clock.js';
 
 const policy: Parameters<typeof callWithRetries>[1] = { maxRetries: 3, timeoutMs: 10_000, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 
-type Step = string | Error | 'hang';
+/** What an attempt does: answer with a string, fail with an error, or (`'hang'`) never end until aborted. */
+type Step = string | Error;
 
 /** An attempt function that plays `steps` in order, recording the signal each attempt got. */
 function scripted(...steps: Step[]) {

@@ -174,7 +174,7 @@ describe.each(DATABASES)('hostile input on %s', (kind) => {
       fc.asyncProperty(path, query, fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD'), body, contentType, async (route, params, method, payload, type) => {
         const search = new URLSearchParams();
         for (const [name, value] of Object.entries(params)) for (const item of [value].flat()) search.append(name, item.slice(0, 2_000));
-        const url = `${route}${search.size > 0 ? `?${search}` : ''}`;
+        const url = `${route}${search.size > 0 ? `?${search.toString()}` : ''}`;
         const withBody = method !== 'GET' && method !== 'HEAD';
         const response = await hosted.fetch(url, { method, headers: type ? { 'content-type': type } : {}, ...(withBody ? { body: payload } : {}) }, attacker.key);
         const text = await response.text();
@@ -277,7 +277,7 @@ describe.each(DATABASES)('hostile input on %s', (kind) => {
     const stream = await hosted.fetch('/sse', {}, attacker.key);
     const reader = stream.body!.getReader();
     const { value } = await reader.read();
-    const sseSession = /sessionId=([\w-]+)/.exec(Buffer.from(value!).toString('utf8'))![1]!;
+    const sseSession = /sessionId=([\w-]+)/.exec(Buffer.from(value).toString('utf8'))![1]!;
     const refused = await hosted.fetch(`/messages?sessionId=${sseSession}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep }, attacker.key);
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ error: { message: 'The body is not a JSON-RPC message.' } });

@@ -73,7 +73,7 @@ describe.each(DATABASES)('LLM faults on %s', (kind) => {
   let clock: SteppingClock;
   let gemini: ScriptedGemini;
   let app: App;
-  let logLines: Record<string, unknown>[] = [];
+  const logLines: Record<string, unknown>[] = [];
   let users = 0;
   let faultsInjected = 0;
 

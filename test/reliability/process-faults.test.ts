@@ -76,7 +76,7 @@ describe.skipIf(!BUILT).each(DATABASES)('process faults on %s', (kind) => {
   async function serve(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; key: string | undefined; stderr: () => string }> {
     const child = spawn(process.execPath, [CLI_PATH, 'serve', '--http', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     await until(() => /listening on (http:\S+)/.test(stderr) || child.exitCode !== null, 60_000);
     expect(child.exitCode, stderr).toBeNull();
     const url = /listening on (http:\S+)/.exec(stderr)![1]!;

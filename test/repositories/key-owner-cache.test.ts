@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { ApiKeyOwner } from '../../src/repositories/api-key-repository.js';
+import type { ApiKeyOwner } from '../../src/repositories/api-key-owner.js';
 import { KeyOwnerCache } from '../../src/repositories/key-owner-cache.js';
 import { ManualClock } from '../support/manual-clock.js';
 

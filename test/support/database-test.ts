@@ -9,6 +9,7 @@ import { openTestDatabase } from './test-databases.js';
 const withDatabases = test
   .extend('databaseKind', 'pglite' as DatabaseKind)
   .extend('ownDatabase', false)
+  // eslint-disable-next-line no-empty-pattern -- vitest reads a fixture's dependencies from its first parameter, which must be destructured.
   .extend('sharedDatabases', { scope: 'file' }, async ({}, { onCleanup }) => {
     const opened = new Map<DatabaseKind, Promise<DatabaseHandle>>();
     onCleanup(async () => {

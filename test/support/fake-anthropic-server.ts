@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { header, retryHeaders, sendJson, startFakeLlmServer, type FakeLlmServer } from './fake-llm-server.js';
+import { fakeTokenCount, header, retryHeaders, sendJson, startFakeLlmServer, type FailureOf, type FakeLlmServer } from './fake-llm-server.js';
 
 /** One `messages` call as the fake received it. */
 export interface FakeAnthropicRequest {
@@ -35,12 +35,11 @@ export type FakeAnthropicOutcome =
   | { kind: 'malformed' }
   | { kind: 'reset' };
 
-export type FakeAnthropicFailure = Omit<Extract<FakeAnthropicOutcome, { kind: 'error' }>, 'kind'>;
+export type FakeAnthropicFailure = FailureOf<FakeAnthropicOutcome>;
 
 export interface FakeAnthropic extends FakeLlmServer<FakeAnthropicRequest, FakeAnthropicOutcome> {
   /** `http://127.0.0.1:PORT`: the base URL to give the SDK. */
   readonly url: string;
-  failNext(failure: FakeAnthropicFailure): void;
 }
 
 const ERROR_TYPES: Record<number, string> = {
@@ -91,12 +90,7 @@ export async function startFakeAnthropic(options: { apiKey?: string; latencyMs?:
     },
     options,
   );
-  return Object.assign(Object.create(server) as FakeLlmServer<FakeAnthropicRequest, FakeAnthropicOutcome>, {
-    url: server.origin,
-    failNext(failure: FakeAnthropicFailure) {
-      server.next({ kind: 'error', ...failure });
-    },
-  });
+  return Object.assign(Object.create(server) as FakeLlmServer<FakeAnthropicRequest, FakeAnthropicOutcome>, { url: server.origin });
 }
 
 function send(
@@ -120,7 +114,7 @@ function send(
 function message(request: FakeAnthropicRequest, answer: { texts?: string[]; stopReason?: string; thinking?: boolean; cacheReadTokens?: number }): object {
   const texts = answer.texts ?? [];
   const thinking = answer.thinking ? [{ type: 'thinking', thinking: 'Let me consider the memories.', signature: 'fake' }] : [];
-  const inputTokens = Math.ceil((request.system.length + request.prompt.length) / 4);
+  const inputTokens = fakeTokenCount(request.system + request.prompt);
   return {
     id: `msg_fake${Math.random().toString(36).slice(2)}`,
     type: 'message',
@@ -129,7 +123,7 @@ function message(request: FakeAnthropicRequest, answer: { texts?: string[]; stop
     content: [...thinking, ...texts.map((text) => ({ type: 'text', text }))],
     stop_reason: answer.stopReason ?? 'end_turn',
     stop_sequence: null,
-    usage: { input_tokens: inputTokens, output_tokens: Math.ceil(texts.join('').length / 4), cache_creation_input_tokens: 0, cache_read_input_tokens: answer.cacheReadTokens ?? 0 },
+    usage: { input_tokens: inputTokens, output_tokens: fakeTokenCount(texts.join('')), cache_creation_input_tokens: 0, cache_read_input_tokens: answer.cacheReadTokens ?? 0 },
   };
 }
 

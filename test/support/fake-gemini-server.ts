@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { header, sendJson, startFakeLlmServer, type FakeLlmServer } from './fake-llm-server.js';
+import { fakeTokenCount, header, sendJson, startFakeLlmServer, type FailureOf, type FakeLlmServer } from './fake-llm-server.js';
 
 /** One `generateContent` call as the fake received it. */
 export interface FakeGeminiRequest {
@@ -12,7 +12,7 @@ export interface FakeGeminiRequest {
   /** The parsed JSON body, exactly as the SDK sent it. */
   body: GenerateContentBody;
   /** The system instruction's text parts, joined. */
-  systemInstruction: string;
+  system: string;
   /** The contents' text parts, joined: what the model is asked about. */
   prompt: string;
 }
@@ -41,17 +41,14 @@ export type FakeGeminiOutcome =
   | { kind: 'malformed' }
   | { kind: 'reset' };
 
-export type FakeGeminiFailure = Omit<Extract<FakeGeminiOutcome, { kind: 'error' }>, 'kind'>;
+export type FakeGeminiFailure = FailureOf<FakeGeminiOutcome>;
 
-export interface FakeGemini extends Omit<FakeLlmServer<FakeGeminiRequest, FakeGeminiOutcome>, 'origin' | 'failWhen'> {
+export interface FakeGemini extends FakeLlmServer<FakeGeminiRequest, FakeGeminiOutcome> {
   /** `http://127.0.0.1:PORT`: give it to the SDK as `httpOptions.baseUrl`. */
   readonly url: string;
-  failNext(failure: FakeGeminiFailure): void;
   emptyNext(): void;
   blockedNext(blockReason?: string): void;
   finishNext(finishReason: string, text?: string): void;
-  /** Every call matching `predicate` gets `outcome`, before the queue is consulted. Returns a remover. */
-  failWhen(predicate: (request: FakeGeminiRequest) => boolean, outcome: FakeGeminiOutcome | FakeGeminiFailure): () => void;
 }
 
 const GOOGLE_STATUS: Record<number, string> = {
@@ -89,7 +86,7 @@ export async function startFakeGemini(options: { apiKey?: string; latencyMs?: nu
           model: decodeURIComponent(match[1]!),
           apiKey: header(incoming, 'x-goog-api-key'),
           body,
-          systemInstruction: textOf(body.systemInstruction ? [body.systemInstruction] : []),
+          system: textOf(body.systemInstruction ? [body.systemInstruction] : []),
           prompt: textOf(body.contents ?? []),
         };
       },
@@ -114,9 +111,6 @@ export async function startFakeGemini(options: { apiKey?: string; latencyMs?: nu
   );
   return Object.assign(Object.create(server) as FakeLlmServer<FakeGeminiRequest, FakeGeminiOutcome>, {
     url: server.origin,
-    failNext(failure: FakeGeminiFailure) {
-      server.next({ kind: 'error', ...failure });
-    },
     emptyNext() {
       server.next({ kind: 'empty' });
     },
@@ -125,9 +119,6 @@ export async function startFakeGemini(options: { apiKey?: string; latencyMs?: nu
     },
     finishNext(finishReason: string, text?: string) {
       server.next({ kind: 'finish', finishReason, ...(text === undefined ? {} : { text }) });
-    },
-    failWhen(predicate: (request: FakeGeminiRequest) => boolean, outcome: FakeGeminiOutcome | FakeGeminiFailure) {
-      return server.failWhen(predicate, 'kind' in outcome ? outcome : { kind: 'error', ...outcome });
     },
   });
 }
@@ -167,8 +158,8 @@ function candidateResponse(request: FakeGeminiRequest, candidate: { text?: strin
 }
 
 function usage(request: FakeGeminiRequest, output: string): object {
-  const promptTokenCount = Math.ceil((request.systemInstruction.length + request.prompt.length) / 4);
-  const candidatesTokenCount = Math.ceil(output.length / 4);
+  const promptTokenCount = fakeTokenCount(request.system + request.prompt);
+  const candidatesTokenCount = fakeTokenCount(output);
   return { promptTokenCount, candidatesTokenCount, totalTokenCount: promptTokenCount + candidatesTokenCount };
 }
 

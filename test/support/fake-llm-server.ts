@@ -7,9 +7,21 @@ export interface FakeLlmRequest {
   path: string;
   /** The model the call names. */
   model: string;
+  /** The system instruction's text. */
+  system: string;
   /** The user turn's text: what the model is asked about. */
   prompt: string;
 }
+
+/** What every fake's protocol can refuse a call with: an HTTP status, the server's message, a `Retry-After` header. */
+export interface FakeLlmFailure {
+  status: number;
+  message?: string;
+  retryAfter?: string;
+}
+
+/** The failures one fake can script: its outcome of kind `error`, without the kind. */
+export type FailureOf<Outcome extends { kind: string }> = Omit<Extract<Outcome, { kind: 'error' }>, 'kind'>;
 
 /** What a fake can do with any call, whatever protocol it speaks. */
 export type SharedOutcome =
@@ -42,12 +54,14 @@ export interface FakeLlmServer<Request extends FakeLlmRequest, Outcome extends {
   respondWith(text: string | ((request: Request) => string)): void;
   /** Queues what the next call does (calls take queued outcomes in order). */
   next(outcome: Outcome | SharedOutcome): void;
+  /** Queues an HTTP error answer for the next call. */
+  failNext(failure: FailureOf<Outcome>): void;
   hangNext(): void;
   malformedNext(): void;
   hugeNext(chars: number): void;
   resetNext(): void;
-  /** Every call matching `predicate` gets `outcome`, before the queue is consulted. Returns a remover. */
-  failWhen(predicate: (request: Request) => boolean, outcome: Outcome | SharedOutcome): () => void;
+  /** Every call matching `predicate` gets `outcome` (a bare failure: that error), before the queue is consulted. Returns a remover. */
+  failWhen(predicate: (request: Request) => boolean, outcome: Outcome | SharedOutcome | FailureOf<Outcome>): () => void;
   /** Calls arriving from now on wait until the returned function is called (latency without sleeping). */
   hold(): () => void;
   /** Every call waits this long in real time before it is answered (for benchmarks; tests use `hold`). */
@@ -56,6 +70,9 @@ export interface FakeLlmServer<Request extends FakeLlmRequest, Outcome extends {
   waitForCalls(count: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Any protocol's fake seen through what they all share, with the base URL its provider is given. */
+export type AnyFakeLlmServer = FakeLlmServer<FakeLlmRequest, { kind: 'error' } & FakeLlmFailure> & { readonly url: string };
 
 /**
  * An HTTP server on 127.0.0.1 that records calls and answers them as scripted, in whichever
@@ -147,6 +164,9 @@ export async function startFakeLlmServer<Request extends FakeLlmRequest, Outcome
     next(outcome) {
       queue.push(outcome);
     },
+    failNext(failure) {
+      queue.push(errorOutcome(failure));
+    },
     hangNext() {
       queue.push({ kind: 'hang' });
     },
@@ -160,7 +180,7 @@ export async function startFakeLlmServer<Request extends FakeLlmRequest, Outcome
       queue.push({ kind: 'reset' });
     },
     failWhen(predicate, outcome) {
-      const rule = { predicate, outcome };
+      const rule = { predicate, outcome: 'kind' in outcome ? outcome : errorOutcome<Outcome>(outcome) };
       rules.push(rule);
       return () => {
         const index = rules.indexOf(rule);
@@ -192,6 +212,16 @@ export async function startFakeLlmServer<Request extends FakeLlmRequest, Outcome
       await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+/** A scripted failure as the outcome its protocol sends: every protocol's outcomes have one of kind `error`. */
+function errorOutcome<Outcome extends { kind: string }>(failure: FailureOf<Outcome>): Outcome {
+  return { kind: 'error', ...failure } as unknown as Outcome;
+}
+
+/** How every fake counts tokens: a quarter of the characters, rounded up. */
+export function fakeTokenCount(text: string): number {
+  return Math.ceil(text.length / 4);
 }
 
 export function sendJson(response: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {

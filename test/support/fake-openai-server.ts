@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { header, retryHeaders, sendJson, startFakeLlmServer, type FakeLlmServer } from './fake-llm-server.js';
+import { fakeTokenCount, header, retryHeaders, sendJson, startFakeLlmServer, type FailureOf, type FakeLlmServer } from './fake-llm-server.js';
 
 /** One `chat/completions` call as the fake received it. */
 export interface FakeOpenAiRequest {
@@ -33,12 +33,11 @@ export type FakeOpenAiOutcome =
   | { kind: 'malformed' }
   | { kind: 'reset' };
 
-export type FakeOpenAiFailure = Omit<Extract<FakeOpenAiOutcome, { kind: 'error' }>, 'kind'>;
+export type FakeOpenAiFailure = FailureOf<FakeOpenAiOutcome>;
 
 export interface FakeOpenAi extends FakeLlmServer<FakeOpenAiRequest, FakeOpenAiOutcome> {
   /** `http://127.0.0.1:PORT/v1`: the base URL to give the SDK. */
   readonly url: string;
-  failNext(failure: FakeOpenAiFailure): void;
 }
 
 const ERROR_TYPES: Record<number, string> = {
@@ -90,12 +89,7 @@ export async function startFakeOpenAi(options: { apiKey?: string; latencyMs?: nu
     },
     options,
   );
-  return Object.assign(Object.create(server) as FakeLlmServer<FakeOpenAiRequest, FakeOpenAiOutcome>, {
-    url: `${server.origin}/v1`,
-    failNext(failure: FakeOpenAiFailure) {
-      server.next({ kind: 'error', ...failure });
-    },
-  });
+  return Object.assign(Object.create(server) as FakeLlmServer<FakeOpenAiRequest, FakeOpenAiOutcome>, { url: `${server.origin}/v1` });
 }
 
 function send(response: ServerResponse, request: FakeOpenAiRequest, outcome: Exclude<FakeOpenAiOutcome, { kind: 'hang' | 'malformed' | 'reset' }>): void {
@@ -120,8 +114,8 @@ function completion(
   answer: { content?: string | null; finishReason?: string; refusal?: string; usage?: boolean },
 ): Record<string, unknown> {
   const content = answer.content === undefined ? null : answer.content;
-  const promptTokens = Math.ceil((request.system.length + request.prompt.length) / 4);
-  const completionTokens = Math.ceil((content ?? answer.refusal ?? '').length / 4);
+  const promptTokens = fakeTokenCount(request.system + request.prompt);
+  const completionTokens = fakeTokenCount(content ?? answer.refusal ?? '');
   return {
     id: `chatcmpl-fake${Math.random().toString(36).slice(2)}`,
     object: 'chat.completion',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { contentTerms } from '../../src/text/content-terms.js';
-import { CoverageSelection, termWeights, type CoveredText } from '../../src/text/coverage-selection.js';
+import { CoverageSelection, type CoveredText } from '../../src/text/coverage-selection.js';
+import { termWeights } from '../../src/text/information-coverage.js';
 
 interface Sentence extends CoveredText {
   text: string;
@@ -15,7 +16,7 @@ function select(contents: string[], budgetWords: number): string[] {
     createdAt: new Date(Date.UTC(2024, 0, 1, 10, 0, index)),
   }));
   const selection = new CoverageSelection<Sentence>({
-    weights: termWeights(sentences),
+    weights: termWeights(sentences.map((sentence) => sentence.terms)),
     costOf: (sentence) => sentence.words,
     newDayGain: 0,
     costExponent: 1,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { SECOND_MS } from '../../clock/durations.js';
 import { migrationStatus } from '../../db/migrate.js';
-import { UserFacingError } from '../../engine/user-facing-error.js';
+import { UserFacingError } from '../../errors/user-facing-error.js';
 import { backfill } from '../../operations/backfill.js';
 import { createBackfillReporter } from '../backfill-reporter.js';
 import { watchInterruption } from '../interruption.js';

@@ -1,8 +1,8 @@
 import { access } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { UserFacingError } from '../../engine/user-facing-error.js';
 import { importMemories } from '../../engine/import-memories.js';
+import { UserFacingError } from '../../errors/user-facing-error.js';
 import { runWithApp } from '../run-with-app.js';
 
 export function positiveInteger(value: string): number {

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { App } from '../../app/app.js';
+import { shutdownSignal } from '../../app/shutdown-signal.js';
 import { startHttpServer } from '../../http/start-http-server.js';
 import { serveStdio } from '../../mcp/serve-stdio.js';
 import { withRefreshScheduler } from '../../operations/with-refresh-scheduler.js';
 import { parseExternalId } from '../resolve-user.js';
 import { runWithApp } from '../run-with-app.js';
-import { shutdownSignal } from '../shutdown-signal.js';
 
 interface ServeOptions {
   stdio?: boolean;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UserFacingError } from '../../engine/user-facing-error.js';
+import { UserFacingError } from '../../errors/user-facing-error.js';
 import { formatTable } from '../format-table.js';
 import { parseExternalId } from '../resolve-user.js';
 import { runWithApp } from '../run-with-app.js';

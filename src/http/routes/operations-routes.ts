@@ -1,5 +1,4 @@
 import { Router } from 'express';
-import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import type { App } from '../../app/app.js';
 import type { HttpMetrics } from '../http-metrics.js';
@@ -11,7 +10,7 @@ export function operationsRoutes(app: App, httpMetrics: HttpMetrics): Router {
 
   router.get('/healthz', async (_req, res) => {
     try {
-      await sql`select 1`.execute(app.database.db);
+      await app.repositories.health.ping();
       res.json({ status: 'ok', database: app.database.kind });
     } catch (error) {
       app.logger.warn({ err: error }, 'health check failed');

@@ -1,4 +1,5 @@
-import { CoverageSelection, termWeights } from '../../text/coverage-selection.js';
+import { CoverageSelection } from '../../text/coverage-selection.js';
+import { termWeights } from '../../text/information-coverage.js';
 import type { SectionId } from './narrative-sections.js';
 import type { PreparedMemory } from './prepared-memory.js';
 
@@ -64,7 +65,7 @@ export function selectNarrativeMemories(
   const recent = new Set(recentWindow(memories, tuning.recentDays));
   const older = memories.filter((memory) => !recent.has(memory));
   const selection = new CoverageSelection<PreparedMemory>({
-    weights: termWeights(memories),
+    weights: termWeights(memories.map((memory) => memory.terms)),
     costOf: (memory) => memory.narrativeWords + (recent.has(memory) && !memory.relativeTime ? tuning.datePrefixWords : 0),
     newDayGain: tuning.newDayGain,
     costExponent: tuning.costExponent,

@@ -1,5 +1,5 @@
 import { MemoryIndex } from '../../search/memory-index.js';
-import { isNearDuplicate } from '../../text/coverage-selection.js';
+import { isNearDuplicate } from '../../text/information-coverage.js';
 import { formatMonth } from './dated-sentence.js';
 import type { ExtractiveText } from './offline-narrative.js';
 import { countWords, type PreparedMemory } from './prepared-memory.js';

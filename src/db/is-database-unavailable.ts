@@ -1,4 +1,4 @@
-import { isSessionLost } from '../db/is-session-lost.js';
+import { isSessionLost } from './is-session-lost.js';
 
 /**
  * postgres.js and Node codes of a connection that could not be made, and ours of a pool with no
