@@ -53,7 +53,14 @@ export class ScriptedGemini implements LlmProvider {
     const remove = outcome
       ? this.fake.failWhen((seen) => seen.model === model && user !== undefined && seen.prompt.includes(user) && !used && (used = true), outcome)
       : undefined;
-    const entry = { hung: outcome?.kind === 'hang', signal: request.signal };
+    // Hung only once the fake holds the request: until it arrives, the call is still making progress
+    // without the clock, and moving the clock then would time it out before the fake ever saw it.
+    const entry = {
+      get hung() {
+        return outcome?.kind === 'hang' && used;
+      },
+      signal: request.signal,
+    };
     this.#inFlight.add(entry);
     try {
       return await call();
