@@ -5,6 +5,7 @@ import * as userChangeNotifications from './0003-user-change-notifications.js';
 import * as apiKeyChangeNotifications from './0004-api-key-change-notifications.js';
 import * as memoryNumbersInCommitOrder from './0005-memory-numbers-in-commit-order.js';
 import * as generationLease from './0006-generation-lease.js';
+import * as narrativeBuildKinds from './0007-narrative-build-kinds.js';
 
 /** Append-only: a migration that has shipped is never edited, only followed by a new one. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-api-key-change-notifications': apiKeyChangeNotifications,
   '0005-memory-numbers-in-commit-order': memoryNumbersInCommitOrder,
   '0006-generation-lease': generationLease,
+  '0007-narrative-build-kinds': narrativeBuildKinds,
 };

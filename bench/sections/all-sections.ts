@@ -6,6 +6,7 @@ import { referenceServerSection } from './reference-server-section.js';
 import { searchSection } from './search-section.js';
 import type { Section } from './section.js';
 import { throughputSection } from './throughput-section.js';
+import { tokensSection } from './tokens-section.js';
 
 /** Every section, in the order the issue lists them and the table shows them. */
 export const ALL_SECTIONS: readonly Section[] = [
@@ -16,4 +17,5 @@ export const ALL_SECTIONS: readonly Section[] = [
   costSection,
   backfillSection,
   searchSection,
+  tokensSection,
 ];

@@ -135,6 +135,14 @@ function summaryLines(summary: BackfillSummary, forced: boolean, interruptedBy?:
   } else {
     lines.push(`Backfill finished in ${seconds}: ${counts}${summary.notReached > 0 ? `; ${summary.notReached} not reached (limit)` : ''}.`);
   }
+  if (summary.generated > 0) {
+    const { input, output } = summary.tokens;
+    lines.push(
+      input + output > 0
+        ? `LLM tokens: ${input.toLocaleString('en-US')} input, ${output.toLocaleString('en-US')} output.`
+        : 'LLM tokens: none reported (the offline provider uses none).',
+    );
+  }
   if (summary.failed > 0) {
     lines.push('Failed users:');
     for (const failure of summary.failures) lines.push(`  ${failure.user}  ${failure.kind}  ${failure.message}`);

@@ -64,6 +64,8 @@ const configShape = {
   NARRATIVE_INVALIDATE_AFTER_NEW_MEMORIES: integer(1, 1_000_000, 'a whole number of at least 1').default(20),
   /** Renewed every third of it while the LLM writes; a crashed process's users wait this long for another. */
   NARRATIVE_LEASE_SECONDS: integer(3, 3_600, 'a whole number of seconds from 3 to 3600').default(60),
+  /** A narrative revised with the memories added since is rebuilt from all of them at least this often. */
+  NARRATIVE_FULL_REBUILD_DAYS: positiveNumber('a positive number of days').default(30),
   DEEP_ANALYSIS_BUDGET_MS: integer(100, 600_000, 'a whole number of milliseconds from 100 to 600000').default(10_000),
   LLM_CONCURRENCY: integer(1, 64, 'a whole number from 1 to 64').default(2),
   LLM_CALLS_PER_MINUTE: integer(1, 100_000, 'a whole number of at least 1').default(60),

@@ -44,7 +44,16 @@ export interface UserNarrativesTable {
   invalidated_reason: string | null;
   source_max_seq: ColumnType<string, string | undefined, string>;
   memories_added_since: ColumnType<number, number | undefined, number>;
+  /** Built from the memories (`full`) or revised from the previous version with the memories added since. */
+  build_kind: ColumnType<NarrativeBuildKind, NarrativeBuildKind | undefined, NarrativeBuildKind>;
+  /** When the last full build was written: this version, or the one the revisions since started from. */
+  last_full_build_at: Timestamp | null;
+  /** Tokens the provider counted for this version's generation, when it reported them. */
+  input_tokens: number | null;
+  output_tokens: number | null;
 }
+
+export type NarrativeBuildKind = 'full' | 'incremental';
 
 export interface NarrativeGenerationStateTable {
   user_id: string;

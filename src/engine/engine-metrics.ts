@@ -32,6 +32,13 @@ export class EngineMetrics {
     registers: [this.registry],
   });
 
+  readonly llmTokens = new Counter({
+    name: 'narrative_llm_tokens_total',
+    help: 'Tokens the LLM counted, for every call that reported them, by task (narrative, revision, analysis) and direction (input, output).',
+    labelNames: ['provider', 'task', 'direction'] as const,
+    registers: [this.registry],
+  });
+
   readonly queueDepth = new Gauge({
     name: 'narrative_queue_depth',
     help: 'Narrative jobs waiting or running in this process.',

@@ -1,23 +1,36 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock.js';
 import { SECOND_MS } from '../clock/durations.js';
-import type { NarrativeRow } from '../db/database-schema.js';
+import type { MemoryRow, NarrativeRow } from '../db/database-schema.js';
 import { callWithRetries, type RetryPolicy } from '../llm/call-with-retries.js';
 import type { CallRateLimiter } from '../llm/call-rate-limiter.js';
 import { LlmError } from '../llm/llm-error.js';
-import type { LlmProvider } from '../llm/llm-provider.js';
+import type { LlmOutput, LlmProvider, PromptMemory, PromptUser } from '../llm/llm-provider.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
+import { planBuild, type BuildPlan } from './build-plan.js';
 import { describeFailure } from './describe-failure.js';
 import type { EngineMetrics } from './engine-metrics.js';
 import { LeaseLostError, withGenerationLease, type HeldLease } from './generation-lease.js';
 import type { HotTier } from './hot-tier.js';
 import type { JobPriority } from './job-priority.js';
-import { meteredAttempt } from './metered-attempt.js';
+import { meteredAttempt, type LlmTask } from './metered-attempt.js';
 import { assessNarrative, type NarrativePolicy } from './narrative-policy.js';
+import { relatedMemories } from './related-memories.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
 
 /** How many of a user's newest memories are considered for one narrative. */
 const MAX_CANDIDATE_MEMORIES = 5_000;
+/** A revision carries at most this many older memories related to the added ones, and two per added memory. */
+const MAX_RELATED_MEMORIES = 20;
+const RELATED_PER_ADDED_MEMORY = 2;
+
+/** What one generation sends: the task, the call, and the memories the stored narrative will stand on. */
+interface Generation {
+  task: Extract<LlmTask, 'narrative' | 'revision'>;
+  call: (signal: AbortSignal) => Promise<LlmOutput>;
+  /** Memories the previous version was built from, which a revision still stands on. */
+  carriedMemoryIds: readonly string[];
+}
 
 export type GenerationOutcome =
   | { status: 'written'; narrative: NarrativeRow }
@@ -75,20 +88,20 @@ export class NarrativeGenerator {
     if (!user) return { status: 'skipped', reason: 'not_eligible' };
 
     await repositories.generationState.recordAttempt(userId, new Date(startedAt));
-    // Capped at the memories the statistics counted, so one committed in between is not both in the
-    // narrative and counted as added since it.
-    const candidates = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES, { upToSeq: stats.maxSeq });
-    const memories = selectPromptMemories(candidates, provider.memoryBudgetChars);
+    const plan = planBuild(current, {
+      now: startedAt,
+      // `regenerate_narrative` forces a manual job; a deletion asks for one at the same priority unforced.
+      manual: priority === 'manual' && force,
+      provider: { name: provider.name, canRevise: provider.reviseNarrative !== undefined },
+      fullRebuildMs: policy.fullRebuildMs,
+    });
+    const promptUser = { externalId: user.external_id, displayName: user.display_name };
+    const generation =
+      (plan.kind === 'incremental' ? await this.#revision(userId, plan.current, stats.maxSeq, promptUser) : undefined) ??
+      (await this.#fullBuild(userId, stats.maxSeq, promptUser));
     try {
       const output = await callWithRetries(
-        meteredAttempt(this.deps, 'narrative', priority, (attemptSignal) =>
-          provider.writeNarrative({
-            user: { externalId: user.external_id, displayName: user.display_name },
-            memories,
-            now: new Date(clock.now()),
-            signal: attemptSignal,
-          }),
-        ),
+        meteredAttempt(this.deps, generation.task, priority, generation.call),
         this.deps.retry,
         clock,
         { signal },
@@ -96,6 +109,7 @@ export class NarrativeGenerator {
       const content = output.text.trim();
       if (content === '') throw new LlmError('invalid_output', 'the provider returned an empty narrative');
       const generatedAt = clock.now();
+      const sourceMemoryIds = [...new Set([...generation.carriedMemoryIds, ...output.memoryIds])];
       const narrative = await repositories
         .transaction(async (trx) => {
           await lease.fence(trx);
@@ -105,13 +119,15 @@ export class NarrativeGenerator {
             model: output.model,
             memoryCount: stats.count,
             newestMemoryAt: stats.newestAt,
-            sourceMemoryIds: output.memoryIds,
+            sourceMemoryIds,
             generationMs: generatedAt - startedAt,
             generatedAt: new Date(generatedAt),
             sourceMaxSeq: stats.maxSeq,
+            buildKind: generation.task === 'revision' ? 'incremental' : 'full',
+            tokens: output.usage ? { input: output.usage.inputTokens, output: output.usage.outputTokens } : null,
           });
           // A memory forgotten while the LLM was writing must not make this version look fresh.
-          const forgotten = await trx.memories.deletedAmong(userId, output.memoryIds);
+          const forgotten = await trx.memories.deletedAmong(userId, sourceMemoryIds);
           if (forgotten.length > 0) {
             await trx.narratives.invalidateIfBuiltFrom(userId, forgotten, 'memory_deleted', new Date(generatedAt));
           }
@@ -120,7 +136,10 @@ export class NarrativeGenerator {
         })
         .finally(() => this.deps.tier.invalidate(userId));
       metrics.generationSeconds.observe((generatedAt - startedAt) / SECOND_MS);
-      logger.info({ userId, version: narrative.version, model: output.model, ms: generatedAt - startedAt }, 'narrative written');
+      logger.info(
+        { userId, version: narrative.version, model: output.model, ms: generatedAt - startedAt, kind: narrative.build_kind, ...whyFull(plan), usage: output.usage },
+        'narrative written',
+      );
       return { status: 'written', narrative };
     } catch (error) {
       if (error instanceof LeaseLostError || signal.reason instanceof LeaseLostError) {
@@ -134,4 +153,62 @@ export class NarrativeGenerator {
       return { status: 'failed', kind, message };
     }
   }
+
+  /** A build from the user's memories, chosen within the provider's budget. */
+  async #fullBuild(userId: string, maxSeq: string, user: PromptUser): Promise<Generation> {
+    const { repositories, provider, clock } = this.deps;
+    // Capped at the memories the statistics counted, so one committed in between is not both in the
+    // narrative and counted as added since it.
+    const candidates = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES, { upToSeq: maxSeq });
+    const memories = selectPromptMemories(candidates, provider.memoryBudgetChars);
+    return {
+      task: 'narrative',
+      call: (signal) => provider.writeNarrative({ user, memories, now: new Date(clock.now()), signal }),
+      carriedMemoryIds: [],
+    };
+  }
+
+  /**
+   * A revision of `current` with the memories added since it (numbered above its `source_max_seq`,
+   * up to `maxSeq`) and the older ones most related to them; none when nothing was added or the
+   * added memories do not fit the provider's budget beside the narrative, which then builds in full.
+   */
+  async #revision(userId: string, current: NarrativeRow, maxSeq: string, user: PromptUser): Promise<Generation | undefined> {
+    const { repositories, provider, clock } = this.deps;
+    const reviseNarrative = provider.reviseNarrative?.bind(provider);
+    if (!reviseNarrative) return undefined;
+    const added = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES, { afterSeq: current.source_max_seq, upToSeq: maxSeq });
+    const addedChars = added.reduce((sum, memory) => sum + memory.content.length, 0);
+    const spareChars = provider.memoryBudgetChars - current.narrative_content.length - addedChars;
+    if (added.length === 0 || spareChars < 0) return undefined;
+    const older = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES, { upToSeq: current.source_max_seq });
+    const related = relatedMemories(older, added, {
+      max: Math.min(MAX_RELATED_MEMORIES, added.length * RELATED_PER_ADDED_MEMORY),
+      perAddedMemory: RELATED_PER_ADDED_MEMORY,
+      budgetChars: spareChars,
+    });
+    return {
+      task: 'revision',
+      call: (signal) =>
+        reviseNarrative({
+          user,
+          narrative: current.narrative_content,
+          addedMemories: oldestFirst(added),
+          relatedMemories: oldestFirst(related),
+          now: new Date(clock.now()),
+          signal,
+        }),
+      carriedMemoryIds: current.source_memory_ids,
+    };
+  }
+}
+
+function oldestFirst(rows: readonly Pick<MemoryRow, 'id' | 'content' | 'created_at'>[]): PromptMemory[] {
+  return rows
+    .map((row) => ({ id: row.id, content: row.content, createdAt: row.created_at }))
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
+}
+
+function whyFull(plan: BuildPlan): { fullBecause?: string } {
+  return plan.kind === 'full' ? { fullBecause: plan.reason } : {};
 }

@@ -8,6 +8,8 @@ export interface NarrativePolicy {
   maxStaleMs: number;
   minMemories: number;
   invalidateAfterNewMemories: number;
+  /** How long revisions may build on one another before the narrative is rebuilt from the memories. */
+  fullRebuildMs: number;
 }
 
 export function narrativePolicyFrom(config: Config): NarrativePolicy {
@@ -16,6 +18,7 @@ export function narrativePolicyFrom(config: Config): NarrativePolicy {
     maxStaleMs: Math.max(config.NARRATIVE_MAX_STALE_DAYS, config.NARRATIVE_TTL_DAYS) * DAY_MS,
     minMemories: config.NARRATIVE_MIN_MEMORIES,
     invalidateAfterNewMemories: config.NARRATIVE_INVALIDATE_AFTER_NEW_MEMORIES,
+    fullRebuildMs: config.NARRATIVE_FULL_REBUILD_DAYS * DAY_MS,
   };
 }
 

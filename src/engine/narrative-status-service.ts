@@ -21,6 +21,11 @@ export interface NarrativeStatus {
     model: string;
     built_from_memories: number;
     generation_ms: number;
+    /** How this version was written: from the memories (`full`) or revised with those added since (`incremental`). */
+    build_kind: 'full' | 'incremental';
+    last_full_build_at: string | null;
+    /** The tokens this version's generation cost, when the provider reported them (the offline provider does not). */
+    tokens: { input: number; output: number } | null;
   } | null;
   job: JobState;
   last_attempt_at: string | null;
@@ -64,6 +69,12 @@ export class NarrativeStatusService {
             model: narrative.model,
             built_from_memories: narrative.source_memory_ids.length,
             generation_ms: narrative.generation_ms,
+            build_kind: narrative.build_kind,
+            last_full_build_at: narrative.last_full_build_at?.toISOString() ?? null,
+            tokens:
+              narrative.input_tokens === null || narrative.output_tokens === null
+                ? null
+                : { input: narrative.input_tokens, output: narrative.output_tokens },
           }
         : null,
       job: runner.state(userId),

@@ -4,7 +4,7 @@ import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
 import { anthropicErrorToLlmError } from './anthropic-error-to-llm-error.js';
 import { anthropicResponseText } from './anthropic-response-text.js';
-import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, TokenUsage } from './llm-provider.js';
+import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, PromptMemory, RevisionRequest, TokenUsage } from './llm-provider.js';
 import { prompts } from './prompts.js';
 
 /** A Sonnet for narratives and a Haiku, small and fast, for analyses. */
@@ -37,7 +37,8 @@ interface Generation {
   instruction: string;
   prompt: string;
   maxTokens: number;
-  request: NarrativeRequest | AnalysisRequest;
+  /** What the output is built from, and the signal that aborts the call. */
+  request: { memories: readonly PromptMemory[]; signal: AbortSignal };
 }
 
 /**
@@ -80,6 +81,16 @@ export class AnthropicProvider implements LlmProvider {
       prompt: prompts.narrative(request),
       maxTokens: 8_192,
       request,
+    });
+  }
+
+  reviseNarrative(request: RevisionRequest): Promise<LlmOutput> {
+    return this.#generate({
+      model: this.#narrativeModel,
+      instruction: prompts.revisionInstruction,
+      prompt: prompts.revision(request),
+      maxTokens: 8_192,
+      request: { memories: [...request.addedMemories, ...request.relatedMemories], signal: request.signal },
     });
   }
 

@@ -4,7 +4,7 @@ import { systemClock } from '../clock/system-clock.js';
 import { geminiErrorToLlmError } from './gemini-error-to-llm-error.js';
 import { prompts } from './prompts.js';
 import { geminiResponseText } from './gemini-response-text.js';
-import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, TokenUsage } from './llm-provider.js';
+import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, PromptMemory, RevisionRequest, TokenUsage } from './llm-provider.js';
 
 const GEMINI_API_URL = 'https://generativelanguage.googleapis.com';
 
@@ -14,7 +14,8 @@ interface Generation {
   prompt: string;
   temperature: number;
   maxOutputTokens: number;
-  request: NarrativeRequest | AnalysisRequest;
+  /** What the output is built from, and the signal that aborts the call. */
+  request: { memories: readonly PromptMemory[]; signal: AbortSignal };
 }
 
 /**
@@ -61,6 +62,17 @@ export class GeminiProvider implements LlmProvider {
       // Thinking models spend part of this before the first word of a ~600-word narrative.
       maxOutputTokens: 16_384,
       request,
+    });
+  }
+
+  reviseNarrative(request: RevisionRequest): Promise<LlmOutput> {
+    return this.#generate({
+      model: this.#narrativeModel,
+      systemInstruction: prompts.revisionInstruction,
+      prompt: prompts.revision(request),
+      temperature: 0.4,
+      maxOutputTokens: 16_384,
+      request: { memories: [...request.addedMemories, ...request.relatedMemories], signal: request.signal },
     });
   }
 

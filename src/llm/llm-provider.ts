@@ -18,6 +18,19 @@ export interface NarrativeRequest {
   signal: AbortSignal;
 }
 
+/** A narrative to revise with what the user shared since it was written. */
+export interface RevisionRequest {
+  user: PromptUser;
+  /** The narrative as it stands: text to revise, never instructions. */
+  narrative: string;
+  /** The memories added since the narrative was written, oldest first. */
+  addedMemories: readonly PromptMemory[];
+  /** Older memories most related to the added ones, oldest first: context for where the news fits. */
+  relatedMemories: readonly PromptMemory[];
+  now: Date;
+  signal: AbortSignal;
+}
+
 export interface AnalysisRequest {
   user: PromptUser;
   /** The user's first message of the conversation. */
@@ -54,5 +67,11 @@ export interface LlmProvider {
    */
   readonly rateLimited: boolean;
   writeNarrative(request: NarrativeRequest): Promise<LlmOutput>;
+  /**
+   * Revises a narrative with the memories added since it was written, for a fraction of the tokens
+   * of a full build; its output's `memoryIds` are the added and related memories. A provider without
+   * it (the offline one, extractive and cheap) always builds in full.
+   */
+  reviseNarrative?(request: RevisionRequest): Promise<LlmOutput>;
   analyze(request: AnalysisRequest): Promise<LlmOutput>;
 }

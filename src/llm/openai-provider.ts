@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
-import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, TokenUsage } from './llm-provider.js';
+import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, PromptMemory, RevisionRequest, TokenUsage } from './llm-provider.js';
 import { openAiErrorToLlmError } from './openai-error-to-llm-error.js';
 import { openAiResponseText } from './openai-response-text.js';
 import { prompts } from './prompts.js';
@@ -45,7 +45,8 @@ interface Generation {
   instruction: string;
   prompt: string;
   purpose: Purpose;
-  request: NarrativeRequest | AnalysisRequest;
+  /** What the output is built from, and the signal that aborts the call. */
+  request: { memories: readonly PromptMemory[]; signal: AbortSignal };
 }
 
 type Sampling = Pick<ChatCompletionCreateParamsNonStreaming, 'temperature' | 'max_tokens' | 'max_completion_tokens'>;
@@ -113,6 +114,16 @@ export class OpenAiProvider implements LlmProvider {
       prompt: prompts.narrative(request),
       purpose: 'narrative',
       request,
+    });
+  }
+
+  reviseNarrative(request: RevisionRequest): Promise<LlmOutput> {
+    return this.#generate({
+      model: this.#narrativeModel,
+      instruction: prompts.revisionInstruction,
+      prompt: prompts.revision(request),
+      purpose: 'narrative',
+      request: { memories: [...request.addedMemories, ...request.relatedMemories], signal: request.signal },
     });
   }
 

@@ -80,6 +80,8 @@ export interface BackfillSummary {
   resumeAfter: string | null;
   /** Eligible users the run did not get to (interrupted, or the limit reached). */
   notReached: number;
+  /** The tokens the provider reported for the narratives written (none for the offline provider). */
+  tokens: { input: number; output: number };
 }
 
 /**
@@ -117,6 +119,7 @@ export async function backfill(app: App, options: BackfillOptions): Promise<Back
     stoppedAfter: null,
     resumeAfter: null,
     notReached: 0,
+    tokens: { input: 0, output: 0 },
   };
   options.onEvent?.({ type: 'started', eligible: targets.eligible, total, concurrency: options.concurrency, force, dryRun });
 
@@ -151,6 +154,8 @@ export async function backfill(app: App, options: BackfillOptions): Promise<Back
   const settle = (target: UserMemoryCount, why: string, outcome: GenerationOutcome) => {
     if (outcome.status === 'written') {
       summary.generated += 1;
+      summary.tokens.input += outcome.narrative.input_tokens ?? 0;
+      summary.tokens.output += outcome.narrative.output_tokens ?? 0;
       report(target, 'generated', why, { version: outcome.narrative.version, counts: true });
     } else if (outcome.status === 'failed') {
       summary.failed += 1;

@@ -119,8 +119,11 @@ export class MemoryRepository {
     return query.execute();
   }
 
-  /** The user's newest live memories with their insertion order, newest first (those numbered up to `upToSeq`). */
-  newestWithSeq(userId: string, limit: number, options: { upToSeq?: string } = {}): Promise<SequencedMemory[]> {
+  /**
+   * The user's newest live memories with their insertion order, newest first (those numbered above
+   * `afterSeq` and up to `upToSeq`).
+   */
+  newestWithSeq(userId: string, limit: number, options: { afterSeq?: string; upToSeq?: string } = {}): Promise<SequencedMemory[]> {
     let query = this.db
       .selectFrom('memories')
       .select([...MEMORY_COLUMNS, 'seq'])
@@ -128,6 +131,7 @@ export class MemoryRepository {
       .where('deleted_at', 'is', null);
     // Numbers follow commit order per user, so this is exactly what a read that saw `upToSeq` saw.
     if (options.upToSeq !== undefined) query = query.where('seq', '<=', options.upToSeq);
+    if (options.afterSeq !== undefined) query = query.where('seq', '>', options.afterSeq);
     return query
       .orderBy('created_at', 'desc')
       .orderBy('seq', 'desc')

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DatabaseSchema, NarrativeRow } from '../db/database-schema.js';
+import type { DatabaseSchema, NarrativeBuildKind, NarrativeRow } from '../db/database-schema.js';
 
 export interface NarrativeWrite {
   content: string;
@@ -15,6 +15,10 @@ export interface NarrativeWrite {
    * live memories numbered above it count as added since.
    */
   sourceMaxSeq: string;
+  /** A full build becomes the last full build; a revision keeps the one it started from. */
+  buildKind: NarrativeBuildKind;
+  /** The tokens of this generation, when the provider reported them. */
+  tokens: { input: number; output: number } | null;
 }
 
 /** A narrative due for proactive refresh, with the moment it became due. */
@@ -76,6 +80,10 @@ export class NarrativeRepository {
       generated_at: narrative.generatedAt,
       updated_at: narrative.generatedAt,
       source_max_seq: narrative.sourceMaxSeq,
+      build_kind: narrative.buildKind,
+      last_full_build_at: narrative.buildKind === 'full' ? narrative.generatedAt : null,
+      input_tokens: narrative.tokens?.input ?? null,
+      output_tokens: narrative.tokens?.output ?? null,
       memories_added_since: sql<number>`(
         select count(*)::int from memories
         where user_id = ${userId} and deleted_at is null and seq > ${narrative.sourceMaxSeq}::bigint
@@ -97,6 +105,10 @@ export class NarrativeRepository {
           updated_at: eb.ref('excluded.updated_at'),
           source_max_seq: eb.ref('excluded.source_max_seq'),
           memories_added_since: eb.ref('excluded.memories_added_since'),
+          build_kind: eb.ref('excluded.build_kind'),
+          last_full_build_at: sql<Date | null>`coalesce(excluded.last_full_build_at, user_narratives.last_full_build_at)`,
+          input_tokens: eb.ref('excluded.input_tokens'),
+          output_tokens: eb.ref('excluded.output_tokens'),
           version: sql<number>`user_narratives.version + 1`,
           invalidated_at: null,
           invalidated_reason: null,

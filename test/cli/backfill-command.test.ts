@@ -75,6 +75,7 @@ describe.each(DATABASES)('narrative-mcp backfill and refresh on %s', (kind) => {
         const result = await runCli(['backfill', '--concurrency', '3', '--batch-size', '4'], env);
         expect(result.code).toBe(1);
         expect(result.stdout).toMatch(/^Backfill finished in \d+\.\d s: 14 eligible, 13 generated, 0 skipped, 1 failed\.$/m);
+        expect(result.stdout).toMatch(/^LLM tokens: \d{1,3}(,\d{3})* input, \d{1,3}(,\d{3})* output\.$/m);
         expect(result.stdout).toMatch(/^Failed users:\n {2}locomo-26-caroline {2}server_error {2}Gemini answered 500 INTERNAL: .*\(gave up after 2 attempts\)$/m);
         expect(logLines(result.stderr, 'backfill user failed')).toMatchObject([{ user: 'locomo-26-caroline', result: 'failed', reason: 'server_error' }]);
         expect(logLines(result.stderr, 'backfill user')).toHaveLength(13);

@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       NARRATIVE_MIN_MEMORIES: 5,
       NARRATIVE_INVALIDATE_AFTER_NEW_MEMORIES: 20,
       NARRATIVE_LEASE_SECONDS: 60,
+      NARRATIVE_FULL_REBUILD_DAYS: 30,
       DEEP_ANALYSIS_BUDGET_MS: 10_000,
       LLM_CONCURRENCY: 2,
       LLM_CALLS_PER_MINUTE: 60,
@@ -91,6 +92,7 @@ describe('loadConfig', () => {
   it.each([
     ['NARRATIVE_TTL_DAYS', 'abc', 'NARRATIVE_TTL_DAYS must be a positive number of days'],
     ['NARRATIVE_TTL_DAYS', '0', 'NARRATIVE_TTL_DAYS must be a positive number of days'],
+    ['NARRATIVE_FULL_REBUILD_DAYS', '-1', 'NARRATIVE_FULL_REBUILD_DAYS must be a positive number of days'],
     ['HTTP_PORT', '70000', 'HTTP_PORT must be a port number from 0 to 65535'],
     ['HTTP_PORT', '80.5', 'HTTP_PORT must be a port number from 0 to 65535'],
     ['DATABASE_POOL_SIZE', '0', 'DATABASE_POOL_SIZE must be a whole number from 1 to 1000'],

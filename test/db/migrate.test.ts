@@ -127,6 +127,24 @@ describe.each(DATABASES)('numbering memories per user in commit order on %s', (k
       sql`insert into memories (user_id, content, content_hash, source, seq) select id, 'again', 'again', 'test', 4 from users where external_id = 'ana'`.execute(db),
     ).rejects.toThrow(/memories_user_seq_key/);
   });
+
+  it('records every narrative written before build kinds as a full build at its generation time', async () => {
+    database = await openEmptyDatabase(kind);
+    const db = database.handle.db;
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0005-memory-numbers-in-commit-order')).error).toBeUndefined();
+    await sql`insert into users (external_id) values ('ana')`.execute(db);
+    const generatedAt = new Date('2026-02-03T04:05:06Z');
+    await sql`insert into user_narratives (user_id, narrative_content, provider, model, memory_count, generation_ms, generated_at)
+      select id, 'story', 'test', 'test', 2, 1, ${generatedAt} from users`.execute(db);
+
+    await migrateToLatest(db);
+
+    const { rows } = await sql<{ build_kind: string; last_full_build_at: Date; input_tokens: number | null }>`
+      select build_kind, last_full_build_at, input_tokens from user_narratives`.execute(db);
+    expect(rows).toEqual([{ build_kind: 'full', last_full_build_at: generatedAt, input_tokens: null }]);
+    await expect(sql`update user_narratives set build_kind = 'partial'`.execute(db)).rejects.toThrow(/check/);
+  });
 });
 
 describe('a PGlite data directory', () => {

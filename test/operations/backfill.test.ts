@@ -78,6 +78,18 @@ describe.each(DATABASES)('the backfill on %s', (kind) => {
     expect(await versions()).toEqual(everyone(1));
   });
 
+  it('adds up the tokens the provider reported for the narratives it wrote', async () => {
+    provider.reportsUsage = true;
+    const summary = await run();
+    const rows = await app.database.db.selectFrom('user_narratives').select(['input_tokens', 'output_tokens']).execute();
+    expect(rows).toHaveLength(14);
+    expect(summary.tokens).toEqual({
+      input: rows.reduce((sum, row) => sum + row.input_tokens!, 0),
+      output: rows.reduce((sum, row) => sum + row.output_tokens!, 0),
+    });
+    expect(summary.tokens.input).toBeGreaterThan(0);
+  });
+
   it('rewrites every fresh narrative with force, raising each version by exactly one', async () => {
     await run();
     const forced = await run({ force: true });

@@ -61,6 +61,8 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect((await memories.stats(first.id)).maxSeq).toBe('4');
     const upTo = await memories.newestWithSeq(first.id, 10, { upToSeq: '2' });
     expect(upTo.map((memory) => memory.content).sort()).toEqual(['Keeps bees', 'Sings in a choir']);
+    const addedSince = await memories.newestWithSeq(first.id, 10, { afterSeq: '1', upToSeq: '2' });
+    expect(addedSince.map((memory) => memory.content)).toEqual(['Keeps bees']);
   });
 
   it('refuses memories for a user that does not exist, saying so', async ({ repositories: { memories } }) => {

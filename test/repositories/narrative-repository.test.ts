@@ -19,6 +19,8 @@ function narrative(overrides: Partial<NarrativeWrite> = {}): NarrativeWrite {
     generationMs: 1234,
     generatedAt: new Date('2024-03-02T09:00:00Z'),
     sourceMaxSeq: '0',
+    buildKind: 'full',
+    tokens: null,
     ...overrides,
   };
 }
@@ -80,6 +82,24 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(row.generated_at.toISOString()).toBe('2024-04-01T00:00:00.000Z');
     expect(row.updated_at.toISOString()).toBe('2024-04-01T00:00:00.000Z');
     expect(await narratives.get(user.id)).toEqual(row);
+  });
+
+  it('records each version as a full build or a revision, keeping the last full build through revisions', async ({ repositories: { users, narratives } }) => {
+    const user = await users.getOrCreate('build-kinds');
+    const full = await narratives.write(
+      user.id,
+      narrative({ buildKind: 'full', tokens: { input: 12_000, output: 800 }, generatedAt: new Date('2024-03-01T00:00:00Z') }),
+    );
+    expect(full).toMatchObject({ build_kind: 'full', input_tokens: 12_000, output_tokens: 800, last_full_build_at: new Date('2024-03-01T00:00:00Z') });
+
+    const revised = await narratives.write(
+      user.id,
+      narrative({ buildKind: 'incremental', tokens: { input: 2_000, output: 700 }, generatedAt: new Date('2024-03-05T00:00:00Z') }),
+    );
+    expect(revised).toMatchObject({ build_kind: 'incremental', input_tokens: 2_000, output_tokens: 700, last_full_build_at: new Date('2024-03-01T00:00:00Z') });
+
+    const unreported = await narratives.write(user.id, narrative({ buildKind: 'full', tokens: null, generatedAt: new Date('2024-04-01T00:00:00Z') }));
+    expect(unreported).toMatchObject({ build_kind: 'full', input_tokens: null, output_tokens: null, last_full_build_at: new Date('2024-04-01T00:00:00Z') });
   });
 
   it('gives twenty concurrent writes the versions 1 to 20, each exactly once', async ({ repositories: { users, narratives } }) => {

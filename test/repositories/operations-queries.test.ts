@@ -44,6 +44,8 @@ describe.each(DATABASES)('the queries behind backfill and refresh on %s', (kind)
       generationMs: 1,
       generatedAt,
       sourceMaxSeq: '999999999',
+      buildKind: 'full',
+      tokens: null,
     });
   }
 

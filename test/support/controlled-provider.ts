@@ -12,6 +12,8 @@ export class ControlledProvider implements LlmProvider {
   readonly rateLimited = true;
   readonly memoryBudgetChars = 100_000;
   readonly calls: Record<Purpose, number> = { narrative: 0, analysis: 0 };
+  /** When set, each answer reports tokens as a remote model would: a quarter of the characters in and out. */
+  reportsUsage = false;
   readonly #failures: Record<Purpose, LlmError[]> = { narrative: [], analysis: [] };
   #held: Promise<void> | null = null;
   #release: (() => void) | null = null;
@@ -54,7 +56,13 @@ export class ControlledProvider implements LlmProvider {
     }));
   }
 
-  async #call(purpose: Purpose, signal: AbortSignal, answer: () => LlmOutput): Promise<LlmOutput> {
+  async #call(purpose: Purpose, signal: AbortSignal, answerOf: () => LlmOutput): Promise<LlmOutput> {
+    const answer = () => {
+      const output = answerOf();
+      if (!this.reportsUsage) return output;
+      const input = JSON.stringify(output.memoryIds).length;
+      return { ...output, usage: { inputTokens: Math.ceil(input / 4), outputTokens: Math.ceil(output.text.length / 4) } };
+    };
     this.calls[purpose] += 1;
     const held = this.#held;
     if (held) {

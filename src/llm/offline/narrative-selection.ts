@@ -1,4 +1,5 @@
-import { CoverageSelection, termWeights } from './coverage-selection.js';
+import { CoverageSelection } from '../../text/coverage-selection.js';
+import { termWeights } from '../../text/information-coverage.js';
 import type { SectionId } from './narrative-sections.js';
 import type { PreparedMemory } from './prepared-memory.js';
 
@@ -63,8 +64,8 @@ export function selectNarrativeMemories(
 ): NarrativeChoice[] {
   const recent = new Set(recentWindow(memories, tuning.recentDays));
   const older = memories.filter((memory) => !recent.has(memory));
-  const selection = new CoverageSelection({
-    weights: termWeights(memories),
+  const selection = new CoverageSelection<PreparedMemory>({
+    weights: termWeights(memories.map((memory) => memory.terms)),
     costOf: (memory) => memory.narrativeWords + (recent.has(memory) && !memory.relativeTime ? tuning.datePrefixWords : 0),
     newDayGain: tuning.newDayGain,
     costExponent: tuning.costExponent,
@@ -78,7 +79,7 @@ export function selectNarrativeMemories(
   for (const section of THEMATIC_ORDER) {
     selection.fill(older.filter((memory) => memory.section === section), budgetWords, 1);
   }
-  selection.fill([...recent], Math.min(budgetWords, selection.usedWords + budgetWords * tuning.recentShare));
+  selection.fill([...recent], Math.min(budgetWords, selection.usedCost + budgetWords * tuning.recentShare));
   selection.fill(memories, budgetWords);
 
   return selection.chosen.map((memory) => ({ memory, section: recent.has(memory) ? 'recent' : memory.section }));

@@ -1,7 +1,8 @@
 import { MemoryIndex } from '../../search/memory-index.js';
+import { isNearDuplicate } from '../../text/information-coverage.js';
 import { formatMonth } from './dated-sentence.js';
 import type { ExtractiveText } from './offline-narrative.js';
-import { countWords, isNearDuplicate, type PreparedMemory } from './prepared-memory.js';
+import { countWords, type PreparedMemory } from './prepared-memory.js';
 
 const MOST_RELEVANT = 8;
 const MOST_RECENT = 3;

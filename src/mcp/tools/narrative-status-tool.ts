@@ -9,7 +9,8 @@ const NARRATIVE_STATUS_TOOL = {
   title: "Status of the user's narrative",
   description:
     "Reports the user's narrative: version, when it was written, whether it is stale and why, memories added or deleted " +
-    'since, whether a background job is queued or running, the last generation failure and when it refreshes next.',
+    'since, whether it was built in full or revised and the tokens it cost, whether a background job is queued or running, ' +
+    'the last generation failure and when it refreshes next.',
   inputSchema: {},
   outputSchema: {
     eligible: z.boolean(),
@@ -28,6 +29,9 @@ const NARRATIVE_STATUS_TOOL = {
         model: z.string(),
         built_from_memories: z.number().int(),
         generation_ms: z.number(),
+        build_kind: z.enum(['full', 'incremental']),
+        last_full_build_at: z.string().nullable(),
+        tokens: z.object({ input: z.number().int(), output: z.number().int() }).nullable(),
       })
       .nullable(),
     job: z.enum(['idle', 'queued', 'running']),
@@ -60,6 +64,8 @@ function describeStatus(status: NarrativeStatus): string {
     const n = status.narrative;
     const why = n.stale_reasons.length > 0 ? ` (${n.stale_reasons.join(', ')})` : '';
     lines.push(`Narrative v${n.version}, written ${n.generated_at} by ${n.model}: ${n.state}${why}.`);
+    const tokens = n.tokens ? `, ${n.tokens.input} input and ${n.tokens.output} output tokens` : '';
+    lines.push(n.build_kind === 'full' ? `Built in full from the memories${tokens}.` : `Revised with the memories added since the last full build (${n.last_full_build_at})${tokens}.`);
     lines.push(`${n.memories_added_since} memories added since; next refresh by ${status.next_refresh_at}.`);
   } else {
     lines.push(
