@@ -4,8 +4,8 @@ import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
 import { anthropicErrorToLlmError } from './anthropic-error-to-llm-error.js';
 import { anthropicResponseText } from './anthropic-response-text.js';
-import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, PromptMemory, RevisionRequest, TokenUsage } from './llm-provider.js';
-import { prompts } from './prompts.js';
+import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, RevisionRequest, TokenUsage } from './llm-provider.js';
+import { remoteTask, type RemotePurpose, type RemoteTask } from './remote-task.js';
 
 /** A Sonnet for narratives and a Haiku, small and fast, for analyses. */
 export const ANTHROPIC_DEFAULT_MODELS = { narrative: 'claude-sonnet-5-5', analysis: 'claude-haiku-5-5' } as const;
@@ -32,14 +32,7 @@ export interface AnthropicProviderOptions {
   clock?: Clock;
 }
 
-interface Generation {
-  model: string;
-  instruction: string;
-  prompt: string;
-  maxTokens: number;
-  /** What the output is built from, and the signal that aborts the call. */
-  request: { memories: readonly PromptMemory[]; signal: AbortSignal };
-}
+const MAX_TOKENS: Record<RemotePurpose, number> = { narrative: 8_192, analysis: 4_096 };
 
 /**
  * Narratives and analyses written by Claude through `POST {base}/v1/messages` with the official
@@ -75,50 +68,33 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   writeNarrative(request: NarrativeRequest): Promise<LlmOutput> {
-    return this.#generate({
-      model: this.#narrativeModel,
-      instruction: prompts.narrativeInstruction,
-      prompt: prompts.narrative(request),
-      maxTokens: 8_192,
-      request,
-    });
+    return this.#generate(remoteTask.narrative(request));
   }
 
   reviseNarrative(request: RevisionRequest): Promise<LlmOutput> {
-    return this.#generate({
-      model: this.#narrativeModel,
-      instruction: prompts.revisionInstruction,
-      prompt: prompts.revision(request),
-      maxTokens: 8_192,
-      request: { memories: [...request.addedMemories, ...request.relatedMemories], signal: request.signal },
-    });
+    return this.#generate(remoteTask.revision(request));
   }
 
   analyze(request: AnalysisRequest): Promise<LlmOutput> {
-    return this.#generate({
-      model: this.#analysisModel,
-      instruction: prompts.analysisInstruction,
-      prompt: prompts.analysis(request),
-      maxTokens: 4_096,
-      request,
-    });
+    return this.#generate(remoteTask.analysis(request));
   }
 
-  async #generate({ model, instruction, prompt, maxTokens, request }: Generation): Promise<LlmOutput> {
+  async #generate({ purpose, instruction, prompt, memories, signal }: RemoteTask): Promise<LlmOutput> {
+    const model = purpose === 'narrative' ? this.#narrativeModel : this.#analysisModel;
     try {
       const message = await this.#client.messages.create(
-        { model, system: instruction, messages: [{ role: 'user', content: prompt }], max_tokens: maxTokens },
-        { signal: request.signal },
+        { model, system: instruction, messages: [{ role: 'user', content: prompt }], max_tokens: MAX_TOKENS[purpose] },
+        { signal },
       );
       return {
         text: anthropicResponseText(message),
         model: typeof message.model === 'string' && message.model !== '' ? message.model : model,
-        memoryIds: request.memories.map((memory) => memory.id),
+        memoryIds: memories.map((memory) => memory.id),
         ...usageOf(message),
       };
     } catch (error) {
       throw anthropicErrorToLlmError(error, {
-        signal: request.signal,
+        signal,
         who: this.#who,
         now: this.#clock.now(),
         memoryBudgetChars: this.memoryBudgetChars,

@@ -2,21 +2,17 @@ import { GoogleGenAI, type GenerateContentResponse } from '@google/genai';
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
 import { geminiErrorToLlmError } from './gemini-error-to-llm-error.js';
-import { prompts } from './prompts.js';
 import { geminiResponseText } from './gemini-response-text.js';
-import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, PromptMemory, RevisionRequest, TokenUsage } from './llm-provider.js';
+import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, RevisionRequest, TokenUsage } from './llm-provider.js';
+import { remoteTask, type RemotePurpose, type RemoteTask } from './remote-task.js';
 
 const GEMINI_API_URL = 'https://generativelanguage.googleapis.com';
 
-interface Generation {
-  model: string;
-  systemInstruction: string;
-  prompt: string;
-  temperature: number;
-  maxOutputTokens: number;
-  /** What the output is built from, and the signal that aborts the call. */
-  request: { memories: readonly PromptMemory[]; signal: AbortSignal };
-}
+const SAMPLING: Record<RemotePurpose, { temperature: number; maxOutputTokens: number }> = {
+  // Thinking models spend part of this before the first word of a ~600-word narrative.
+  narrative: { temperature: 0.4, maxOutputTokens: 16_384 },
+  analysis: { temperature: 0.2, maxOutputTokens: 8_192 },
+};
 
 /**
  * Narratives and analyses written by Gemini through `@google/genai`. One call is one HTTP request:
@@ -54,40 +50,19 @@ export class GeminiProvider implements LlmProvider {
   }
 
   writeNarrative(request: NarrativeRequest): Promise<LlmOutput> {
-    return this.#generate({
-      model: this.#narrativeModel,
-      systemInstruction: prompts.narrativeInstruction,
-      prompt: prompts.narrative(request),
-      temperature: 0.4,
-      // Thinking models spend part of this before the first word of a ~600-word narrative.
-      maxOutputTokens: 16_384,
-      request,
-    });
+    return this.#generate(remoteTask.narrative(request));
   }
 
   reviseNarrative(request: RevisionRequest): Promise<LlmOutput> {
-    return this.#generate({
-      model: this.#narrativeModel,
-      systemInstruction: prompts.revisionInstruction,
-      prompt: prompts.revision(request),
-      temperature: 0.4,
-      maxOutputTokens: 16_384,
-      request: { memories: [...request.addedMemories, ...request.relatedMemories], signal: request.signal },
-    });
+    return this.#generate(remoteTask.revision(request));
   }
 
   analyze(request: AnalysisRequest): Promise<LlmOutput> {
-    return this.#generate({
-      model: this.#analysisModel,
-      systemInstruction: prompts.analysisInstruction,
-      prompt: prompts.analysis(request),
-      temperature: 0.2,
-      maxOutputTokens: 8_192,
-      request,
-    });
+    return this.#generate(remoteTask.analysis(request));
   }
 
-  async #generate({ model, systemInstruction, prompt, temperature, maxOutputTokens, request }: Generation): Promise<LlmOutput> {
+  async #generate({ purpose, instruction, prompt, memories, signal }: RemoteTask): Promise<LlmOutput> {
+    const model = purpose === 'narrative' ? this.#narrativeModel : this.#analysisModel;
     // The SDK's ApiError drops response headers, so this call's fetch keeps the one we need.
     let retryAfterHeader: string | null = null;
     const fetchKeepingRetryAfter = async (...[input, init]: Parameters<typeof fetch>): Promise<Response> => {
@@ -100,21 +75,20 @@ export class GeminiProvider implements LlmProvider {
         model,
         contents: [{ role: 'user', parts: [{ text: prompt }] }],
         config: {
-          systemInstruction,
-          temperature,
-          maxOutputTokens,
-          abortSignal: request.signal,
+          systemInstruction: instruction,
+          ...SAMPLING[purpose],
+          abortSignal: signal,
           httpOptions: { fetch: fetchKeepingRetryAfter },
         },
       });
       return {
         text: geminiResponseText(response),
         model: response.modelVersion ?? model,
-        memoryIds: request.memories.map((memory) => memory.id),
+        memoryIds: memories.map((memory) => memory.id),
         ...usageOf(response),
       };
     } catch (error) {
-      throw geminiErrorToLlmError(error, { signal: request.signal, retryAfterHeader, now: this.#clock.now() });
+      throw geminiErrorToLlmError(error, { signal, retryAfterHeader, now: this.#clock.now() });
     }
   }
 }

@@ -2,10 +2,10 @@ import OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
-import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, PromptMemory, RevisionRequest, TokenUsage } from './llm-provider.js';
+import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, RevisionRequest, TokenUsage } from './llm-provider.js';
 import { openAiErrorToLlmError } from './openai-error-to-llm-error.js';
 import { openAiResponseText } from './openai-response-text.js';
-import { prompts } from './prompts.js';
+import { remoteTask, type RemotePurpose, type RemoteTask } from './remote-task.js';
 
 /** A capable model for narratives and a small fast one for analyses. */
 export const OPENAI_DEFAULT_MODELS = { narrative: 'gpt-5.4', analysis: 'gpt-5.4-mini' } as const;
@@ -38,17 +38,6 @@ export interface OpenAiProviderOptions {
   fetch?: typeof fetch;
 }
 
-type Purpose = 'narrative' | 'analysis';
-
-interface Generation {
-  model: string;
-  instruction: string;
-  prompt: string;
-  purpose: Purpose;
-  /** What the output is built from, and the signal that aborts the call. */
-  request: { memories: readonly PromptMemory[]; signal: AbortSignal };
-}
-
 type Sampling = Pick<ChatCompletionCreateParamsNonStreaming, 'temperature' | 'max_tokens' | 'max_completion_tokens'>;
 
 /**
@@ -57,7 +46,7 @@ type Sampling = Pick<ChatCompletionCreateParamsNonStreaming, 'temperature' | 'ma
  * that copy the protocol run models that take a temperature, all know `max_tokens` (Ollama not yet
  * the newer name), and may check prompt + limit against a small context, so the limit stays modest.
  */
-const SAMPLING: Record<'openai' | 'compatible', Record<Purpose, Sampling>> = {
+const SAMPLING: Record<'openai' | 'compatible', Record<RemotePurpose, Sampling>> = {
   openai: { narrative: { max_completion_tokens: 16_384 }, analysis: { max_completion_tokens: 8_192 } },
   // eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated by OpenAI only; the servers that copy its protocol need it.
   compatible: { narrative: { temperature: 0.4, max_tokens: 4_096 }, analysis: { temperature: 0.2, max_tokens: 2_048 } },
@@ -108,36 +97,19 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   writeNarrative(request: NarrativeRequest): Promise<LlmOutput> {
-    return this.#generate({
-      model: this.#narrativeModel,
-      instruction: prompts.narrativeInstruction,
-      prompt: prompts.narrative(request),
-      purpose: 'narrative',
-      request,
-    });
+    return this.#generate(remoteTask.narrative(request));
   }
 
   reviseNarrative(request: RevisionRequest): Promise<LlmOutput> {
-    return this.#generate({
-      model: this.#narrativeModel,
-      instruction: prompts.revisionInstruction,
-      prompt: prompts.revision(request),
-      purpose: 'narrative',
-      request: { memories: [...request.addedMemories, ...request.relatedMemories], signal: request.signal },
-    });
+    return this.#generate(remoteTask.revision(request));
   }
 
   analyze(request: AnalysisRequest): Promise<LlmOutput> {
-    return this.#generate({
-      model: this.#analysisModel,
-      instruction: prompts.analysisInstruction,
-      prompt: prompts.analysis(request),
-      purpose: 'analysis',
-      request,
-    });
+    return this.#generate(remoteTask.analysis(request));
   }
 
-  async #generate({ model, instruction, prompt, purpose, request }: Generation): Promise<LlmOutput> {
+  async #generate({ purpose, instruction, prompt, memories, signal }: RemoteTask): Promise<LlmOutput> {
+    const model = purpose === 'narrative' ? this.#narrativeModel : this.#analysisModel;
     try {
       const completion = await this.#client.chat.completions.create(
         {
@@ -148,17 +120,17 @@ export class OpenAiProvider implements LlmProvider {
           ],
           ...SAMPLING[this.#atOpenAi ? 'openai' : 'compatible'][purpose],
         },
-        { signal: request.signal },
+        { signal },
       );
       return {
         text: openAiResponseText(completion, this.#who),
         model: typeof completion.model === 'string' && completion.model !== '' ? completion.model : model,
-        memoryIds: request.memories.map((memory) => memory.id),
+        memoryIds: memories.map((memory) => memory.id),
         ...usageOf(completion),
       };
     } catch (error) {
       throw openAiErrorToLlmError(error, {
-        signal: request.signal,
+        signal,
         who: this.#who,
         now: this.#clock.now(),
         memoryBudgetChars: this.memoryBudgetChars,
