@@ -1,6 +1,7 @@
 import { CONVERSATION_GAP_MS } from '../memories/conversation-gap.js';
 import { contentTerms } from '../text/content-terms.js';
-import { selectByCoverage, termWeights } from '../text/information-coverage.js';
+import { selectByCoverage } from '../text/coverage-selection.js';
+import { termWeights } from '../text/information-coverage.js';
 import type { IndexedMemory, MemoryIndex } from './memory-index.js';
 
 /** Chosen memories by index and limit: they depend on the memories alone, and an index never changes. */

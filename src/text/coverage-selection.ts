@@ -172,3 +172,31 @@ class BoundQueue<T> {
 function dayOf(text: CoveredText): string {
   return text.createdAt.toISOString().slice(0, 10);
 }
+
+/**
+ * Up to `limit` of the candidates, chosen greedily by the weight of the terms they add to those
+ * already chosen: each step takes the one that says most that is not said yet, skipping
+ * near-duplicates of a chosen one; earlier candidates win ties. Stops when nothing adds information.
+ * The coverage selection above with every text costing the same and no dates.
+ */
+export function selectByCoverage<T>(
+  candidates: readonly T[],
+  termsOf: (candidate: T) => ReadonlySet<string>,
+  weights: ReadonlyMap<string, number>,
+  limit: number,
+): T[] {
+  const selection = new CoverageSelection<{ candidate: T; terms: ReadonlySet<string>; createdAt: Date }>({
+    weights,
+    costOf: () => 1,
+    newDayGain: 0,
+    costExponent: 0,
+    salienceOf: () => 1,
+  });
+  const undated = new Date(0);
+  selection.fill(
+    candidates.map((candidate) => ({ candidate, terms: termsOf(candidate), createdAt: undated })),
+    Number.POSITIVE_INFINITY,
+    limit,
+  );
+  return selection.chosen.map((text) => text.candidate);
+}

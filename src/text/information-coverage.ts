@@ -19,37 +19,3 @@ export function isNearDuplicate(a: ReadonlySet<string>, b: ReadonlySet<string>, 
   for (const term of a) if (b.has(term)) shared += 1;
   return shared / (a.size + b.size - shared) >= threshold;
 }
-
-/**
- * Up to `limit` of the candidates, chosen greedily by the weight of the terms they add to those
- * already chosen: each step takes the one that says most that is not said yet, skipping
- * near-duplicates of a chosen one; earlier candidates win ties. Stops when nothing adds information.
- */
-export function selectByCoverage<T>(
-  candidates: readonly T[],
-  termsOf: (candidate: T) => ReadonlySet<string>,
-  weights: ReadonlyMap<string, number>,
-  limit: number,
-): T[] {
-  const chosen: T[] = [];
-  const covered = new Set<string>();
-  const pool = [...candidates];
-  while (chosen.length < limit) {
-    let bestAt = -1;
-    let bestGain = 0;
-    pool.forEach((candidate, at) => {
-      let gain = 0;
-      for (const term of termsOf(candidate)) if (!covered.has(term)) gain += weights.get(term) ?? 0;
-      if (gain > bestGain) {
-        bestAt = at;
-        bestGain = gain;
-      }
-    });
-    if (bestAt < 0) break;
-    const [best] = pool.splice(bestAt, 1) as [T];
-    if (chosen.some((taken) => isNearDuplicate(termsOf(taken), termsOf(best)))) continue;
-    chosen.push(best);
-    for (const term of termsOf(best)) covered.add(term);
-  }
-  return chosen;
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isNearDuplicate, selectByCoverage, termWeights } from '../../src/text/information-coverage.js';
+import { selectByCoverage } from '../../src/text/coverage-selection.js';
+import { isNearDuplicate, termWeights } from '../../src/text/information-coverage.js';
 
 const terms = (text: string) => new Set(text.split(' '));
 
