@@ -1,9 +1,8 @@
-import { mkdir } from 'node:fs/promises';
-import { PGlite, types } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Logger } from 'pino';
 import type { DatabaseSchema } from './database-schema.js';
-import { lockDataDir } from './data-dir-lock.js';
+import { PGLITE_OPTIONS, SharedEmbeddedDatabase } from './local-sharing/shared-embedded-database.js';
 import { GuardedPostgresDialect } from './guarded-postgres-dialect.js';
 import type { SessionClientOptions } from './pooled-session.js';
 import { PglitePool } from './pglite-pool.js';
@@ -40,7 +39,7 @@ export interface DatabaseOptions {
 const reconnectBackoffSeconds = (attempt: number) => Math.min(0.05 * 2 ** attempt, 1);
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir, options.logger);
 }
 
 function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
@@ -71,20 +70,26 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
   };
 }
 
-/** PGlite settings every instance uses: bigint as a string, as postgres.js returns it. */
-export const PGLITE_OPTIONS = { parsers: { [types.INT8]: (value: string) => value } };
+export { PGLITE_OPTIONS };
 
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
-  if (dataDir.startsWith('memory://')) return pgliteHandle(await PGlite.create(PGLITE_OPTIONS), 'memory://');
-  await mkdir(dataDir, { recursive: true });
-  const unlock = await lockDataDir(dataDir);
-  try {
-    const handle = pgliteHandle(await PGlite.create(dataDir, PGLITE_OPTIONS), dataDir);
-    return { ...handle, close: () => handle.close().finally(unlock) };
-  } catch (error) {
-    await unlock();
-    throw error;
+async function openPglite(dataDir: string, logger: Logger | undefined): Promise<DatabaseHandle> {
+  if (dataDir.startsWith('memory://')) {
+    const { PGlite } = await import('@electric-sql/pglite');
+    return pgliteHandle(await PGlite.create(PGLITE_OPTIONS), 'memory://');
   }
+  const shared = await SharedEmbeddedDatabase.open({ dataDir, logger });
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: shared.pool }) });
+  return {
+    db,
+    kind: 'pglite',
+    location: dataDir,
+    tryLeaderLock: (duty) => shared.tryLeaderLock(duty),
+    listenForUserChanges: (listener) => shared.listenForUserChanges(listener),
+    close: async () => {
+      await db.destroy();
+      await shared.close();
+    },
+  };
 }
 
 /** A handle over an open PGlite instance (created with `PGLITE_OPTIONS`). */

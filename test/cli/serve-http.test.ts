@@ -45,14 +45,20 @@ describe.each(DATABASES)('narrative-mcp serve --http on %s', (kind) => {
     await once(child, 'exit');
   });
 
-  it.runIf(kind === 'pglite')('refuses a second process on the same embedded database with a clear message', async () => {
+  it('answers the CLI while it serves: a key created by another process works at once', async () => {
     const { child, output } = serve();
     await until(() => /listening on/.test(output.stderr) || child.exitCode !== null, 30_000);
-    const second = await runCli(['users', 'list'], env);
-    expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/the embedded database in .* is in use by process \d+ .*stop it first, or use PostgreSQL/);
+    const url = /listening on (http:\S+)/.exec(output.stderr)![1]!;
+    expect((await runCli(['users', 'add', 'me'], env)).code).toBe(0);
+    const created = await runCli(['keys', 'create', '--user', 'me'], env);
+    expect(created.code).toBe(0);
+    const key = /(nmcp_\S+)\s*$/.exec(created.stdout)![1]!;
+    const listed = await runCli(['users', 'list'], env);
+    expect(listed.stdout).toMatch(/^me\s/m);
+    expect((await fetch(`${url}/api/v1/memories`, { headers: { Authorization: `Bearer ${key}` } })).status).toBe(200);
     child.kill('SIGTERM');
-    await once(child, 'exit');
-    expect((await runCli(['users', 'list'], env)).code).toBe(0);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(output.stderr).not.toMatch(/"level":(50|60)/);
   });
 });
