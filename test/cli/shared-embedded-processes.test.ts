@@ -106,6 +106,16 @@ describe('local processes sharing one embedded database', () => {
     for (const server of servers) expect(server.stderr()).not.toMatch(/"level":(50|60)/);
   });
 
+  it('is not blocked by what a killed owner left behind', async () => {
+    const killed = await startServer('me');
+    await callTool(killed.client, 'add_memories', { memories: [{ content: 'I collect vintage maps' }] });
+    process.kill(killed.pid, 'SIGKILL');
+    const listed = await runCli(['users', 'list'], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^me\s+1\s/m);
+    expect(await ownerPid()).not.toBe(killed.pid);
+  });
+
   it('serves what one client writes to the others at once, while CLI commands run beside them', async () => {
     const [desktop, code, otherUser] = [await startServer('me'), await startServer('me'), await startServer('someone-else')];
     const cli = Promise.all([

@@ -1,11 +1,12 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import postgres from 'postgres';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_PATH } from '../support/cli.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/open-database.js';
+import { CLI_PATH, cliEnvironment } from '../support/cli.js';
 import { startFakeGemini, type FakeGemini } from '../support/fake-gemini-server.js';
 import { callTool } from '../support/mcp-test-client.js';
-import { createPostgresTestDatabase } from '../support/postgres-test-databases.js';
+import { DATABASES } from '../support/test-databases.js';
 import { until } from '../support/until.js';
 
 const NARRATIVE_MODEL = 'gemini-2.5-pro';
@@ -40,18 +41,22 @@ async function startServer(env: Record<string, string>, name: string): Promise<S
   return { client, stderr: () => stderr };
 }
 
-describe.skipIf(!process.env.DATABASE_URL)('two serve --stdio processes sharing one PostgreSQL database', () => {
+describe.each(DATABASES)('two serve --stdio processes sharing one database on %s', (kind) => {
   let fake: FakeGemini;
-  let database: { url: string; drop: () => Promise<void> };
-  let sql: postgres.Sql;
+  let cleanup: () => Promise<void>;
+  let database: DatabaseHandle;
   let servers: ServerProcess[] = [];
 
   const narrativeCalls = () => fake.requests.filter((request) => request.model === NARRATIVE_MODEL).length;
   const analysisCalls = () => fake.requests.filter((request) => request.model === ANALYSIS_MODEL).length;
 
   async function storedVersions(): Promise<number[]> {
-    const rows = await sql<{ version: number }[]>`select n.version from user_narratives n join users u on u.id = n.user_id
-      where u.external_id = 'shared'`;
+    const rows = await database.db
+      .selectFrom('user_narratives as n')
+      .innerJoin('users as u', 'u.id', 'n.user_id')
+      .select('n.version')
+      .where('u.external_id', '=', 'shared')
+      .execute();
     return rows.map((row) => row.version);
   }
 
@@ -75,32 +80,32 @@ describe.skipIf(!process.env.DATABASE_URL)('two serve --stdio processes sharing 
 
   beforeAll(async () => {
     fake = await startFakeGemini({ apiKey: 'test-key' });
-    database = await createPostgresTestDatabase({ empty: true });
-    sql = postgres(database.url, { max: 1, onnotice: () => {} });
-    const env = {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: database.url,
+    const environment = await cliEnvironment(kind);
+    cleanup = environment.cleanup;
+    const env: Record<string, string> = {
+      ...environment.env,
       GEMINI_API_KEY: 'test-key',
       GEMINI_BASE_URL: fake.url,
-      LOG_LEVEL: 'warn',
       // Real time here: the analysis calls wait on the held fake, and must not run out of budget meanwhile.
       DEEP_ANALYSIS_BUDGET_MS: '60000',
     };
     // Both start on an empty database at once, so both migrate concurrently.
     servers = await Promise.all([startServer(env, 'first'), startServer(env, 'second')]);
+    // This process reads what they stored: on the embedded database, as a third process sharing it.
+    database = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.NARRATIVE_DATA_DIR ?? '', poolSize: 1 });
   });
   afterAll(async () => {
     await Promise.all(servers.map(({ client }) => client.close()));
-    await sql?.end();
+    await database?.close();
     await fake?.close();
-    await database?.drop();
+    await cleanup?.();
   });
 
   it('both migrate the empty database at start and serve the same user', async () => {
-    const migrations = await sql<{ name: string }[]>`select name from kysely_migration order by name`;
+    const { rows: migrations } = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(database.db);
     expect(migrations.length).toBeGreaterThan(0);
     expect(new Set(migrations.map((migration) => migration.name)).size).toBe(migrations.length);
-    const users = await sql`select id from users where external_id = 'shared'`;
+    const users = await database.db.selectFrom('users').select('id').where('external_id', '=', 'shared').execute();
     expect(users).toHaveLength(1);
   });
 
