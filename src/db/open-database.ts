@@ -28,7 +28,11 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
   poolSize: number;
-  /** PostgreSQL's `statement_timeout` for the pool's sessions (not the migrations); 0 leaves the server's own. Default 30 s. */
+  /**
+   * PostgreSQL's `statement_timeout` for the pool's sessions (not the migrations); 0 leaves the
+   * server's own. Default 30 s. On a shared embedded database, how long another process may hold
+   * a session without a word before the owner takes it back.
+   */
   statementTimeoutMs?: number;
   /** Longest wait for a free pooled connection before a query fails as the database being unavailable. Default 10 s. */
   acquireTimeoutMs?: number;
@@ -39,7 +43,7 @@ export interface DatabaseOptions {
 const reconnectBackoffSeconds = (attempt: number) => Math.min(0.05 * 2 ** attempt, 1);
 
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options.dataDir, options.logger);
+  return options.databaseUrl ? openPostgres(options.databaseUrl, options) : openPglite(options);
 }
 
 function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
@@ -72,12 +76,12 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
 
 export { PGLITE_OPTIONS };
 
-async function openPglite(dataDir: string, logger: Logger | undefined): Promise<DatabaseHandle> {
+async function openPglite({ dataDir, logger, statementTimeoutMs }: DatabaseOptions): Promise<DatabaseHandle> {
   if (dataDir.startsWith('memory://')) {
     const { PGlite } = await import('@electric-sql/pglite');
     return pgliteHandle(await PGlite.create(PGLITE_OPTIONS), 'memory://');
   }
-  const shared = await SharedEmbeddedDatabase.open({ dataDir, logger });
+  const shared = await SharedEmbeddedDatabase.open({ dataDir, logger, ...(statementTimeoutMs === undefined ? {} : { idleSessionMs: statementTimeoutMs }) });
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: shared.pool }) });
   return {
     db,

@@ -4,9 +4,13 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/open-database.js';
+import { Kysely, PostgresDialect } from 'kysely';
 import { systemClock } from '../../src/clock/system-clock.js';
+import type { DatabaseSchema } from '../../src/db/database-schema.js';
+import { SharedEmbeddedDatabase } from '../../src/db/local-sharing/shared-embedded-database.js';
 import { MemoryRepository } from '../../src/repositories/memory-repository.js';
 import type { UserChangeListener } from '../../src/db/user-change-feed.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { until } from '../support/until.js';
 
 /**
@@ -140,6 +144,37 @@ describe('an embedded data directory opened twice', () => {
     void guest.close();
     expect(await userIds(owner)).toEqual([]);
     void abandoned;
+  });
+
+  it('takes back a session a guest holds in silence, rolling its transaction back', async () => {
+    const clock = new ManualClock();
+    const shared = await SharedEmbeddedDatabase.open({ dataDir, clock, idleSessionMs: 30_000 });
+    const owner = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: shared.pool }) });
+    try {
+      await migrateToLatest(owner);
+      const guest = await openHandle();
+      let inserted!: () => void;
+      const insertedRow = new Promise<void>((resolve) => (inserted = resolve));
+      let resume!: () => void;
+      const resumed = new Promise<void>((resolve) => (resume = resolve));
+      const stalled = guest.db.transaction().execute(async (trx) => {
+        await trx.insertInto('users').values({ external_id: 'stalled', display_name: 'x' }).execute();
+        inserted();
+        await resumed;
+        await trx.insertInto('users').values({ external_id: 'after-the-silence', display_name: 'x' }).execute();
+      });
+      await insertedRow;
+      const read = owner.selectFrom('users').select('external_id').execute();
+      await until(() => clock.pendingSleeps > 0);
+      await clock.advance(30_000);
+      expect(await read).toEqual([]);
+      resume();
+      await expect(stalled).rejects.toMatchObject({ code: 'SESSION_LOST' });
+      expect(await owner.selectFrom('users').select('external_id').execute()).toEqual([]);
+    } finally {
+      await owner.destroy();
+      await shared.close();
+    }
   });
 
   it('gives each duty one leader among them, and hands it on when the leader goes', async () => {

@@ -1,6 +1,8 @@
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
+import type { Clock } from '../../clock/clock.js';
+import { SessionLostError } from '../session-lost-error.js';
 import type { DutyLeaders } from './duty-leaders.js';
 import { readFrames, writeFrame } from './frames.js';
 import { sendableError, type GuestMessage, type HostMessage } from './protocol.js';
@@ -9,6 +11,24 @@ import { sendableError, type GuestMessage, type HostMessage } from './protocol.j
 interface LentSession {
   readonly client: Promise<PostgresPoolClient>;
   tail: Promise<unknown>;
+  /** Statements sent and not yet answered. */
+  running: number;
+  /** Watches for the guest falling silent while it holds the session. */
+  silence: AbortController | undefined;
+  /** Taken back (rolled back and returned to the pool); nothing more runs on it. */
+  ended: boolean;
+}
+
+export interface DatabaseHostOptions {
+  readonly pool: PostgresPool;
+  readonly leaders: DutyLeaders<unknown>;
+  readonly clock: Clock;
+  /**
+   * A guest that holds a session and sends nothing for this long (a stopped or hung process) has
+   * it taken back, its transaction rolled back, so the other processes are not kept waiting.
+   * 0 never takes one back.
+   */
+  readonly idleSessionMs: number;
 }
 
 /**
@@ -24,10 +44,13 @@ export class DatabaseHost {
   readonly #server: Server = createServer((socket) => this.#serve(socket));
   #socketPath: string | undefined;
 
-  constructor(
-    private readonly pool: PostgresPool,
-    private readonly leaders: DutyLeaders<unknown>,
-  ) {}
+  private readonly pool: PostgresPool;
+  private readonly leaders: DutyLeaders<unknown>;
+
+  constructor(private readonly options: DatabaseHostOptions) {
+    this.pool = options.pool;
+    this.leaders = options.leaders;
+  }
 
   /** Listens on `socketPath`, replacing what a previous owner left there. */
   async listen(socketPath: string): Promise<void> {
@@ -65,7 +88,7 @@ export class DatabaseHost {
     socket.on('close', () => {
       this.#listening.delete(socket);
       this.leaders.releaseAll(socket);
-      void Promise.all([...sessions.values()].map((session) => endSession(session, { rollback: true }))).finally(() => {
+      void Promise.all([...sessions.values()].map((session) => this.#end(session, { rollback: true }))).finally(() => {
         this.#guests.delete(socket);
         ended();
       });
@@ -75,9 +98,13 @@ export class DatabaseHost {
       switch (message.kind) {
         case 'connect': {
           const client = this.pool.connect();
-          sessions.set(message.id, { client, tail: client });
+          const session: LentSession = { client, tail: client, running: 0, silence: undefined, ended: false };
+          sessions.set(message.id, session);
           client.then(
-            () => send(socket, { kind: 'connected', id: message.id }),
+            () => {
+              this.#watchSilence(session);
+              send(socket, { kind: 'connected', id: message.id });
+            },
             (error: unknown) => {
               sessions.delete(message.id);
               send(socket, { kind: 'failed', id: message.id, error: sendableError(error) });
@@ -87,21 +114,29 @@ export class DatabaseHost {
         }
         case 'query': {
           const session = sessions.get(message.session);
-          if (!session) {
-            send(socket, { kind: 'failed', id: message.id, error: sendableError(new Error('no such database session')) });
+          if (!session || session.ended) {
+            const error = session ? new SessionLostError(new Error('the session was silent too long and was taken back')) : new Error('no such database session');
+            send(socket, { kind: 'failed', id: message.id, error: sendableError(error) });
             return;
           }
+          session.running++;
+          session.silence?.abort();
           const run = session.tail.then(async () => (await session.client).query(message.sql, message.parameters));
-          session.tail = run.then(
-            (result) => send(socket, { kind: 'result', id: message.id, result }),
-            (error: unknown) => send(socket, { kind: 'failed', id: message.id, error: sendableError(error) }),
-          );
+          session.tail = run
+            .then(
+              (result) => send(socket, { kind: 'result', id: message.id, result }),
+              (error: unknown) => send(socket, { kind: 'failed', id: message.id, error: sendableError(error) }),
+            )
+            .finally(() => {
+              session.running--;
+              this.#watchSilence(session);
+            });
           return;
         }
         case 'release': {
           const session = sessions.get(message.session);
           sessions.delete(message.session);
-          if (session) void endSession(session, { rollback: false });
+          if (session) void this.#end(session, { rollback: false });
           return;
         }
         case 'listen':
@@ -117,18 +152,33 @@ export class DatabaseHost {
       }
     });
   }
-}
 
-async function endSession(session: LentSession, { rollback }: { rollback: boolean }): Promise<void> {
-  await session.tail.catch(() => undefined);
-  let client: PostgresPoolClient;
-  try {
-    client = await session.client;
-  } catch {
-    return;
+  #watchSilence(session: LentSession): void {
+    if (this.options.idleSessionMs <= 0 || session.running > 0 || session.ended) return;
+    const silence = new AbortController();
+    session.silence = silence;
+    this.options.clock.sleep(this.options.idleSessionMs, silence.signal).then(
+      () => {
+        if (session.silence === silence && session.running === 0) void this.#end(session, { rollback: true });
+      },
+      () => undefined,
+    );
   }
-  if (rollback) await client.query('rollback', []).catch(() => undefined);
-  client.release();
+
+  async #end(session: LentSession, { rollback }: { rollback: boolean }): Promise<void> {
+    if (session.ended) return;
+    session.ended = true;
+    session.silence?.abort();
+    await session.tail.catch(() => undefined);
+    let client: PostgresPoolClient;
+    try {
+      client = await session.client;
+    } catch {
+      return;
+    }
+    if (rollback) await client.query('rollback', []).catch(() => undefined);
+    client.release();
+  }
 }
 
 function send(socket: Socket, message: HostMessage): void {

@@ -2,7 +2,9 @@ import { mkdir } from 'node:fs/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type { Logger } from 'pino';
+import type { Clock } from '../../clock/clock.js';
 import { SECOND_MS } from '../../clock/durations.js';
+import { systemClock } from '../../clock/system-clock.js';
 import { UserFacingError } from '../../errors/user-facing-error.js';
 import type { LeaderLock } from '../leader-lock.js';
 import { PglitePool } from '../pglite-pool.js';
@@ -18,6 +20,7 @@ export const PGLITE_OPTIONS = { parsers: { 20: (value: string) => value } };
 
 /** How long a process starting waits for an owner that is alive but does not answer. */
 const STARTUP_WAIT_MS = 30 * SECOND_MS;
+const IDLE_SESSION_MS = 30 * SECOND_MS;
 const RETRY_FIRST_MS = 10;
 const RETRY_MOST_MS = 200;
 
@@ -41,6 +44,9 @@ export interface SharedEmbeddedDatabaseOptions {
   readonly logger?: Logger | undefined;
   /** How long to wait at start for an owner that does not answer (default 30 s). */
   readonly startupWaitMs?: number;
+  /** How long a guest may hold a session without a word before the owner takes it back (default 30 s; 0 never). */
+  readonly idleSessionMs?: number;
+  readonly clock?: Clock;
 }
 
 /**
@@ -57,24 +63,26 @@ export class SharedEmbeddedDatabase {
   readonly #listeners = new Set<UserChangeListener>();
   #closed: Promise<void> | undefined;
 
+  private readonly dataDir: string;
+  private readonly logger: Logger | undefined;
+  private readonly clock: Clock;
+  private readonly idleSessionMs: number;
+
   private constructor(
-    private readonly dataDir: string,
+    options: SharedEmbeddedDatabaseOptions,
     private readonly socketPath: string,
-    private readonly logger: Logger | undefined,
-    startupWaitMs: number,
   ) {
-    this.#role = this.#settle(Date.now() + startupWaitMs);
+    this.dataDir = options.dataDir;
+    this.logger = options.logger;
+    this.clock = options.clock ?? systemClock;
+    this.idleSessionMs = options.idleSessionMs ?? IDLE_SESSION_MS;
+    this.#role = this.#settle(Date.now() + (options.startupWaitMs ?? STARTUP_WAIT_MS));
     this.pool = { connect: () => this.#session(), end: () => this.close() };
   }
 
   static async open(options: SharedEmbeddedDatabaseOptions): Promise<SharedEmbeddedDatabase> {
     await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-    const database = new SharedEmbeddedDatabase(
-      options.dataDir,
-      await socketPathFor(options.dataDir),
-      options.logger,
-      options.startupWaitMs ?? STARTUP_WAIT_MS,
-    );
+    const database = new SharedEmbeddedDatabase(options, await socketPathFor(options.dataDir));
     await database.#role;
     return database;
   }
@@ -185,7 +193,7 @@ export class SharedEmbeddedDatabase {
       pglite = await PGlite.create(this.dataDir, PGLITE_OPTIONS);
       const pool = new PglitePool(pglite);
       const leaders = new DutyLeaders<unknown>();
-      const host = new DatabaseHost(pool, leaders);
+      const host = new DatabaseHost({ pool, leaders, clock: this.clock, idleSessionMs: this.idleSessionMs });
       // Before any guest can open a transaction: LISTEN runs on PGlite's one session directly.
       const unlisten = await pglite.listen(USER_CHANGED_CHANNEL, (userId) => {
         host.announce(userId);
