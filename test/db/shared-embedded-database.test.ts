@@ -212,6 +212,28 @@ describe('an embedded data directory opened twice', () => {
     expect(await userIds(third)).toEqual(['after', 'before']);
   });
 
+  it('lets a guest finish the transaction it has under way when the owner closes', async () => {
+    const owner = await openHandle();
+    await migrateToLatest(owner.db);
+    const guest = await openHandle();
+    let inserted!: () => void;
+    const insertedRow = new Promise<void>((resolve) => (inserted = resolve));
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const transaction = guest.db.transaction().execute(async (trx) => {
+      await trx.insertInto('users').values({ external_id: 'first-half', display_name: 'x' }).execute();
+      inserted();
+      await resumed;
+      await trx.insertInto('users').values({ external_id: 'second-half', display_name: 'x' }).execute();
+    });
+    await insertedRow;
+    const ownerClosing = owner.close();
+    resume();
+    await transaction;
+    await ownerClosing;
+    expect(await userIds(guest)).toEqual(['first-half', 'second-half']);
+  });
+
   it('grants a guest the session it was waiting for from the next owner', async () => {
     const owner = await openHandle();
     await migrateToLatest(owner.db);

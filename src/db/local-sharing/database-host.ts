@@ -2,10 +2,14 @@ import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type { Clock } from '../../clock/clock.js';
+import { SECOND_MS } from '../../clock/durations.js';
 import { SessionLostError } from '../session-lost-error.js';
 import type { DutyLeaders } from './duty-leaders.js';
 import { readFrames, writeFrame } from './frames.js';
 import { sendableError, type GuestMessage, type HostMessage } from './protocol.js';
+
+/** How long a closing owner lets its guests finish the sessions they hold. */
+const DRAIN_MS = 5 * SECOND_MS;
 
 /** A database session lent to a guest: its statements run one after another, in the order sent. */
 interface LentSession {
@@ -39,6 +43,10 @@ export interface DatabaseHostOptions {
  */
 export class DatabaseHost {
   readonly #guests = new Map<Socket, Promise<void>>();
+  /** Sessions granted to guests and not yet ended. */
+  readonly #lent = new Set<LentSession>();
+  #allReturned: (() => void) | undefined;
+  #draining = false;
   readonly #listening = new Set<Socket>();
 
   readonly #server: Server = createServer((socket) => this.#serve(socket));
@@ -71,9 +79,20 @@ export class DatabaseHost {
     for (const socket of this.#listening) send(socket, { kind: 'changed', userId });
   }
 
-  /** Stops serving: guests are cut off (their open transactions rolled back) and the socket removed. */
+  /**
+   * Stops serving. Sessions guests hold may finish (for up to `DRAIN_MS`); sessions they ask for
+   * from now on are left for the next owner to grant. Then guests are cut off (what they still
+   * hold rolled back) and the socket removed.
+   */
   async close(): Promise<void> {
+    this.#draining = true;
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    if (this.#lent.size > 0) {
+      const returned = new Promise<void>((resolve) => (this.#allReturned = resolve));
+      const grace = new AbortController();
+      await Promise.race([returned, this.options.clock.sleep(DRAIN_MS, grace.signal).catch(() => undefined)]);
+      grace.abort();
+    }
     for (const socket of this.#guests.keys()) socket.destroy();
     await Promise.all(this.#guests.values());
     await closed;
@@ -97,11 +116,18 @@ export class DatabaseHost {
       const message = frame as GuestMessage;
       switch (message.kind) {
         case 'connect': {
+          // Not answered: when this owner has gone, the guest asks the next one.
+          if (this.#draining) return;
           const client = this.pool.connect();
           const session: LentSession = { client, tail: client, running: 0, silence: undefined, ended: false };
           sessions.set(message.id, session);
           client.then(
             () => {
+              if (this.#draining) {
+                void this.#end(session, { rollback: false });
+                return;
+              }
+              this.#lent.add(session);
               this.#watchSilence(session);
               send(socket, { kind: 'connected', id: message.id });
             },
@@ -178,6 +204,8 @@ export class DatabaseHost {
     }
     if (rollback) await client.query('rollback', []).catch(() => undefined);
     client.release();
+    this.#lent.delete(session);
+    if (this.#lent.size === 0) this.#allReturned?.();
   }
 }
 
