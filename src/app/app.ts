@@ -69,7 +69,7 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
   const engine = new NarrativeEngine({
     config,
     repositories,
-    provider: options.provider ?? createLlmProvider(config),
+    provider: options.provider ?? (await createLlmProvider(config)),
     clock,
     logger,
   });

@@ -1,17 +1,19 @@
 import type { Config } from '../config/config.js';
-import { ANTHROPIC_DEFAULT_MODELS, AnthropicProvider } from './anthropic-provider.js';
-import { GeminiProvider } from './gemini-provider.js';
 import type { LlmProvider } from './llm-provider.js';
 import { OfflineProvider } from './offline/offline-provider.js';
-import { OPENAI_DEFAULT_MODELS, OpenAiProvider } from './openai-provider.js';
 
-/** The provider `LLM_PROVIDER` names (the configuration has resolved and checked it). */
-export function createLlmProvider(config: Config): LlmProvider {
+/**
+ * The provider `LLM_PROVIDER` names (the configuration has resolved and checked it). Each remote
+ * provider's SDK is loaded only when it is the one named: together they would add tens of MB to
+ * every process.
+ */
+export async function createLlmProvider(config: Config): Promise<LlmProvider> {
   const budget = config.LLM_PROMPT_BUDGET_CHARS === undefined ? {} : { memoryBudgetChars: config.LLM_PROMPT_BUDGET_CHARS };
   switch (config.LLM_PROVIDER) {
     case 'offline':
       return new OfflineProvider();
-    case 'gemini':
+    case 'gemini': {
+      const { GeminiProvider } = await import('./gemini-provider.js');
       return new GeminiProvider({
         apiKey: required(config.GEMINI_API_KEY, 'GEMINI_API_KEY'),
         baseUrl: config.GEMINI_BASE_URL,
@@ -19,7 +21,9 @@ export function createLlmProvider(config: Config): LlmProvider {
         analysisModel: config.LLM_ANALYSIS_MODEL ?? config.GEMINI_ANALYSIS_MODEL,
         ...budget,
       });
-    case 'openai':
+    }
+    case 'openai': {
+      const { OPENAI_DEFAULT_MODELS, OpenAiProvider } = await import('./openai-provider.js');
       return new OpenAiProvider({
         ...(config.OPENAI_API_KEY === undefined ? {} : { apiKey: config.OPENAI_API_KEY }),
         ...(config.OPENAI_BASE_URL === undefined ? {} : { baseUrl: config.OPENAI_BASE_URL }),
@@ -27,7 +31,9 @@ export function createLlmProvider(config: Config): LlmProvider {
         analysisModel: config.LLM_ANALYSIS_MODEL ?? OPENAI_DEFAULT_MODELS.analysis,
         ...budget,
       });
-    case 'anthropic':
+    }
+    case 'anthropic': {
+      const { ANTHROPIC_DEFAULT_MODELS, AnthropicProvider } = await import('./anthropic-provider.js');
       return new AnthropicProvider({
         apiKey: required(config.ANTHROPIC_API_KEY, 'ANTHROPIC_API_KEY'),
         ...(config.ANTHROPIC_BASE_URL === undefined ? {} : { baseUrl: config.ANTHROPIC_BASE_URL }),
@@ -35,6 +41,7 @@ export function createLlmProvider(config: Config): LlmProvider {
         analysisModel: config.LLM_ANALYSIS_MODEL ?? ANTHROPIC_DEFAULT_MODELS.analysis,
         ...budget,
       });
+    }
   }
 }
 

@@ -23,15 +23,15 @@ function narrativeRequest(): NarrativeRequest {
 
 /** The models a provider built from `env` asks for, narrative then analysis, as its fake server saw them. */
 async function modelsAskedFor(env: Record<string, string>, fake: { requests: readonly { model: string }[] }): Promise<string[]> {
-  const provider = createLlmProvider(loadConfig(env));
+  const provider = await createLlmProvider(loadConfig(env));
   await provider.writeNarrative(narrativeRequest());
   await provider.analyze({ ...narrativeRequest(), message: 'hi' });
   return fake.requests.map((request) => request.model);
 }
 
 describe('createLlmProvider', () => {
-  it('is offline with nothing configured', () => {
-    expect(createLlmProvider(loadConfig({})).name).toBe('offline');
+  it('is offline with nothing configured', async () => {
+    expect((await createLlmProvider(loadConfig({}))).name).toBe('offline');
   });
 
   it('keeps GEMINI_*_MODEL working, and LLM_*_MODEL overrides them', async () => {
@@ -59,9 +59,9 @@ describe('createLlmProvider', () => {
       'qwen2.5:7b',
       'llama3.2:3b',
     ]);
-    const provider = createLlmProvider(loadConfig({ OPENAI_BASE_URL: fake.url, LLM_PROMPT_BUDGET_CHARS: '12000' }));
+    const provider = await createLlmProvider(loadConfig({ OPENAI_BASE_URL: fake.url, LLM_PROMPT_BUDGET_CHARS: '12000' }));
     expect(provider).toMatchObject({ name: 'openai', memoryBudgetChars: 12_000, rateLimited: true });
-    expect(createLlmProvider(loadConfig({ OPENAI_API_KEY: 'sk' })).memoryBudgetChars).toBe(60_000);
+    expect((await createLlmProvider(loadConfig({ OPENAI_API_KEY: 'sk' }))).memoryBudgetChars).toBe(60_000);
   });
 
   it('builds the Anthropic provider with a Sonnet and a Haiku unless told otherwise', async () => {
@@ -69,14 +69,14 @@ describe('createLlmProvider', () => {
     closers.push(() => fake.close());
 
     expect(await modelsAskedFor({ ANTHROPIC_API_KEY: 'sk-ant', ANTHROPIC_BASE_URL: fake.url }, fake)).toEqual(['claude-sonnet-5-5', 'claude-haiku-5-5']);
-    expect(createLlmProvider(loadConfig({ ANTHROPIC_API_KEY: 'sk-ant', LLM_PROMPT_BUDGET_CHARS: '30000' }))).toMatchObject({
+    expect(await createLlmProvider(loadConfig({ ANTHROPIC_API_KEY: 'sk-ant', LLM_PROMPT_BUDGET_CHARS: '30000' }))).toMatchObject({
       name: 'anthropic',
       memoryBudgetChars: 30_000,
     });
   });
 
-  it('gives Gemini the configured budget too', () => {
-    expect(createLlmProvider(loadConfig({ GEMINI_API_KEY: 'g' })).memoryBudgetChars).toBe(60_000);
-    expect(createLlmProvider(loadConfig({ GEMINI_API_KEY: 'g', LLM_PROMPT_BUDGET_CHARS: '9000' })).memoryBudgetChars).toBe(9_000);
+  it('gives Gemini the configured budget too', async () => {
+    expect((await createLlmProvider(loadConfig({ GEMINI_API_KEY: 'g' }))).memoryBudgetChars).toBe(60_000);
+    expect((await createLlmProvider(loadConfig({ GEMINI_API_KEY: 'g', LLM_PROMPT_BUDGET_CHARS: '9000' }))).memoryBudgetChars).toBe(9_000);
   });
 });

@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { App } from '../../app/app.js';
 import { shutdownSignal } from '../../app/shutdown-signal.js';
-import { startHttpServer } from '../../http/start-http-server.js';
-import { serveStdio } from '../../mcp/serve-stdio.js';
 import { withRefreshScheduler } from '../../operations/with-refresh-scheduler.js';
 import { parseExternalId } from '../resolve-user.js';
 import { runWithApp } from '../run-with-app.js';
@@ -37,6 +35,8 @@ export function registerServeCommand(program: Command): void {
       // Anything printed to stdout would corrupt the JSON-RPC stream; send stray console output to stderr.
       console.log = console.error;
       console.info = console.error;
+      // Loaded only here: a stdio server (of which a machine may run several) holds no HTTP stack.
+      const { serveStdio } = await import('../../mcp/serve-stdio.js');
       await runWithApp((app) => withRefreshScheduler(app, () => serveStdio(app, parseExternalId(options.user ?? app.config.NARRATIVE_USER))), {
         serves: true,
       });
@@ -45,6 +45,7 @@ export function registerServeCommand(program: Command): void {
 
 async function serveHttp(app: App, options: ServeOptions): Promise<void> {
   const firstKey = await createFirstKey(app);
+  const { startHttpServer } = await import('../../http/start-http-server.js');
   const server = await startHttpServer(app, { host: options.host ?? app.config.HTTP_HOST, port: options.port ?? app.config.HTTP_PORT });
   app.logger.info({ url: server.url, database: app.database.kind, location: app.database.location }, 'serving HTTP');
   console.error(
