@@ -90,6 +90,8 @@ const configShape = {
   HTTP_ALLOWED_ORIGINS: originList('a comma-separated list of origins such as https://app.example.com').optional(),
   HTTP_MAX_BODY_BYTES: integer(1_024, 100_000_000, 'a whole number of bytes from 1024 to 100000000').default(1_048_576),
   HTTP_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 'a whole number of requests of at least 1').default(600),
+  HTTP_SESSIONS: z.enum(['stateful', 'stateless'], { error: 'must be stateful or stateless' }).default('stateful'),
+  HTTP_WORKERS: z.union([z.literal('auto'), integer(1, 256, 'auto or a whole number of processes from 1 to 256')]).default(1),
 };
 
 type RawConfig = z.infer<z.ZodObject<typeof configShape>>;

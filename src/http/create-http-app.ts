@@ -9,6 +9,7 @@ import { keyRateLimit } from './middleware/key-rate-limit.js';
 import { requestGuards } from './middleware/request-guards.js';
 import { requestLog } from './middleware/request-log.js';
 import { mcpSseRoutes } from './routes/mcp-sse-routes.js';
+import { mcpStatelessRoutes } from './routes/mcp-stateless-routes.js';
 import { mcpStreamableRoutes, type McpRoutes } from './routes/mcp-streamable-routes.js';
 import { narrativeApiRoutes } from './routes/narrative-api-routes.js';
 import { operationsRoutes } from './routes/operations-routes.js';
@@ -24,7 +25,16 @@ export interface HttpApp {
  * The hosted server: MCP (Streamable HTTP and legacy SSE), the REST API and the dashboard, with
  * Host/Origin checks, body limits, bearer keys and per-key rate limits.
  */
-export function createHttpApp(app: App, port: () => number): HttpApp {
+export interface HttpAppOptions {
+  /**
+   * `stateful` keeps MCP sessions in this process (Streamable HTTP with `Mcp-Session-Id`, and the
+   * legacy SSE transport); `stateless` answers each POST on its own, so any of several processes
+   * can, and offers no SSE transport (its messages must reach the process holding the stream).
+   */
+  readonly sessions: 'stateful' | 'stateless';
+}
+
+export function createHttpApp(app: App, port: () => number, options: HttpAppOptions = { sessions: app.config.HTTP_SESSIONS }): HttpApp {
   const { config, engine, logger } = app;
   const server = express();
   server.disable('x-powered-by');
@@ -45,17 +55,23 @@ export function createHttpApp(app: App, port: () => number): HttpApp {
 
   const authenticated = [bearerAuth(app.repositories.apiKeys, logger), keyRateLimit(config.HTTP_RATE_LIMIT_PER_MINUTE)];
   const json = express.json({ limit: config.HTTP_MAX_BODY_BYTES, strict: true });
-  const streamable = mcpStreamableRoutes(engine, logger, app.clock);
-  const sse = mcpSseRoutes(engine, logger);
+  const stateless = options.sessions === 'stateless';
+  const streamable = stateless ? mcpStatelessRoutes(engine, logger) : mcpStreamableRoutes(engine, logger, app.clock);
+  const sse = stateless ? undefined : mcpSseRoutes(engine, logger);
   server.use(['/mcp', '/sse', '/messages', '/api'], ...authenticated);
   server.use(['/mcp', '/messages', '/api'], json);
   server.post('/mcp', coalesceWrites());
   server.use(streamable.router);
-  server.use(sse.router);
+  if (sse) server.use(sse.router);
+  else {
+    server.use(['/sse', '/messages'], (_req, res) =>
+      sendError(res, 404, 'not_found', 'The legacy SSE transport needs MCP sessions, which this server does not keep: use Streamable HTTP at /mcp.'),
+    );
+  }
   server.use('/api/v1', narrativeApiRoutes(engine));
   server.use('/api', (_req, res) => sendError(res, 404, 'not_found', 'No such endpoint.'));
   server.use(errorHandler(app.config.HTTP_MAX_BODY_BYTES, app.logger));
 
-  const sessions: McpRoutes[] = [streamable, sse];
+  const sessions: McpRoutes[] = sse ? [streamable, sse] : [streamable];
   return { express: server, closeSessions: async () => void (await Promise.all(sessions.map((routes) => routes.closeAll()))) };
 }

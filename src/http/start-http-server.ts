@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '../app/app.js';
 import { MINUTE_MS } from '../clock/durations.js';
-import { createHttpApp } from './create-http-app.js';
+import { createHttpApp, type HttpAppOptions } from './create-http-app.js';
 
 export interface RunningHttpServer {
   url: string;
@@ -12,8 +12,13 @@ export interface RunningHttpServer {
   close(): Promise<void>;
 }
 
-export async function startHttpServer(app: App, options: { host: string; port: number }): Promise<RunningHttpServer> {
-  const http = createHttpApp(app, () => (server.address() as AddressInfo | null)?.port ?? options.port);
+export async function startHttpServer(
+  app: App,
+  options: { host: string; port: number } & Partial<HttpAppOptions>,
+): Promise<RunningHttpServer> {
+  const http = createHttpApp(app, () => (server.address() as AddressInfo | null)?.port ?? options.port, {
+    sessions: options.sessions ?? app.config.HTTP_SESSIONS,
+  });
   const server = createServer(http.express);
   // Bounded request reading, so a slow client cannot hold a connection open forever.
   server.requestTimeout = MINUTE_MS;

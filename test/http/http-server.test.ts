@@ -211,7 +211,7 @@ describe.each(DATABASES)('the HTTP server on %s', (kind) => {
 
   it('reports health and Prometheus metrics', async () => {
     const health = await fetch(`${server.url}/healthz`);
-    expect(await health.json()).toEqual({ status: 'ok', database: kind });
+    expect(await health.json()).toEqual({ status: 'ok', database: kind, worker: null });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toContain('narrative_context_requests_total{source="cache"}');
     expect(metrics).toContain('narrative_generations_total');

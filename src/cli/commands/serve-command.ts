@@ -1,7 +1,11 @@
+import cluster from 'node:cluster';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { App } from '../../app/app.js';
 import { shutdownSignal } from '../../app/shutdown-signal.js';
+import { loadConfig } from '../../config/config.js';
+import { createLogger } from '../../logging/create-logger.js';
+import { FIRST_WORKER_VARIABLE, SHUTDOWN_MESSAGE, superviseHttpWorkers, workerCount } from '../http-workers.js';
 import { withRefreshScheduler } from '../../operations/with-refresh-scheduler.js';
 import { parseExternalId } from '../resolve-user.js';
 import { runWithApp } from '../run-with-app.js';
@@ -12,6 +16,7 @@ interface ServeOptions {
   user?: string;
   host?: string;
   port?: number;
+  workers?: number | 'auto';
 }
 
 export function registerServeCommand(program: Command): void {
@@ -26,10 +31,26 @@ export function registerServeCommand(program: Command): void {
     .option('--http', 'serve over HTTP')
     .option('--host <host>', 'with --http: the address to listen on (default: $HTTP_HOST, else 127.0.0.1)')
     .option('--port <port>', 'with --http: the port (default: $HTTP_PORT, else 8765)', port)
+    .option(
+      '--workers <n>',
+      'with --http: processes sharing the port, "auto" for one per core (default: $HTTP_WORKERS, else 1); more than one keeps no MCP sessions',
+      workers,
+    )
     .action(async (options: ServeOptions) => {
       if (options.http && options.stdio) throw new InvalidArgumentError('choose one of --stdio and --http');
+      if (options.workers !== undefined && !options.http) throw new InvalidArgumentError('--workers goes with --http');
       if (options.http) {
-        await runWithApp((app) => withRefreshScheduler(app, () => serveHttp(app, options)), { serves: true });
+        const config = loadConfig();
+        const count = workerCount(options.workers ?? config.HTTP_WORKERS);
+        if (count > 1 && cluster.isPrimary) {
+          process.exitCode = await superviseHttpWorkers(count, createLogger(config.LOG_LEVEL));
+          return;
+        }
+        // Listened for from the start: a worker told to stop while it starts stops once started.
+        const stopped = shutdownSignal(cluster.isWorker ? [{ emitter: process, event: 'message', name: SHUTDOWN_MESSAGE }] : []);
+        await runWithApp((app) => withRefreshScheduler(app, () => serveHttp(app, options, count, stopped)), { serves: true });
+        // A worker's channel to its supervisor would keep it running.
+        if (cluster.isWorker) process.disconnect();
         return;
       }
       // Anything printed to stdout would corrupt the JSON-RPC stream; send stray console output to stderr.
@@ -43,24 +64,36 @@ export function registerServeCommand(program: Command): void {
     });
 }
 
-async function serveHttp(app: App, options: ServeOptions): Promise<void> {
-  const firstKey = await createFirstKey(app);
+async function serveHttp(app: App, options: ServeOptions, workerCount: number, stopped: Promise<string>): Promise<void> {
+  // Of several workers, one speaks for them all.
+  const speaks = cluster.isPrimary || process.env[FIRST_WORKER_VARIABLE] === '1';
+  const firstKey = speaks ? await createFirstKey(app) : undefined;
   const { startHttpServer } = await import('../../http/start-http-server.js');
-  const server = await startHttpServer(app, { host: options.host ?? app.config.HTTP_HOST, port: options.port ?? app.config.HTTP_PORT });
+  const server = await startHttpServer(app, {
+    host: options.host ?? app.config.HTTP_HOST,
+    port: options.port ?? app.config.HTTP_PORT,
+    ...(cluster.isWorker ? { sessions: 'stateless' as const } : {}),
+  });
   app.logger.info({ url: server.url, database: app.database.kind, location: app.database.location }, 'serving HTTP');
+  if (speaks) printBanner(app, server.url, workerCount, firstKey);
+  const reason = await stopped;
+  app.logger.info({ reason }, 'shutting down');
+  await server.close();
+}
+
+function printBanner(app: App, url: string, workerCount: number, firstKey: { user: string; key: string } | undefined): void {
+  const processes = workerCount > 1 ? `, ${workerCount} worker processes without MCP sessions` : '';
+  const sse = workerCount > 1 || app.config.HTTP_SESSIONS === 'stateless' ? '' : `    MCP (SSE, legacy): ${url}/sse`;
   console.error(
     [
-      `narrative-mcp is listening on ${server.url} (${app.database.kind} database at ${app.database.location})`,
-      `  MCP (Streamable HTTP): ${server.url}/mcp    MCP (SSE, legacy): ${server.url}/sse`,
-      `  REST API: ${server.url}/api/v1    dashboard: ${server.url}/    health: ${server.url}/healthz    metrics: ${server.url}/metrics`,
+      `narrative-mcp is listening on ${url} (${app.database.kind} database at ${app.database.location}${processes})`,
+      `  MCP (Streamable HTTP): ${url}/mcp${sse}`,
+      `  REST API: ${url}/api/v1    dashboard: ${url}/    health: ${url}/healthz    metrics: ${url}/metrics`,
       firstKey
         ? `  There were no keys yet, so user "${firstKey.user}" got this one (shown once; use it in the dashboard):\n  ${firstKey.key}`
         : '  Every request needs a key: narrative-mcp keys create --user ID',
     ].join('\n'),
   );
-  const reason = await shutdownSignal();
-  app.logger.info({ reason }, 'shutting down');
-  await server.close();
 }
 
 /** On a server without any key, one for the default user, so the dashboard can be opened at once. */
@@ -69,6 +102,13 @@ async function createFirstKey(app: App): Promise<{ user: string; key: string } |
   const user = await app.repositories.users.getOrCreate(parseExternalId(app.config.NARRATIVE_USER));
   const { key } = await app.repositories.apiKeys.create(user.id, 'created at first start');
   return { user: user.external_id, key };
+}
+
+function workers(value: string): number | 'auto' {
+  if (value === 'auto') return value;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 256) throw new InvalidArgumentError('expected auto or a number of processes from 1 to 256');
+  return number;
 }
 
 function port(value: string): number {

@@ -1,0 +1,71 @@
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControlledProvider } from '../support/controlled-provider.js';
+import { startHostedServer, type HostedServer, type HostedUser } from '../support/hosted-server.js';
+import { DATABASES } from '../support/test-databases.js';
+import { until } from '../support/until.js';
+
+const FACTS = ['Dana keeps bees.', 'Dana lives in Porto.', 'Dana sails on weekends.', 'Dana is learning Korean.', 'Dana bakes sourdough.'];
+
+describe.each(DATABASES)('Streamable HTTP without sessions (HTTP_SESSIONS=stateless) on %s', (kind) => {
+  let hosted: HostedServer;
+  let provider: ControlledProvider;
+  let dana: HostedUser;
+
+  beforeAll(async () => {
+    provider = new ControlledProvider();
+    hosted = await startHostedServer(kind, { HTTP_SESSIONS: 'stateless', HTTP_RATE_LIMIT_PER_MINUTE: '100000' }, { provider });
+    dana = await hosted.addUser('dana', FACTS);
+    await hosted.app.engine.runner.request(dana.id, 'manual').done;
+  });
+  afterAll(() => hosted.close());
+
+  it('serves the SDK client without a session: every request stands alone, for the owner of its key', async () => {
+    const client = await hosted.mcpClient(dana.key);
+    expect((client.transport as StreamableHTTPClientTransport).sessionId).toBeUndefined();
+    expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('orchestrate_smart_context');
+    const answer = (await client.callTool({ name: 'orchestrate_smart_context', arguments: { user_message: 'bees' } })) as CallToolResult;
+    expect(answer.structuredContent).toMatchObject({ source: 'cache' });
+
+    const other = await hosted.addUser('eli');
+    const eli = await hosted.mcpClient(other.key);
+    await eli.callTool({ name: 'add_memories', arguments: { memories: [{ content: 'Eli plays the oboe.' }] } });
+    const eliSees = (await eli.callTool({ name: 'search_memories', arguments: { query: 'bees oboe' } })) as CallToolResult;
+    expect(JSON.stringify(eliSees.structuredContent)).toContain('oboe');
+    expect(JSON.stringify(eliSees.structuredContent)).not.toContain('bees');
+  });
+
+  it("still streams a call its progress, on that call's own response", async () => {
+    const client = await hosted.mcpClient(dana.key);
+    const progress: Progress[] = [];
+    provider.hold();
+    const result = client.callTool({ name: 'regenerate_narrative', arguments: { wait: true } }, undefined, {
+      onprogress: (update) => progress.push(update),
+    });
+    await until(() => provider.waiting === 1 && progress.length === 2);
+    provider.release();
+    expect(((await result) as CallToolResult).structuredContent).toMatchObject({ state: 'completed' });
+    expect(progress.at(-1)?.message).toMatch(/^version \d+ written$/);
+  });
+
+  it('leaves nothing behind a request', async () => {
+    const listeners = () => hosted.app.engine.runner.listenerCount('finished') + hosted.app.engine.runner.listenerCount('started');
+    const client = await hosted.mcpClient(dana.key);
+    await client.callTool({ name: 'narrative_status', arguments: {} });
+    const before = listeners();
+    for (let call = 0; call < 200; call++) await client.callTool({ name: 'narrative_status', arguments: {} });
+    await until(() => listeners() === before);
+    expect(listeners()).toBe(before);
+  });
+
+  it('answers what needs a session with a clear refusal', async () => {
+    const stream = await hosted.fetch('/mcp', { headers: { accept: 'text/event-stream' } }, dana.key);
+    expect(stream.status).toBe(405);
+    expect(stream.headers.get('allow')).toBe('POST');
+    expect(((await stream.json()) as { error: { message: string } }).error.message).toContain('send every request as a POST');
+    const sse = await hosted.fetch('/sse', {}, dana.key);
+    expect(sse.status).toBe(404);
+    expect(await sse.text()).toContain('use Streamable HTTP at /mcp');
+  });
+});
