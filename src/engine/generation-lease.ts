@@ -15,10 +15,12 @@ export interface HeldLease {
   /** Aborts when the caller's signal does (with its reason) or when the lease is lost (with a `LeaseLostError`). */
   readonly signal: AbortSignal;
   /**
-   * Call first inside the transaction that stores the work: locks the user's row while the lease
-   * is still ours, else throws `LeaseLostError` so the transaction writes nothing.
+   * Stores the work in one transaction fenced by the lease: it first locks the user's row while
+   * the lease is still ours (else throws `LeaseLostError`, and nothing is written), and last
+   * records the success at `at` and gives the lease up, so nothing is left to release after the
+   * commit.
    */
-  fence(transaction: RepositorySet): Promise<void>;
+  store<T>(at: Date, write: (transaction: RepositorySet) => Promise<T>): Promise<T>;
 }
 
 export interface GenerationLeaseDeps {
@@ -57,11 +59,19 @@ export async function withGenerationLease<T>(
   else signal.addEventListener('abort', onAbort, { once: true });
   const stopRenewing = new AbortController();
   const renewing = keepRenewed(deps, userId, token, lease, stopRenewing.signal);
+  let released = false;
   try {
     const value = await work({
       signal: lease.signal,
-      fence: async (transaction) => {
-        if (!(await transaction.generationState.lockLease(userId, token))) throw new LeaseLostError(userId);
+      store: async (at, write) => {
+        const stored = await repositories.transaction(async (transaction) => {
+          if (!(await transaction.generationState.lockLease(userId, token))) throw new LeaseLostError(userId);
+          const written = await write(transaction);
+          await transaction.generationState.recordSuccessAndRelease(userId, token, at);
+          return written;
+        });
+        released = true;
+        return stored;
       },
     });
     return { held: true, value };
@@ -69,7 +79,7 @@ export async function withGenerationLease<T>(
     signal.removeEventListener('abort', onAbort);
     stopRenewing.abort();
     await renewing;
-    await repositories.generationState.releaseLease(userId, token).catch((error: unknown) => {
+    if (!released) await repositories.generationState.releaseLease(userId, token).catch((error: unknown) => {
       deps.logger.warn({ err: error, userId }, "could not release the lease on the user's narrative; it expires on its own");
     });
   }

@@ -82,12 +82,9 @@ export class NarrativeGenerator {
     const startedAt = clock.now();
     const current = await repositories.narratives.get(userId);
     if (!force && assessNarrative(current, startedAt, policy).state === 'fresh') return { status: 'skipped', reason: 'fresh' };
-    const stats = await repositories.memories.stats(userId);
-    if (stats.count < policy.minMemories) return { status: 'skipped', reason: 'not_eligible' };
-    const user = await repositories.users.findById(userId);
-    if (!user) return { status: 'skipped', reason: 'not_eligible' };
-
-    await repositories.generationState.recordAttempt(userId, new Date(startedAt));
+    const user = await repositories.users.findWithMemoryStats(userId);
+    if (!user || user.stats.count < policy.minMemories) return { status: 'skipped', reason: 'not_eligible' };
+    const { stats } = user;
     const plan = planBuild(current, {
       now: startedAt,
       // `regenerate_narrative` forces a manual job; a deletion asks for one at the same priority unforced.
@@ -110,9 +107,8 @@ export class NarrativeGenerator {
       if (content === '') throw new LlmError('invalid_output', 'the provider returned an empty narrative');
       const generatedAt = clock.now();
       const sourceMemoryIds = [...new Set([...generation.carriedMemoryIds, ...output.memoryIds])];
-      const narrative = await repositories
-        .transaction(async (trx) => {
-          await lease.fence(trx);
+      const narrative = await lease
+        .store(new Date(generatedAt), async (trx) => {
           const written = await trx.narratives.write(userId, {
             content,
             provider: provider.name,
@@ -128,10 +124,8 @@ export class NarrativeGenerator {
           });
           // A memory forgotten while the LLM was writing must not make this version look fresh.
           const forgotten = await trx.memories.deletedAmong(userId, sourceMemoryIds);
-          if (forgotten.length > 0) {
-            await trx.narratives.invalidateIfBuiltFrom(userId, forgotten, 'memory_deleted', new Date(generatedAt));
-          }
-          await trx.generationState.recordSuccess(userId, new Date(generatedAt));
+          if (forgotten.length === 0) return written;
+          await trx.narratives.invalidateIfBuiltFrom(userId, forgotten, 'memory_deleted', new Date(generatedAt));
           return (await trx.narratives.get(userId)) ?? written;
         })
         .finally(() => this.deps.tier.invalidate(userId));

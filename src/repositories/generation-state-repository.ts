@@ -15,19 +15,16 @@ export class GenerationStateRepository {
     return this.db.selectFrom('narrative_generation_state').selectAll().where('user_id', '=', userId).executeTakeFirst();
   }
 
-  async recordAttempt(userId: string, at: Date): Promise<void> {
+  /**
+   * Records a success at `at` and gives up the lease `token` holds, in the transaction that
+   * stored the work (whose fence found the lease ours and locked the row).
+   */
+  async recordSuccessAndRelease(userId: string, token: string, at: Date): Promise<void> {
     await this.db
-      .insertInto('narrative_generation_state')
-      .values({ user_id: userId, last_attempt_at: at })
-      .onConflict((conflict) => conflict.column('user_id').doUpdateSet({ last_attempt_at: at }))
-      .execute();
-  }
-
-  async recordSuccess(userId: string, at: Date): Promise<void> {
-    await this.db
-      .insertInto('narrative_generation_state')
-      .values({ user_id: userId, last_success_at: at, consecutive_failures: 0 })
-      .onConflict((conflict) => conflict.column('user_id').doUpdateSet({ last_success_at: at, consecutive_failures: 0 }))
+      .updateTable('narrative_generation_state')
+      .set({ last_success_at: at, consecutive_failures: 0, lease_token: null, lease_expires_at: null })
+      .where('user_id', '=', userId)
+      .where('lease_token', '=', token)
       .execute();
   }
 
@@ -51,23 +48,29 @@ export class GenerationStateRepository {
 
   /**
    * Takes the lease on the user's generation for `token` unless another holder's lease is still
-   * running at `now`: one statement, so two processes asking at once cannot both get it. Returns
-   * false when it is held, or when there is no such user.
+   * running at `now`, and records `now` as the user's last attempt: one statement, so two
+   * processes asking at once cannot both get it. Returns false when it is held, or when there is
+   * no such user.
    */
   async takeLease(userId: string, token: string, { now, expiresAt }: { now: Date; expiresAt: Date }): Promise<boolean> {
     const taken = await this.db
       .insertInto('narrative_generation_state')
-      .columns(['user_id', 'lease_token', 'lease_expires_at'])
+      .columns(['user_id', 'lease_token', 'lease_expires_at', 'last_attempt_at'])
       .expression((eb) =>
         eb
           .selectFrom('users')
-          .select(['id', sql<string>`${token}::uuid`.as('lease_token'), sql<Date>`${expiresAt}::timestamptz`.as('lease_expires_at')])
+          .select([
+            'id',
+            sql<string>`${token}::uuid`.as('lease_token'),
+            sql<Date>`${expiresAt}::timestamptz`.as('lease_expires_at'),
+            sql<Date>`${now}::timestamptz`.as('last_attempt_at'),
+          ])
           .where('id', '=', userId),
       )
       .onConflict((conflict) =>
         conflict
           .column('user_id')
-          .doUpdateSet({ lease_token: token, lease_expires_at: expiresAt })
+          .doUpdateSet({ lease_token: token, lease_expires_at: expiresAt, last_attempt_at: now })
           .where((eb) => eb.or([eb('narrative_generation_state.lease_expires_at', 'is', null), eb('narrative_generation_state.lease_expires_at', '<=', now)])),
       )
       .returning('user_id')

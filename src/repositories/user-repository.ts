@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseSchema, UserRow } from '../db/database-schema.js';
+import type { MemoryStats } from './memory-repository.js';
 
 export interface UserWithMemoryCount extends UserRow {
   memory_count: number;
@@ -17,6 +18,33 @@ export class UserRepository {
 
   findById(id: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** The user with the statistics of their live memories, in one statement (what a generation starts from). */
+  async findWithMemoryStats(id: string): Promise<(UserRow & { stats: MemoryStats }) | undefined> {
+    const row = await this.db
+      .selectFrom('users')
+      .innerJoinLateral(
+        (eb) =>
+          eb
+            .selectFrom('memories')
+            .select([
+              sql<number>`count(*)::int`.as('memory_count'),
+              sql<Date | null>`max(created_at)`.as('newest_memory_at'),
+              sql<string>`coalesce(max(seq), 0)::text`.as('max_memory_seq'),
+            ])
+            .whereRef('memories.user_id', '=', 'users.id')
+            .where('memories.deleted_at', 'is', null)
+            .as('live'),
+        (join) => join.onTrue(),
+      )
+      .selectAll('users')
+      .select(['live.memory_count', 'live.newest_memory_at', 'live.max_memory_seq'])
+      .where('users.id', '=', id)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const { memory_count, newest_memory_at, max_memory_seq, ...user } = row;
+    return { ...user, stats: { count: memory_count, newestAt: newest_memory_at, maxSeq: max_memory_seq } };
   }
 
   findByExternalId(externalId: string): Promise<UserRow | undefined> {

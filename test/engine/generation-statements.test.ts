@@ -1,0 +1,60 @@
+import { PGlite } from '@electric-sql/pglite';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApp, type App } from '../../src/app/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { migrateToLatest } from '../../src/db/migrate.js';
+import { PGLITE_OPTIONS, pgliteHandle } from '../../src/db/open-database.js';
+
+const FACTS = Array.from({ length: 30 }, (_, n) => ({ content: `Robin's fact number ${n}: a hobby picked up in year ${2000 + n}` }));
+
+/**
+ * What one generation costs the database, statement by statement: the backfill's speed is bound
+ * by it. Counted on PGlite, whose every statement goes through one `query`.
+ */
+describe('the statements of one generation', () => {
+  let app: App;
+  const statements: string[] = [];
+  let recording = false;
+
+  beforeAll(async () => {
+    const pglite = await PGlite.create(PGLITE_OPTIONS);
+    const query = pglite.query.bind(pglite);
+    pglite.query = (async (sql: string, parameters?: unknown[]) => {
+      if (recording) statements.push(sql.replace(/\s+/g, ' '));
+      return query(sql, parameters);
+    }) as typeof pglite.query;
+    const database = pgliteHandle(pglite, 'memory://');
+    await migrateToLatest(database.db);
+    app = await openApp(loadConfig({}), pino({ level: 'silent' }), { database, migrate: false, holdUsers: false });
+  });
+  afterAll(() => app.close({ graceMs: 0 }));
+
+  it('reads the user, memories and narrative in three statements and stores the result in one transaction', async () => {
+    const user = await app.repositories.users.getOrCreate('robin');
+    await app.engine.memories.add(user.id, FACTS, 'test');
+    recording = true;
+    await app.engine.runner.request(user.id, 'scheduled').done;
+    recording = false;
+    expect((await app.repositories.narratives.get(user.id))?.version).toBe(1);
+    const verbs = statements.map((statement) => {
+      const verb = /^\w+/.exec(statement)![0];
+      const table = /(?:from|into|update) "(\w+)"/.exec(statement)?.[1];
+      return table ? `${verb} ${table}` : verb;
+    });
+    expect(verbs).toEqual([
+      'insert narrative_generation_state', // the lease, with the attempt's time
+      'select user_narratives', // the current narrative
+      'select users', // the user with the statistics of their memories
+      'select memories', // the memories for the prompt
+      'begin',
+      'select narrative_generation_state', // the fence
+      'select users', // the user's row in share mode, for the count of memories added since
+      'insert user_narratives',
+      'select memories', // any of them forgotten meanwhile
+      'update narrative_generation_state', // success, and the lease given up
+      'select', // PGlite's probe of the transaction before COMMIT
+      'commit',
+    ]);
+  });
+});
