@@ -99,6 +99,8 @@ export const sharingSection: Section = {
 
       context.log(`takeover: the owner SIGKILLed, ${takeoverRounds} times`);
       runs.push(await takeovers(context, servers, takeoverRounds, { owner: writerOwner, guest: writerGuest, bareReadyMs: bare.readyMs }));
+    } catch (error) {
+      throw new Error(`${String(error)}\n${servers.stderr()}`, { cause: error });
     } finally {
       await servers.stopAll();
     }
@@ -109,6 +111,7 @@ export const sharingSection: Section = {
 /** The `serve --stdio` processes started on the data directory, each checked to have the role expected of it. */
 function serversOn(dataDir: string, env: Readonly<Record<string, string>>) {
   const running: StdioConnection[] = [];
+  const started: { server: StdioConnection; user: string; role: Role }[] = [];
   const stop = async (server: StdioConnection) => {
     const index = running.indexOf(server);
     if (index >= 0) running.splice(index, 1);
@@ -118,11 +121,15 @@ function serversOn(dataDir: string, env: Readonly<Record<string, string>>) {
     start: async (user: string, role: Role): Promise<StdioConnection> => {
       const server = await connectStdio(process.execPath, [CLI_PATH, 'serve', '--stdio', '--user', user], env);
       running.push(server);
+      started.push({ server, user, role });
       await expectRole(dataDir, server, role);
       return server;
     },
     expectRole: (server: StdioConnection, role: Role) => expectRole(dataDir, server, role),
     stop,
+    /** What each server started wrote to standard error last, for a failure's message. */
+    stderr: () =>
+      started.map(({ server, user, role }) => `serve --stdio --user ${user} (pid ${server.pid}, started as ${role}) stderr:\n${server.stderr()}`).join('\n'),
     /** The latest started first: guests before their owner, so that none takes the directory over on the way out. */
     stopAll: async () => {
       for (const server of [...running].reverse()) await stop(server);
