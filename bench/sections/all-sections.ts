@@ -5,6 +5,7 @@ import { missPathSection } from './miss-path-section.js';
 import { referenceServerSection } from './reference-server-section.js';
 import { searchSection } from './search-section.js';
 import type { Section } from './section.js';
+import { sharingSection } from './sharing-section.js';
 import { throughputSection } from './throughput-section.js';
 import { tokensSection } from './tokens-section.js';
 
@@ -18,4 +19,5 @@ export const ALL_SECTIONS: readonly Section[] = [
   backfillSection,
   searchSection,
   tokensSection,
+  sharingSection,
 ];
