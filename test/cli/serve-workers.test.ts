@@ -107,7 +107,8 @@ describe.each(DATABASES)('narrative-mcp serve --http --workers on %s', (kind) =>
       const pids = await childPids(server.pid!);
       return pids.length === WORKERS && !pids.includes(victim!);
     }, 60_000);
-    await until(async () => (await answeringWorkers(8)).has(WORKERS + 1), 60_000);
+    // A replacement that found the database changing hands as it started may itself be replaced.
+    await until(async () => [...(await answeringWorkers(8))].some((id) => id > WORKERS), 60_000);
     expect(stderr).toContain('an HTTP worker ended; starting another');
   });
 
