@@ -3,6 +3,8 @@ import type { Clock } from '../clock/clock.js';
 import { SECOND_MS } from '../clock/durations.js';
 import { systemClock } from '../clock/system-clock.js';
 import type { Config } from '../config/config.js';
+import type { MigrationResult } from 'kysely';
+import { isSessionLost } from '../db/is-session-lost.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { openDatabase, type DatabaseHandle } from '../db/open-database.js';
 import { NarrativeEngine } from '../engine/narrative-engine.js';
@@ -57,7 +59,7 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     }));
   try {
     if (options.migrate ?? true) {
-      const applied = await migrateToLatest(database.db);
+      const applied = await migrateAcrossLostSessions(database);
       for (const result of applied) logger.info({ migration: result.migrationName }, 'migration applied');
     }
   } catch (error) {
@@ -92,6 +94,26 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
       await database.close();
     },
   };
+}
+
+/**
+ * Migrations run in one transaction each, so one cut short by its session ending (the owner of a
+ * shared embedded directory going as this process starts) is rolled back and safe to run again.
+ */
+async function migrateAcrossLostSessions(database: DatabaseHandle, attempts = 3): Promise<MigrationResult[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateToLatest(database.db);
+    } catch (error) {
+      if (attempt >= attempts || !isSessionLost(rootCause(error))) throw error;
+    }
+  }
+}
+
+function rootCause(error: unknown): unknown {
+  let cause = error;
+  while (cause instanceof Error && cause.cause !== undefined && !isSessionLost(cause)) cause = cause.cause;
+  return cause;
 }
 
 /** What a process holds per user in memory, mirroring the database. */
