@@ -51,6 +51,13 @@ describe.each(DATABASES)('narrative-mcp serve --http --workers on %s', (kind) =>
     return workers;
   }
 
+  /** A wait that fails with what the server wrote, so a failure in CI explains itself. */
+  async function explained(waiting: Promise<void>): Promise<void> {
+    await waiting.catch((error: unknown) => {
+      throw new Error(`${String(error)}\nserver stderr:\n${stderr}`);
+    });
+  }
+
   beforeAll(async () => {
     ({ env, cleanup } = await cliEnvironment(kind));
     server = spawn(process.execPath, [CLI_PATH, 'serve', '--http', '--port', '0', '--workers', String(WORKERS)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -100,19 +107,23 @@ describe.each(DATABASES)('narrative-mcp serve --http --workers on %s', (kind) =>
     for (let n = 0; n < 12; n++) expect((await request(`${url}/api/v1/memories`, newKey)).status).toBe(401);
   });
 
-  it('replaces a worker that dies', async () => {
+  // Generous limits: on the embedded database the victim may be the directory's owner, whose
+  // successor opens PGlite (with its crash recovery) while the replacement starts.
+  it('replaces a worker that dies', { timeout: 200_000 }, async () => {
     const [victim] = await childPids(server.pid!);
     process.kill(victim!, 'SIGKILL');
-    await until(async () => {
-      const pids = await childPids(server.pid!);
-      return pids.length === WORKERS && !pids.includes(victim!);
-    }, 60_000);
+    await explained(
+      until(async () => {
+        const pids = await childPids(server.pid!);
+        return pids.length === WORKERS && !pids.includes(victim!);
+      }, 90_000),
+    );
     // A replacement that found the database changing hands as it started may itself be replaced.
-    await until(async () => [...(await answeringWorkers(8))].some((id) => id > WORKERS), 60_000);
+    await explained(until(async () => [...(await answeringWorkers(8))].some((id) => id > WORKERS), 90_000));
     expect(stderr).toContain('an HTTP worker ended; starting another');
   });
 
-  it('drains every worker on SIGTERM and exits cleanly', async () => {
+  it('drains every worker on SIGTERM and exits cleanly', { timeout: 90_000 }, async () => {
     const workers = await childPids(server.pid!);
     server.kill('SIGTERM');
     const [code] = await once(server, 'exit');

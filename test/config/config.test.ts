@@ -44,6 +44,8 @@ describe('loadConfig', () => {
       HTTP_PORT: 8765,
       HTTP_MAX_BODY_BYTES: 1_048_576,
       HTTP_RATE_LIMIT_PER_MINUTE: 600,
+      HTTP_SESSIONS: 'stateful',
+      HTTP_WORKERS: 1,
       REFRESH_ACTIVE_DAYS: 30,
       REFRESH_MAX_USERS: 500,
       LLM_PROVIDER: 'offline',
@@ -206,5 +208,12 @@ describe('loadConfig choosing the LLM provider', () => {
     expect(
       loadConfig({ OPENAI_BASE_URL: 'http://localhost:11434/v1', LLM_NARRATIVE_MODEL: 'qwen2.5:7b', LLM_ANALYSIS_MODEL: 'llama3.2:3b', LLM_PROMPT_BUDGET_CHARS: '12000' }),
     ).toMatchObject({ LLM_NARRATIVE_MODEL: 'qwen2.5:7b', LLM_ANALYSIS_MODEL: 'llama3.2:3b', LLM_PROMPT_BUDGET_CHARS: 12_000 });
+  });
+
+  it('reads the HTTP workers as a number or auto, and the session mode', () => {
+    expect(loadConfig({ HTTP_WORKERS: 'auto', HTTP_SESSIONS: 'stateless' })).toMatchObject({ HTTP_WORKERS: 'auto', HTTP_SESSIONS: 'stateless' });
+    expect(loadConfig({ HTTP_WORKERS: '3' }).HTTP_WORKERS).toBe(3);
+    expect(configErrorFor({ HTTP_WORKERS: '0' }).message).toContain('HTTP_WORKERS');
+    expect(configErrorFor({ HTTP_SESSIONS: 'sticky' }).message).toContain('HTTP_SESSIONS must be stateful or stateless');
   });
 });

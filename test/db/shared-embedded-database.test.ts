@@ -1,7 +1,7 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/open-database.js';
 import { Kysely, PostgresDialect } from 'kysely';
@@ -49,8 +49,21 @@ describe('an embedded data directory opened twice', () => {
     };
   }
 
+  let template: string;
+
+  // A migrated directory made once and copied for each test: PostgreSQL's initdb is the slow part of a new one.
+  beforeAll(async () => {
+    template = await mkdtemp(join(tmpdir(), 'narrative-mcp-shared-template-'));
+    const handle = await openDatabase({ dataDir: template, poolSize: 1 });
+    await migrateToLatest(handle.db);
+    await handle.close();
+  });
+
+  afterAll(() => rm(template, { recursive: true, force: true }));
+
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'narrative-mcp-shared-'));
+    await cp(template, dataDir, { recursive: true });
   });
 
   afterEach(async () => {
