@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { PACKAGE_VERSION } from '../app/package-version.js';
 import { registerNarrativeResource } from './narrative-resource.js';
 import type { ToolContext } from './tool-context.js';
@@ -11,12 +12,19 @@ import { registerRegenerateNarrativeTool } from './tools/regenerate-narrative-to
 import { registerSearchMemoriesTool } from './tools/search-memories-tool.js';
 import { registerUserContextPrompt } from './user-context-prompt.js';
 
+/**
+ * The SDK's JSON Schema validator, shared by every server of the process: each server would
+ * otherwise build an Ajv instance of its own, which without sessions means one per request.
+ */
+const JSON_SCHEMA_VALIDATOR = new AjvJsonSchemaValidator();
+
 /** One MCP server (one session) with every tool, the narrative resource and prompt. */
 export function createMcpServer(context: ToolContext): McpServer {
   const server = new McpServer(
     { name: 'narrative-mcp', version: PACKAGE_VERSION },
     {
       capabilities: { logging: {} },
+      jsonSchemaValidator: JSON_SCHEMA_VALIDATOR,
       instructions:
         'narrative-mcp remembers the user across conversations. At the start of every conversation call ' +
         'orchestrate_smart_context with the first message to learn who the user is. Store new facts the user shares ' +
