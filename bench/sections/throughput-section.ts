@@ -10,7 +10,7 @@ import { processCpuSeconds } from '../support/process-cpu-seconds.js';
 import { processMemory } from '../support/process-memory.js';
 import { sampleRss } from '../support/rss-sampler.js';
 import { callSmartContext } from '../support/smart-context-call.js';
-import { wrkAvailable, wrkLoad, type WrkSession } from '../support/wrk-load.js';
+import { wrkAvailable, wrkLoad, type WrkCaller } from '../support/wrk-load.js';
 import type { Section } from './section.js';
 
 const LEVELS = [1, 16, 64];
@@ -110,7 +110,7 @@ async function wrkRun(
   durationMs: number,
   warmupMs: number,
 ): Promise<BenchRun> {
-  const sessions: WrkSession[] = clients.map(({ client, user, key }, index) => {
+  const sessions: WrkCaller[] = clients.map(({ client, user, key }, index) => {
     const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId;
     if (!sessionId) throw new Error('bench: an SDK client over HTTP has no session id');
     const messages = questionsOf(user);
