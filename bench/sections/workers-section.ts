@@ -286,7 +286,7 @@ function row(
     },
     summary:
       `${callsPerSecond.toLocaleString('en-US')} calls/s (rounds ${byRound})${ratio === null ? '' : `, ${ratio}× one process's`}; ` +
-      `server CPU ${serverCpuPercent}% (all ${configuration.processes} process${configuration.processes === 1 ? '' : 'es'}), ${serverCpuMsPerCall} ms per call; ` +
+      `server CPU ${serverCpuPercent}%${configuration.processes === 1 ? '' : ` over its ${configuration.processes} processes`}, ${serverCpuMsPerCall} ms per call; ` +
       `${generator === 'wrk' ? 'wrk' : 'clients'} CPU ${loadCpuPercent}%`,
     targets: [],
   };
