@@ -8,6 +8,7 @@ import type { Section } from './section.js';
 import { sharingSection } from './sharing-section.js';
 import { throughputSection } from './throughput-section.js';
 import { tokensSection } from './tokens-section.js';
+import { workersSection } from './workers-section.js';
 
 /** Every section, in the order the issue lists them and the table shows them. */
 export const ALL_SECTIONS: readonly Section[] = [
@@ -20,4 +21,5 @@ export const ALL_SECTIONS: readonly Section[] = [
   searchSection,
   tokensSection,
   sharingSection,
+  workersSection,
 ];

@@ -2,15 +2,14 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { atLeast } from '../support/at-least.js';
 import { atMost } from '../support/at-most.js';
 import type { BenchRun } from '../support/bench-run.js';
-import { expectSource } from '../support/expect-source.js';
+import { closedLoop } from '../support/closed-loop.js';
 import { connectHttp } from '../support/http-connection.js';
 import { startHttpServerProcess } from '../support/http-server-process.js';
 import { summarizeLatencies } from '../support/latency-summary.js';
 import { processCpuSeconds } from '../support/process-cpu-seconds.js';
 import { processMemory } from '../support/process-memory.js';
 import { sampleRss } from '../support/rss-sampler.js';
-import { callSmartContext } from '../support/smart-context-call.js';
-import { wrkAvailable, wrkLoad, type WrkSession } from '../support/wrk-load.js';
+import { wrkAvailable, wrkLoad, type WrkCaller } from '../support/wrk-load.js';
 import type { Section } from './section.js';
 
 const LEVELS = [1, 16, 64];
@@ -110,7 +109,7 @@ async function wrkRun(
   durationMs: number,
   warmupMs: number,
 ): Promise<BenchRun> {
-  const sessions: WrkSession[] = clients.map(({ client, user, key }, index) => {
+  const sessions: WrkCaller[] = clients.map(({ client, user, key }, index) => {
     const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId;
     if (!sessionId) throw new Error('bench: an SDK client over HTTP has no session id');
     const messages = questionsOf(user);
@@ -138,25 +137,4 @@ async function wrkRun(
     summary: `${callsPerSecond.toLocaleString('en-US')} calls/s; server RSS peak ${memory.peakMb} MB; CPU server ${serverCpuPercent}%`,
     targets: level === 64 ? [atLeast('calls/s', callsPerSecond, 2_000, ''), atMost('p99', latency.p99, 20, 'ms')] : [],
   };
-}
-
-/** Every client calls in a loop until the time is up; returns each call's latency. */
-async function closedLoop(
-  clients: readonly { client: Client; user: string }[],
-  questionsOf: (user: string) => string[],
-  durationMs: number,
-): Promise<number[]> {
-  const deadline = performance.now() + durationMs;
-  const samples: number[] = [];
-  await Promise.all(
-    clients.map(async ({ client, user }, offset) => {
-      const messages = questionsOf(user);
-      for (let index = offset; performance.now() < deadline; index += 1) {
-        const { ms, answer } = await callSmartContext(client, messages[index % messages.length]!);
-        expectSource('http throughput', answer, ['cache']);
-        samples.push(ms);
-      }
-    }),
-  );
-  return samples;
 }

@@ -1,7 +1,7 @@
 import type { DatabaseKind } from '../../src/db/open-database.js';
 import type { LatencySummary } from './latency-summary.js';
 
-export const SECTION_NAMES = ['hit', 'reference', 'throughput', 'miss', 'cost', 'backfill', 'search', 'tokens', 'sharing'] as const;
+export const SECTION_NAMES = ['hit', 'reference', 'throughput', 'miss', 'cost', 'backfill', 'search', 'tokens', 'sharing', 'workers'] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 export type Transport = 'in-process' | 'stdio' | 'http';

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { childEnv } from './child-env.js';
 import { CLI_PATH } from './cli-path.js';
 import { freePort } from './free-port.js';
+import { processRunning, processTree } from './process-tree.js';
 import { trackChild } from './running-children.js';
 import { stderrTail } from './stderr-tail.js';
 import { waitUntil } from './wait-until.js';
@@ -14,12 +15,12 @@ export interface HttpServerProcess {
   url: string;
   pid: number;
   stderr(): string;
-  /** SIGTERM, then SIGKILL if it has not exited in time. */
+  /** SIGTERM, then SIGKILL if it has not exited in time; resolves once its children (workers) have ended too. */
   close(): Promise<void>;
 }
 
 /** Our server as a user starts it. */
-const SERVE_HTTP = [CLI_PATH, 'serve', '--http'];
+export const SERVE_HTTP: readonly string[] = [CLI_PATH, 'serve', '--http'];
 
 /**
  * `narrative-mcp serve --http` (or another server given as node's arguments, which takes `--port`)
@@ -52,7 +53,9 @@ export async function startHttpServerProcess(vars: Readonly<Record<string, strin
       50,
     );
   } catch (error) {
+    const descendants = processTree(child.pid!).slice(1);
     child.kill('SIGKILL');
+    await untilEnded(descendants);
     throw new Error(`bench: ${server.join(' ')} did not start: ${String(error)}\n${stderr()}`, { cause: error });
   }
   return {
@@ -60,13 +63,30 @@ export async function startHttpServerProcess(vars: Readonly<Record<string, strin
     pid: child.pid!,
     stderr,
     close: async () => {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
+      // Under --workers the primary drains its workers before it exits; whatever it leaves is ended here.
+      const descendants = processTree(child.pid!).slice(1);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      await untilEnded(descendants);
     },
   };
+}
+
+/** Waits for processes to end, and SIGKILLs those still running after the stop timeout. */
+async function untilEnded(pids: readonly number[]): Promise<void> {
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (pids.some(processRunning) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const pid of pids.filter(processRunning)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // It ended in the meantime.
+    }
+  }
 }
 
 function serverNodeFlags(): string[] {

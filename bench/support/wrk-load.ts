@@ -4,13 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { endedChildrenCpuSeconds } from './process-cpu-seconds.js';
 
 const run = promisify(execFile);
 
-/** One Streamable HTTP session the load is spread over, with the key that opened it and the message it sends. */
-export interface WrkSession {
+/** One caller the load is spread over: the key it sends, its message, and its Streamable HTTP session if the server keeps sessions. */
+export interface WrkCaller {
   key: string;
-  sessionId: string;
+  /** Sent as `Mcp-Session-Id`; none for a server without sessions, where every POST stands alone. */
+  sessionId?: string;
   message: string;
 }
 
@@ -28,6 +30,8 @@ export interface WrkResult {
   p99: number;
   max: number;
   mean: number;
+  /** The CPU time (user + system) wrk itself used, in seconds. */
+  cpuSeconds: number;
 }
 
 /** Whether wrk (Debian's `wrk`, a load generator in C) is on the PATH. */
@@ -37,22 +41,25 @@ export function wrkAvailable(): boolean {
 
 /**
  * `orchestrate_smart_context` calls from wrk over `connections` keep-alive connections for
- * `seconds`, spread round-robin over open sessions; every JSON-RPC id is unique, so calls in
+ * `seconds`, spread round-robin over the callers; every JSON-RPC id is unique, so calls in
  * flight on one session never collide. wrk runs as a process of its own in C, so the load costs
- * a fraction of what SDK clients in Node cost and the figure is the server's.
+ * a fraction of what SDK clients in Node cost and the figure is the server's. Its CPU time is
+ * read from this process's ended children, so no other child of the bench should end meanwhile.
  */
-export async function wrkLoad(url: string, sessions: readonly WrkSession[], connections: number, seconds: number): Promise<WrkResult> {
+export async function wrkLoad(url: string, callers: readonly WrkCaller[], connections: number, seconds: number): Promise<WrkResult> {
   const folder = await mkdtemp(join(tmpdir(), 'narrative-bench-wrk-'));
   try {
     const script = join(folder, 'calls.lua');
-    await writeFile(script, luaScript(sessions));
+    await writeFile(script, luaScript(callers));
     const threads = String(Math.min(2, connections));
+    const cpuBefore = endedChildrenCpuSeconds();
     const { stdout } = await run('wrk', ['-t', threads, '-c', String(connections), '-d', `${seconds}s`, '--timeout', '10s', '-s', script, `${url}/mcp`], {
       maxBuffer: 1 << 20,
     });
+    const cpuSeconds = endedChildrenCpuSeconds() - cpuBefore;
     const line = stdout.split('\n').find((text) => text.startsWith('WRK_JSON '));
     if (!line) throw new Error(`bench: wrk printed no result:\n${stdout}`);
-    return JSON.parse(line.slice('WRK_JSON '.length)) as WrkResult;
+    return { ...(JSON.parse(line.slice('WRK_JSON '.length)) as Omit<WrkResult, 'cpuSeconds'>), cpuSeconds };
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
@@ -65,12 +72,13 @@ function luaLong(text: string): string {
   return `[${level}[${text}]${level}]`;
 }
 
-function luaScript(sessions: readonly WrkSession[]): string {
-  const entries = sessions.map(({ key, sessionId, message }) => {
+function luaScript(callers: readonly WrkCaller[]): string {
+  const entries = callers.map(({ key, sessionId, message }) => {
     const params = JSON.stringify({ name: 'orchestrate_smart_context', arguments: { user_message: message } });
-    return `  { auth = ${luaLong(`Bearer ${key}`)}, session = ${luaLong(sessionId)}, params = ${luaLong(params)} },`;
+    const session = sessionId === undefined ? '' : ` session = ${luaLong(sessionId)},`;
+    return `  { auth = ${luaLong(`Bearer ${key}`)},${session} params = ${luaLong(params)} },`;
   });
-  return `local sessions = {
+  return `local callers = {
 ${entries.join('\n')}
 }
 local threads = {}
@@ -84,14 +92,14 @@ end
 
 function request()
   counter = counter + 1
-  local s = sessions[(counter % #sessions) + 1]
+  local s = callers[(counter % #callers) + 1]
   local headers = {
     ["Authorization"] = s.auth,
-    ["Mcp-Session-Id"] = s.session,
     ["Mcp-Protocol-Version"] = ${luaLong(LATEST_PROTOCOL_VERSION)},
     ["Content-Type"] = "application/json",
     ["Accept"] = "application/json, text/event-stream",
   }
+  if s.session then headers["Mcp-Session-Id"] = s.session end
   local body = '{"jsonrpc":"2.0","id":"' .. tid .. '-' .. counter .. '","method":"tools/call","params":' .. s.params .. '}'
   return wrk.format("POST", nil, headers, body)
 end

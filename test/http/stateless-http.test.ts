@@ -1,5 +1,5 @@
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlledProvider } from '../support/controlled-provider.js';
 import { startHostedServer, type HostedServer, type HostedUser } from '../support/hosted-server.js';
@@ -34,6 +34,23 @@ describe.each(DATABASES)('Streamable HTTP without sessions (HTTP_SESSIONS=statel
     const eliSees = (await eli.callTool({ name: 'search_memories', arguments: { query: 'bees oboe' } })) as CallToolResult;
     expect(JSON.stringify(eliSees.structuredContent)).toContain('oboe');
     expect(JSON.stringify(eliSees.structuredContent)).not.toContain('bees');
+  });
+
+  it('answers a tools/call POST that no initialize came before, and names no session', async () => {
+    const response = await hosted.fetch(
+      '/mcp',
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': LATEST_PROTOCOL_VERSION },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'orchestrate_smart_context', arguments: { user_message: 'bees' } } }),
+      },
+      dana.key,
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('mcp-session-id')).toBeNull();
+    const body = await response.text();
+    expect(body).toContain('"id":7');
+    expect(body).toContain('"source":"cache"');
   });
 
   it("still streams a call its progress, on that call's own response", async () => {
