@@ -101,9 +101,8 @@ describe.each(DATABASES)('updating memories on %s', (kind) => {
     const after = await stored();
     expect(after.map((memory) => memory.created_at.toISOString())).toEqual(memories.map((memory) => memory.created_at.toISOString()));
     expect(after[3]!.metadata).toEqual({ source: 'correction' });
-    expect(await app.repositories.memories.newestWithSeq(userId, 10)).toEqual(
-      numbers.map((memory) => expect.objectContaining({ id: memory.id, seq: memory.seq })),
-    );
+    const numbered = (rows: { id: string; seq: string }[]) => rows.map((memory) => `${memory.id}: ${memory.seq}`);
+    expect(numbered(await app.repositories.memories.newestWithSeq(userId, 10))).toEqual(numbered(numbers));
     expect((await app.engine.memories.search(userId, 'honey', 5)).map((memory) => memory.id)).toEqual([memories[2]!.id]);
 
     const status = await app.engine.status.status(userId);
