@@ -129,7 +129,8 @@ export class NarrativeGenerator {
             tokens: output.usage ? { input: output.usage.inputTokens, output: output.usage.outputTokens } : null,
           });
           // A memory forgotten or updated while the LLM was writing must not make this version look
-          // fresh. (One of those a revision carries outdated the version it revised, which it inherits.)
+          // fresh. A revision also keeps the mark a change to one of the memories it carries put on
+          // the version it revised (see `NarrativeRepository.write`).
           const forgotten = await trx.memories.deletedAmong(userId, sourceMemoryIds);
           if (forgotten.length > 0) {
             await trx.narratives.invalidateIfBuiltFrom(userId, forgotten, 'memory_deleted', new Date(generatedAt));
@@ -212,7 +213,7 @@ export class NarrativeGenerator {
   }
 }
 
-/** The read `updated_at` of those of `ids` a generation read. */
+/** The `updated_at` a generation read for each of these memories that it read. */
 function readAmong(readUpdatedAt: ReadonlyMap<string, Date | null>, ids: readonly string[]): Map<string, Date | null> {
   const read = new Map<string, Date | null>();
   for (const id of ids) {
