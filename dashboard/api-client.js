@@ -55,17 +55,25 @@ export class ApiClient {
     return this.#request('GET', `${API}?${query}`);
   }
 
+  /** Corrects a memory: `changes` is `{ content?, metadata? }`; answers `{ memory, narrative_regenerating }`. */
+  updateMemory(id, changes) {
+    return this.#request('PATCH', `${API}/${encodeURIComponent(id)}`, changes);
+  }
+
   deleteMemory(id) {
     return this.#request('DELETE', `${API}/${encodeURIComponent(id)}`);
   }
 
-  async #request(method, path) {
+  async #request(method, path, body) {
     let response;
     let text;
+    const headers = { Authorization: `Bearer ${this.getKey() ?? ''}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
     try {
       response = await fetch(path, {
         method,
-        headers: { Authorization: `Bearer ${this.getKey() ?? ''}`, Accept: 'application/json' },
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         cache: 'no-store',
         credentials: 'omit',
       });
@@ -74,9 +82,9 @@ export class ApiClient {
       throw new NetworkError(error);
     }
     if (response.status === 204) return null;
-    const body = parseJson(text);
+    const answer = parseJson(text);
     if (!response.ok) {
-      const error = body && typeof body === 'object' ? body.error : undefined;
+      const error = answer && typeof answer === 'object' ? answer.error : undefined;
       throw new ApiError(
         response.status,
         typeof error?.code === 'string' ? error.code : `http_${response.status}`,
@@ -84,7 +92,7 @@ export class ApiClient {
         parseRetryAfter(response.headers.get('Retry-After')),
       );
     }
-    return body;
+    return answer;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The dashboard: signs in with an API key (kept in session storage), shows the user's narrative,
- * waits for a new one with polling that backs off, regenerates it on demand, lists memories and
- * deletes them. All user data reaches the page as text nodes, never as HTML.
+ * waits for a new one with polling that backs off, regenerates it on demand, lists memories,
+ * corrects and deletes them. All user data reaches the page as text nodes, never as HTML.
  *
  * Query parameters (for tests and the curious): `poll` is the first polling delay in ms
  * (default 1000, doubling up to 30 s), `page_size` the number of memories per page (default 50).
@@ -13,6 +13,7 @@ const KEY_STORAGE = 'narrative-mcp.api-key';
 const GENERATING = 'Your narrative is being generated and will appear here when ready';
 const REGENERATING = 'Writing a new version of your narrative…';
 const REWRITING = 'Your narrative is being rewritten without the deleted memory…';
+const REWRITING_CORRECTED = 'Your narrative is being rewritten with the corrected memory…';
 const UPDATING = 'A new version of your narrative is being written…';
 const MAX_POLL_MS = 30_000;
 
@@ -24,6 +25,7 @@ const STALE_REASONS = {
   expired: 'it is older than the refresh interval',
   new_memories: 'many memories were added since it was written',
   memory_deleted: 'a memory it was written from has been deleted',
+  memory_updated: 'a memory it was written from has been corrected',
 };
 const FAILURE_KINDS = {
   rate_limited: 'the language model service was busy',
@@ -421,29 +423,163 @@ function memoryItem(memory) {
   item.className = 'memory';
   item.dataset.testid = 'memory';
   item.dataset.memoryId = memory.id;
+  showMemory(item, memory);
+  return item;
+}
 
+/** Shows the memory with its actions in its list item; returns the edit button. */
+function showMemory(item, memory) {
   const text = document.createElement('div');
   text.className = 'memory-text';
   const content = document.createElement('p');
   content.className = 'memory-content';
   content.dataset.testid = 'memory-content';
   content.textContent = memory.content;
-  const date = document.createElement('time');
-  date.className = 'muted';
-  date.dateTime = memory.created_at;
-  date.textContent = formatDateTime(memory.created_at);
-  text.append(content, date);
+  const dates = document.createElement('p');
+  dates.className = 'memory-dates muted';
+  dates.append(timeElement(memory.created_at));
+  if (memory.updated_at) {
+    const edited = timeElement(memory.updated_at);
+    edited.dataset.testid = 'memory-edited';
+    dates.append(' · edited ', edited);
+  }
+  text.append(content, dates);
 
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = 'button subtle danger';
-  button.dataset.testid = 'delete-memory';
-  button.setAttribute('aria-label', `Delete memory: ${excerpt(memory.content)}`);
-  button.append(spinner(), label('Delete'));
-  button.addEventListener('click', () => void deleteMemory(item, memory, button));
+  const edit = document.createElement('button');
+  edit.type = 'button';
+  edit.className = 'button subtle';
+  edit.dataset.testid = 'edit-memory';
+  edit.setAttribute('aria-label', `Edit memory: ${excerpt(memory.content)}`);
+  edit.textContent = 'Edit';
+  edit.addEventListener('click', () => editMemory(item, memory));
 
-  item.append(text, button);
-  return item;
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.className = 'button subtle danger';
+  remove.dataset.testid = 'delete-memory';
+  remove.setAttribute('aria-label', `Delete memory: ${excerpt(memory.content)}`);
+  remove.append(spinner(), label('Delete'));
+  remove.addEventListener('click', () => void deleteMemory(item, memory, remove));
+
+  const actions = document.createElement('div');
+  actions.className = 'memory-actions';
+  actions.append(edit, remove);
+  item.classList.remove('is-editing');
+  item.replaceChildren(text, actions);
+  return edit;
+}
+
+/** Turns the memory's text into a field: Enter (or Save) saves, Shift+Enter starts a new line, Escape (or Cancel) cancels. */
+function editMemory(item, memory) {
+  const form = document.createElement('form');
+  form.className = 'memory-editor';
+  form.dataset.testid = 'memory-editor';
+  form.noValidate = true;
+  const fieldId = `memory-field-${memory.id}`;
+  const errorId = `memory-error-${memory.id}`;
+  const fieldLabel = document.createElement('label');
+  fieldLabel.className = 'visually-hidden';
+  fieldLabel.htmlFor = fieldId;
+  fieldLabel.textContent = 'Memory text';
+  const field = document.createElement('textarea');
+  field.id = fieldId;
+  field.dataset.testid = 'memory-field';
+  field.value = memory.content;
+  field.rows = Math.min(6, Math.max(2, Math.ceil(memory.content.length / 70)));
+  field.setAttribute('aria-describedby', `${errorId} ${fieldId}-hint`);
+  const error = document.createElement('p');
+  error.id = errorId;
+  error.className = 'error-text';
+  error.dataset.testid = 'memory-error';
+  error.setAttribute('role', 'alert');
+  const hint = document.createElement('p');
+  hint.id = `${fieldId}-hint`;
+  hint.className = 'memory-hint muted';
+  hint.textContent = 'Enter saves, Shift+Enter starts a new line, Escape cancels.';
+
+  const save = document.createElement('button');
+  save.type = 'submit';
+  save.className = 'button subtle primary';
+  save.dataset.testid = 'save-memory';
+  save.append(spinner(), label('Save'));
+  const cancel = document.createElement('button');
+  cancel.type = 'button';
+  cancel.className = 'button subtle';
+  cancel.dataset.testid = 'cancel-edit';
+  cancel.textContent = 'Cancel';
+  const actions = document.createElement('div');
+  actions.className = 'memory-actions';
+  actions.append(save, cancel);
+
+  const editor = { item, memory, field, error, save, cancel };
+  const stopEditing = () => showMemory(item, memory).focus();
+  cancel.addEventListener('click', stopEditing);
+  form.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !save.disabled) {
+      event.preventDefault();
+      stopEditing();
+    } else if (event.key === 'Enter' && event.target === field && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    if (!save.disabled) void saveMemory(editor, stopEditing);
+  });
+
+  form.append(fieldLabel, field, error, hint, actions);
+  item.classList.add('is-editing');
+  item.replaceChildren(form);
+  field.focus();
+  field.setSelectionRange(field.value.length, field.value.length);
+}
+
+async function saveMemory({ item, memory, field, error, save, cancel }, stopEditing) {
+  const content = field.value.trim();
+  if (content === memory.content) {
+    stopEditing();
+    return;
+  }
+  const showError = (message) => {
+    error.textContent = message;
+    field.setAttribute('aria-invalid', message ? 'true' : 'false');
+  };
+  if (!content) {
+    showError('A memory cannot be empty. To forget it, cancel and delete it.');
+    field.focus();
+    return;
+  }
+  const session = state.session;
+  showError('');
+  setBusy(save, true, 'Saving…');
+  field.readOnly = true;
+  cancel.disabled = true;
+  let result;
+  try {
+    result = await api.updateMemory(memory.id, { content });
+  } catch (failure) {
+    if (session !== state.session) return;
+    setBusy(save, false, 'Save');
+    field.readOnly = false;
+    cancel.disabled = false;
+    if (failure instanceof ApiError && failure.status === 404) {
+      removeMemoryItem(item);
+      setMessage(ui.memoriesStatus, 'That memory had been deleted, so it could not be changed.', 'info');
+      return;
+    }
+    if (failure instanceof ApiError && failure.code === 'duplicate') showError('You already have a memory with this text.');
+    else if (failure instanceof ApiError && failure.status === 400) showError(capitalized(failure.message));
+    else if (!handleCommonError(failure)) showError(`The memory could not be saved: ${messageOf(failure)}`);
+    field.focus();
+    return;
+  }
+  if (session !== state.session) return;
+  showMemory(item, result.memory).focus();
+  setMessage(ui.memoriesStatus, 'Memory updated.', 'info');
+  if (result.narrative_regenerating) {
+    startWait(session, { above: state.shown?.version ?? null, message: REWRITING_CORRECTED, regenerating: Boolean(state.wait?.regenerating) });
+  }
 }
 
 async function deleteMemory(item, memory, button) {
@@ -522,6 +658,17 @@ function formatIn(seconds) {
   if (seconds < 90) return relativeFormat.format(seconds, 'second');
   if (seconds < 90 * 60) return relativeFormat.format(Math.round(seconds / 60), 'minute');
   return relativeFormat.format(Math.round(seconds / 3600), 'hour');
+}
+
+function timeElement(iso) {
+  const element = document.createElement('time');
+  element.dateTime = iso;
+  element.textContent = formatDateTime(iso);
+  return element;
+}
+
+function capitalized(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : text;
 }
 
 function excerpt(text) {

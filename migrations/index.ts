@@ -6,6 +6,7 @@ import * as apiKeyChangeNotifications from './0004-api-key-change-notifications.
 import * as memoryNumbersInCommitOrder from './0005-memory-numbers-in-commit-order.js';
 import * as generationLease from './0006-generation-lease.js';
 import * as narrativeBuildKinds from './0007-narrative-build-kinds.js';
+import * as memoryUpdates from './0008-memory-updates.js';
 
 /** Append-only: a migration that has shipped is never edited, only followed by a new one. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-memory-numbers-in-commit-order': memoryNumbersInCommitOrder,
   '0006-generation-lease': generationLease,
   '0007-narrative-build-kinds': narrativeBuildKinds,
+  '0008-memory-updates': memoryUpdates,
 };

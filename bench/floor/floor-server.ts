@@ -1,5 +1,5 @@
 /**
- * The protocol floor of a cache hit: an McpServer of the project's MCP SDK with our seven tools and
+ * The protocol floor of a cache hit: an McpServer of the project's MCP SDK with our eight tools and
  * their schemas (registered by our own registration functions), answering `orchestrate_smart_context`
  * with one cache-hit answer captured from our server, whatever the message, and nothing else: no
  * database, no engine, no logging. What a call costs here is what the protocol costs.
@@ -31,6 +31,7 @@ import { registerNarrativeStatusTool } from '../../src/mcp/tools/narrative-statu
 import { registerOrchestrateSmartContextTool } from '../../src/mcp/tools/orchestrate-smart-context-tool.js';
 import { registerRegenerateNarrativeTool } from '../../src/mcp/tools/regenerate-narrative-tool.js';
 import { registerSearchMemoriesTool } from '../../src/mcp/tools/search-memories-tool.js';
+import { registerUpdateMemoriesTool } from '../../src/mcp/tools/update-memories-tool.js';
 
 const USAGE = 'usage: floor-server.ts --answer <answer.json> (--stdio | --http --port <port> --key <key>)';
 
@@ -60,7 +61,8 @@ if (captured.content.length !== 1 || first?.type !== 'text' || !captured.structu
 const answer = { text: first.text, ...captured.structuredContent } as unknown as SmartContext;
 
 // Only what the tool registrations read: the context call the floor answers, and the longest memory
-// the add_memories schema allows (from the same environment as our server, so the schemas are the same).
+// the add_memories and update_memories schemas allow (from the same environment as our server, so
+// the schemas are the same).
 const engine = {
   context: { orchestrate: async () => answer },
   memories: { maxMemoryChars: loadConfig(process.env).MAX_MEMORY_CHARS },
@@ -74,6 +76,7 @@ function createFloorServer(): McpServer {
   registerAddMemoriesTool(server, toolContext);
   registerSearchMemoriesTool(server, toolContext);
   registerListMemoriesTool(server, toolContext);
+  registerUpdateMemoriesTool(server, toolContext);
   registerDeleteMemoriesTool(server, toolContext);
   registerRegenerateNarrativeTool(server, toolContext);
   registerNarrativeStatusTool(server, toolContext);

@@ -5,6 +5,7 @@ import { UserFacingError } from '../errors/user-facing-error.js';
 import { registerBackfillCommand } from './commands/backfill-command.js';
 import { registerImportCommand } from './commands/import-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
+import { registerMemoriesCommand } from './commands/memories-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerRefreshCommand } from './commands/refresh-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerRefreshCommand(program);
   registerUsersCommand(program);
   registerKeysCommand(program);
+  registerMemoriesCommand(program);
   return program;
 }
 

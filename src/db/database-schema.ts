@@ -22,6 +22,8 @@ export interface MemoriesTable {
   source: string;
   created_at: DefaultedTimestamp;
   deleted_at: Timestamp | null;
+  /** When the memory's text or metadata was last corrected; null when never. */
+  updated_at: Timestamp | null;
   search_vector: ColumnType<string, never, never>;
   /** The memory's number among its user's memories, in commit order (bigint as a decimal string). */
   seq: ColumnType<string, string, never>;

@@ -1,4 +1,5 @@
 import type { NarrativeRow } from '../db/database-schema.js';
+import { invalidationReasons } from './narrative-policy.js';
 
 /** Why a narrative is built from the memories instead of revised. */
 export type FullBuildReason =
@@ -6,6 +7,7 @@ export type FullBuildReason =
   | 'provider_builds_in_full'
   | 'manual'
   | 'memory_deleted'
+  | 'memory_updated'
   | 'provider_changed'
   | 'full_rebuild_due';
 
@@ -24,16 +26,18 @@ export interface BuildContext {
 /**
  * Whether the next version of a narrative is revised from the current one with the memories added
  * since, or built in full from the memories. A revision only ever adds: anything that must leave the
- * narrative (a deleted memory it was built from) or could have drifted in it (revisions since the last
- * full build for `fullRebuildMs`) takes a full build. So does a manual regeneration: a person asking
- * for a better narrative gets one written afresh from everything they shared (it is rate limited, so
- * it cannot run up the cost), not the same text with a few more facts.
+ * narrative (a deleted memory it was built from, the old text of an updated one) or could have
+ * drifted in it (revisions since the last full build for `fullRebuildMs`) takes a full build. So does
+ * a manual regeneration: a person asking for a better narrative gets one written afresh from
+ * everything they shared (it is rate limited, so it cannot run up the cost), not the same text with
+ * a few more facts.
  */
 export function planBuild(current: NarrativeRow | undefined, context: BuildContext): BuildPlan {
   if (!current) return { kind: 'full', reason: 'first_narrative' };
   if (!context.provider.canRevise) return { kind: 'full', reason: 'provider_builds_in_full' };
   if (context.manual) return { kind: 'full', reason: 'manual' };
-  if (current.invalidated_at !== null) return { kind: 'full', reason: 'memory_deleted' };
+  const outdatedBy = invalidationReasons(current)[0];
+  if (outdatedBy) return { kind: 'full', reason: outdatedBy };
   if (current.provider !== context.provider.name) return { kind: 'full', reason: 'provider_changed' };
   const lastFull = current.last_full_build_at?.getTime();
   if (lastFull === undefined || context.now - lastFull >= context.fullRebuildMs) return { kind: 'full', reason: 'full_rebuild_due' };

@@ -157,7 +157,8 @@ export class ContextService {
   /** No narrative yet (its generation is scheduled): the LLM's analysis inside the budget, else the memories. */
   async #deepAnalysis(userId: string, user: HotUser, message: string, started: number): Promise<SmartContext> {
     const candidates = analysisCandidates(user, message);
-    const key = [userId, message, ...candidates.map((memory) => memory.id)].join('\u0000');
+    // A memory's update time is part of the key: an analysis of its old text is never shared after an update.
+    const key = [userId, message, ...candidates.map((memory) => `${memory.id}@${memory.updated_at?.getTime() ?? ''}`)].join('\u0000');
     const analysis = await this.#analyses.run(key, () => this.#analyze(userId, message, candidates));
     const attached = candidates.slice(0, this.deps.attachedMemories).map(toContextMemory);
     if ('text' in analysis) {

@@ -1,7 +1,14 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../clock/clock.js';
 import type { MemoryRow } from '../db/database-schema.js';
 import { UserFacingError } from '../errors/user-facing-error.js';
-import type { MemoryInput } from '../memories/memory-input.js';
+import { contentHash, type MemoryInput } from '../memories/memory-input.js';
+import {
+  checkMemoryUpdate,
+  type MemoryUpdate,
+  type MemoryUpdateError,
+  type MemoryUpdateRequest,
+} from '../memories/memory-update.js';
 import type { AddMemoriesResult, ScoredMemory } from '../repositories/memory-repository.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import type { HotTier } from './hot-tier.js';
@@ -22,6 +29,17 @@ export interface DeletedMemories {
   notFound: string[];
   narrativeInvalidated: boolean;
 }
+
+/** The outcome of a call that updates memories: all of them updated, or none and why. */
+export type UpdatedMemories =
+  | {
+      ok: true;
+      /** Each memory as stored after the call, in the order asked. */
+      updated: MemoryRow[];
+      /** The narrative was built from an old text: it is stale, and rewritten when `rewriteNarrative`. */
+      narrativeInvalidated: boolean;
+    }
+  | { ok: false; errors: MemoryUpdateError[] };
 
 /** What a user can do with their memories, whichever surface asks. */
 export class MemoryService {
@@ -88,6 +106,96 @@ export class MemoryService {
     const deletedSet = new Set(result.deleted);
     return { ...result, notFound: unique.filter((id) => !deletedSet.has(id)) };
   }
+
+  /**
+   * Corrects memories: each keeps its id, number and creation date, and gets the new text, the new
+   * metadata or both, and `updated_at`. The whole call is checked first and written in one
+   * transaction, all or nothing: when any correction is refused, none is written and each refused
+   * one is reported with why. A narrative built from a text that changed is marked stale at once
+   * and, unless `rewriteNarrative` is false, rewritten in full in the background, as after a
+   * deletion. A correction that changes nothing is not written.
+   */
+  async update(
+    userId: string,
+    requests: readonly MemoryUpdateRequest[],
+    options: { rewriteNarrative?: boolean } = {},
+  ): Promise<UpdatedMemories> {
+    const errors: MemoryUpdateError[] = [];
+    const checked: { index: number; update: MemoryUpdate }[] = [];
+    const firstIndexOf = new Map<string, number>();
+    requests.forEach((request, index) => {
+      const result = checkMemoryUpdate(request, this.deps.maxMemoryChars);
+      const id = 'update' in result ? result.update.id : request.id.toLowerCase();
+      const earlier = firstIndexOf.get(id);
+      if (earlier === undefined) firstIndexOf.set(id, index);
+      if (!('update' in result)) {
+        errors.push({ index, id: request.id, ...result });
+      } else if (earlier !== undefined) {
+        errors.push({ index, id: request.id, reason: 'repeated_id', message: `memory ${request.id} is already updated by item ${earlier} of this call` });
+      } else {
+        checked.push({ index, update: result.update });
+      }
+    });
+    const now = new Date(this.deps.clock.now());
+    const result = await this.deps.repositories
+      .transaction(async (trx): Promise<UpdatedMemories> => {
+        const current = new Map((await trx.memories.lockForUpdate(userId, checked.map(({ update }) => update.id))).map((row) => [row.id, row]));
+        const liveHolders = await trx.memories.liveWithHashes(
+          userId,
+          checked.flatMap(({ update }) => (update.content === undefined ? [] : [contentHash(update.content)])),
+        );
+        const holderOf = new Map(liveHolders.map((holder) => [holder.content_hash, holder.id]));
+        const claimedBy = new Map<string, number>();
+        for (const { index, update } of checked) {
+          const refusal = refusalOf(update, current.get(update.id), holderOf, claimedBy, index);
+          if (refusal) errors.push({ index, id: requests[index]!.id, ...refusal });
+        }
+        if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => a.index - b.index) };
+
+        const changes = checked.map(({ update }) => changesOf(update, current.get(update.id)!)).filter((change) => change !== undefined);
+        const stored = new Map((await trx.memories.update(userId, changes)).map((row) => [row.id, row]));
+        const rewritten = changes.filter((change) => change.content !== undefined).map((change) => change.id);
+        const narrativeInvalidated = await trx.narratives.invalidateIfBuiltFrom(userId, rewritten, 'memory_updated', now);
+        return { ok: true, updated: checked.map(({ update }) => stored.get(update.id) ?? current.get(update.id)!), narrativeInvalidated };
+      })
+      .finally(() => this.deps.tier.invalidate(userId));
+    if (result.ok && result.narrativeInvalidated && (options.rewriteNarrative ?? true)) this.deps.runner.request(userId, 'manual');
+    return result;
+  }
+}
+
+/**
+ * Why the database refuses one checked correction, if it does: the memory is not a live one of the
+ * user, or its new text is one the user already has in another live memory or gives to another
+ * memory earlier in the call (`claimedBy`, which this records the text in otherwise).
+ */
+function refusalOf(
+  update: MemoryUpdate,
+  current: MemoryRow | undefined,
+  holderOf: ReadonlyMap<string, string>,
+  claimedBy: Map<string, number>,
+  index: number,
+): Pick<MemoryUpdateError, 'reason' | 'message'> | undefined {
+  if (!current) return { reason: 'not_found', message: `no memory ${update.id} among this user's memories` };
+  if (current.deleted_at !== null) return { reason: 'deleted', message: `memory ${update.id} was deleted; a deleted memory cannot be changed` };
+  if (update.content === undefined) return undefined;
+  const hash = contentHash(update.content);
+  const holder = holderOf.get(hash);
+  if (holder !== undefined && holder !== update.id) {
+    return { reason: 'duplicate', message: `the user already has this text as memory ${holder}` };
+  }
+  const earlier = claimedBy.get(hash);
+  if (earlier !== undefined) return { reason: 'duplicate', message: `item ${earlier} of this call gives another memory this text` };
+  claimedBy.set(hash, index);
+  return undefined;
+}
+
+/** What a correction changes of the memory as stored, or undefined when nothing. */
+function changesOf(update: MemoryUpdate, current: MemoryRow): MemoryUpdate | undefined {
+  const content = update.content !== undefined && update.content !== current.content ? update.content : undefined;
+  const metadata = update.metadata !== undefined && !isDeepStrictEqual(update.metadata, current.metadata) ? update.metadata : undefined;
+  if (content === undefined && metadata === undefined) return undefined;
+  return { id: update.id, ...(content === undefined ? {} : { content }), ...(metadata === undefined ? {} : { metadata }) };
 }
 
 /** Inserts memories and notes them on the user's narrative; call inside a transaction. */

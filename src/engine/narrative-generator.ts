@@ -30,6 +30,8 @@ interface Generation {
   call: (signal: AbortSignal) => Promise<LlmOutput>;
   /** Memories the previous version was built from, which a revision still stands on. */
   carriedMemoryIds: readonly string[];
+  /** When each memory whose text the call carries was last updated, as read (null: never). */
+  readUpdatedAt: ReadonlyMap<string, Date | null>;
 }
 
 export type GenerationOutcome =
@@ -87,7 +89,7 @@ export class NarrativeGenerator {
     const { stats } = user;
     const plan = planBuild(current, {
       now: startedAt,
-      // `regenerate_narrative` forces a manual job; a deletion asks for one at the same priority unforced.
+      // `regenerate_narrative` forces a manual job; a deletion or update asks for one at the same priority unforced.
       manual: priority === 'manual' && force,
       provider: { name: provider.name, canRevise: provider.reviseNarrative !== undefined },
       fullRebuildMs: policy.fullRebuildMs,
@@ -122,10 +124,18 @@ export class NarrativeGenerator {
             buildKind: generation.task === 'revision' ? 'incremental' : 'full',
             tokens: output.usage ? { input: output.usage.inputTokens, output: output.usage.outputTokens } : null,
           });
-          // A memory forgotten while the LLM was writing must not make this version look fresh.
+          // A memory forgotten or updated while the LLM was writing must not make this version look
+          // fresh. A revision also keeps the mark a change to one of the memories it carries put on
+          // the version it revised (see `NarrativeRepository.write`).
           const forgotten = await trx.memories.deletedAmong(userId, sourceMemoryIds);
-          if (forgotten.length === 0) return written;
-          await trx.narratives.invalidateIfBuiltFrom(userId, forgotten, 'memory_deleted', new Date(generatedAt));
+          if (forgotten.length > 0) {
+            await trx.narratives.invalidateIfBuiltFrom(userId, forgotten, 'memory_deleted', new Date(generatedAt));
+          }
+          const updated = await trx.memories.updatedSinceRead(userId, readAmong(generation.readUpdatedAt, sourceMemoryIds));
+          if (updated.length > 0) {
+            await trx.narratives.invalidateIfBuiltFrom(userId, updated, 'memory_updated', new Date(generatedAt));
+          }
+          if (forgotten.length === 0 && updated.length === 0) return written;
           return (await trx.narratives.get(userId)) ?? written;
         })
         .finally(() => this.deps.tier.invalidate(userId));
@@ -159,6 +169,7 @@ export class NarrativeGenerator {
       task: 'narrative',
       call: (signal) => provider.writeNarrative({ user, memories, now: new Date(clock.now()), signal }),
       carriedMemoryIds: [],
+      readUpdatedAt: new Map(candidates.map((memory) => [memory.id, memory.updated_at])),
     };
   }
 
@@ -193,8 +204,19 @@ export class NarrativeGenerator {
           signal,
         }),
       carriedMemoryIds: current.source_memory_ids,
+      readUpdatedAt: new Map([...added, ...related].map((memory) => [memory.id, memory.updated_at])),
     };
   }
+}
+
+/** The `updated_at` a generation read for each of these memories that it read. */
+function readAmong(readUpdatedAt: ReadonlyMap<string, Date | null>, ids: readonly string[]): Map<string, Date | null> {
+  const read = new Map<string, Date | null>();
+  for (const id of ids) {
+    const updatedAt = readUpdatedAt.get(id);
+    if (updatedAt !== undefined) read.set(id, updatedAt);
+  }
+  return read;
 }
 
 function oldestFirst(rows: readonly Pick<MemoryRow, 'id' | 'content' | 'created_at'>[]): PromptMemory[] {

@@ -22,7 +22,23 @@ export function narrativePolicyFrom(config: Config): NarrativePolicy {
   };
 }
 
-export type StaleReason = 'expired' | 'new_memories' | 'memory_deleted';
+export type StaleReason = 'expired' | 'new_memories' | InvalidationReason;
+
+/** A change to a memory the narrative was built from, which outdates it at once. */
+export type InvalidationReason = 'memory_deleted' | 'memory_updated';
+const INVALIDATION_REASONS: readonly InvalidationReason[] = ['memory_deleted', 'memory_updated'];
+
+/**
+ * Why an outdated narrative is outdated: the reasons stored on its row (comma-separated, as
+ * `invalidateIfBuiltFrom` keeps them). A row marked without a known one was marked by a deletion,
+ * the only reason there was before memories could be updated. Empty for a narrative not outdated.
+ */
+export function invalidationReasons(narrative: NarrativeRow): InvalidationReason[] {
+  if (narrative.invalidated_at === null) return [];
+  const stored = narrative.invalidated_reason?.split(',') ?? [];
+  const known = INVALIDATION_REASONS.filter((reason) => stored.includes(reason));
+  return known.length > 0 ? known : ['memory_deleted'];
+}
 
 export type NarrativeAssessment =
   | { state: 'fresh'; ageMs: number }
@@ -37,6 +53,6 @@ export function assessNarrative(narrative: NarrativeRow | undefined, now: number
   const reasons: StaleReason[] = [];
   if (ageMs > policy.ttlMs) reasons.push('expired');
   if (narrative.memories_added_since >= policy.invalidateAfterNewMemories) reasons.push('new_memories');
-  if (narrative.invalidated_at) reasons.push('memory_deleted');
+  if (narrative.invalidated_at) reasons.push(...invalidationReasons(narrative));
   return reasons.length === 0 ? { state: 'fresh', ageMs } : { state: 'stale', ageMs, reasons };
 }

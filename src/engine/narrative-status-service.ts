@@ -2,7 +2,7 @@ import type { Clock } from '../clock/clock.js';
 import { SECOND_MS } from '../clock/durations.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import type { JobState, NarrativeJobRunner } from './narrative-job-runner.js';
-import { assessNarrative, type NarrativePolicy, type StaleReason } from './narrative-policy.js';
+import { assessNarrative, invalidationReasons, type NarrativePolicy, type StaleReason } from './narrative-policy.js';
 
 /** What `narrative_status` reports; background failures are visible here, never only in a log. */
 export interface NarrativeStatus {
@@ -17,6 +17,7 @@ export interface NarrativeStatus {
     stale_reasons: StaleReason[];
     memories_added_since: number;
     memory_deleted_since: boolean;
+    memory_updated_since: boolean;
     provider: string;
     model: string;
     built_from_memories: number;
@@ -52,6 +53,7 @@ export class NarrativeStatusService {
     // A success resets the count, so it says whether the last attempt failed without comparing
     // timestamps, which may tie or come from the skewed clocks of several processes.
     const failedLast = (state?.consecutive_failures ?? 0) > 0;
+    const outdatedBy = narrative ? invalidationReasons(narrative) : [];
     return {
       eligible: count >= policy.minMemories,
       memory_count: count,
@@ -64,7 +66,8 @@ export class NarrativeStatusService {
             state: assessment.state === 'missing' ? 'expired' : assessment.state,
             stale_reasons: assessment.state === 'stale' ? assessment.reasons : [],
             memories_added_since: narrative.memories_added_since,
-            memory_deleted_since: narrative.invalidated_at !== null,
+            memory_deleted_since: outdatedBy.includes('memory_deleted'),
+            memory_updated_since: outdatedBy.includes('memory_updated'),
             provider: narrative.provider,
             model: narrative.model,
             built_from_memories: narrative.source_memory_ids.length,

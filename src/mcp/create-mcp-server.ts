@@ -10,6 +10,7 @@ import { registerNarrativeStatusTool } from './tools/narrative-status-tool.js';
 import { registerOrchestrateSmartContextTool } from './tools/orchestrate-smart-context-tool.js';
 import { registerRegenerateNarrativeTool } from './tools/regenerate-narrative-tool.js';
 import { registerSearchMemoriesTool } from './tools/search-memories-tool.js';
+import { registerUpdateMemoriesTool } from './tools/update-memories-tool.js';
 import { registerUserContextPrompt } from './user-context-prompt.js';
 
 /**
@@ -28,13 +29,14 @@ export function createMcpServer(context: ToolContext): McpServer {
       instructions:
         'narrative-mcp remembers the user across conversations. At the start of every conversation call ' +
         'orchestrate_smart_context with the first message to learn who the user is. Store new facts the user shares ' +
-        'with add_memories; recall specifics with search_memories.',
+        'with add_memories, correct them with update_memories; recall specifics with search_memories.',
     },
   );
   registerOrchestrateSmartContextTool(server, context);
   registerAddMemoriesTool(server, context);
   registerSearchMemoriesTool(server, context);
   registerListMemoriesTool(server, context);
+  registerUpdateMemoriesTool(server, context);
   registerDeleteMemoriesTool(server, context);
   registerRegenerateNarrativeTool(server, context);
   registerNarrativeStatusTool(server, context);

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../clock/clock.js';
 import type { DatabaseSchema, MemoryRow, NewMemoryRow } from '../db/database-schema.js';
 import { contentHash, type MemoryInput } from '../memories/memory-input.js';
+import type { MemoryUpdate } from '../memories/memory-update.js';
 
 export interface AddMemoriesResult {
   added: MemoryRow[];
@@ -28,7 +29,7 @@ export interface MemoryStats {
   maxSeq: string;
 }
 
-const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'created_at', 'deleted_at'] as const;
+const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'created_at', 'deleted_at', 'updated_at'] as const;
 // Far below PostgreSQL's limit of 65,535 bind parameters per statement (6 per row).
 const INSERT_CHUNK = 1_000;
 
@@ -204,6 +205,80 @@ export class MemoryRepository {
       .orderBy('memories.id')
       .limit(limit)
       .execute();
+  }
+
+  /**
+   * The user's memories with these ids, deleted ones too, locked until the transaction ends; call
+   * inside one. The user's row is taken first, as an insert takes it to number its memories, so
+   * inserts and updates of the user's memories wait for each other: a text checked as free here
+   * stays free until this transaction ends.
+   */
+  async lockForUpdate(userId: string, ids: readonly string[]): Promise<MemoryRow[]> {
+    await this.db.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate().execute();
+    if (ids.length === 0) return [];
+    return this.db
+      .selectFrom('memories')
+      .select(MEMORY_COLUMNS)
+      .where('user_id', '=', userId)
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+  }
+
+  /** The user's live memories holding any of these texts (by `contentHash`), with the hash each holds. */
+  liveWithHashes(userId: string, hashes: readonly string[]): Promise<{ id: string; content_hash: string }[]> {
+    if (hashes.length === 0) return Promise.resolve([]);
+    return this.db
+      .selectFrom('memories')
+      .select(['id', 'content_hash'])
+      .where('user_id', '=', userId)
+      .where('content_hash', 'in', hashes)
+      .where('deleted_at', 'is', null)
+      .execute();
+  }
+
+  /**
+   * Replaces the text and/or metadata of the user's live memories, stamping `updated_at` with the
+   * clock's time; their id, number and creation date stay. Returns the rows as stored, in the
+   * order given (a memory that is not a live one of the user is left out).
+   */
+  async update(userId: string, updates: readonly MemoryUpdate[]): Promise<MemoryRow[]> {
+    const updatedAt = new Date(this.clock.now());
+    const stored: MemoryRow[] = [];
+    for (const update of updates) {
+      const row = await this.db
+        .updateTable('memories')
+        .set({
+          updated_at: updatedAt,
+          ...(update.content === undefined ? {} : { content: update.content, content_hash: contentHash(update.content) }),
+          ...(update.metadata === undefined ? {} : { metadata: update.metadata }),
+        })
+        .where('user_id', '=', userId)
+        .where('id', '=', update.id)
+        .where('deleted_at', 'is', null)
+        .returning(MEMORY_COLUMNS)
+        .executeTakeFirst();
+      if (row) stored.push(row);
+    }
+    return stored;
+  }
+
+  /**
+   * Which of these memories were updated after they were read: their `updated_at` is no longer the
+   * one read (`read` maps each id to it). Compared for equality, so the clocks of other processes
+   * cannot hide an update.
+   */
+  async updatedSinceRead(userId: string, read: ReadonlyMap<string, Date | null>): Promise<string[]> {
+    if (read.size === 0) return [];
+    const rows = await this.db
+      .selectFrom('memories')
+      .select(['id', 'updated_at'])
+      .where('user_id', '=', userId)
+      .where('id', 'in', [...read.keys()])
+      .where('updated_at', 'is not', null)
+      .execute();
+    return rows.filter((row) => row.updated_at!.getTime() !== read.get(row.id)?.getTime()).map((row) => row.id);
   }
 
   /** Marks the user's live memories with these ids deleted; returns the ids that were. */

@@ -110,8 +110,10 @@ export class NarrativeRepository {
           input_tokens: eb.ref('excluded.input_tokens'),
           output_tokens: eb.ref('excluded.output_tokens'),
           version: sql<number>`user_narratives.version + 1`,
-          invalidated_at: null,
-          invalidated_reason: null,
+          // A revision stands on every memory of the version it revised: a deletion or update of one
+          // of them while it was written outdates it too. A full build read every memory afresh.
+          invalidated_at: sql<Date | null>`case when excluded.build_kind = 'incremental' then user_narratives.invalidated_at end`,
+          invalidated_reason: sql<string | null>`case when excluded.build_kind = 'incremental' then user_narratives.invalidated_reason end`,
         })),
       )
       .returningAll()
@@ -128,12 +130,22 @@ export class NarrativeRepository {
       .execute();
   }
 
-  /** Marks the narrative outdated when it was built from any of these memories; returns whether it was. */
+  /**
+   * Marks the narrative outdated when it was built from any of these memories; returns whether it
+   * was. The reasons of a narrative outdated more than once are kept together, comma-separated
+   * (`memory_deleted,memory_updated`).
+   */
   async invalidateIfBuiltFrom(userId: string, memoryIds: readonly string[], reason: string, at: Date): Promise<boolean> {
     if (memoryIds.length === 0) return false;
     const result = await this.db
       .updateTable('user_narratives')
-      .set({ invalidated_at: at, invalidated_reason: reason })
+      .set({
+        invalidated_at: at,
+        invalidated_reason: sql<string>`case
+          when invalidated_at is null or invalidated_reason is null then ${reason}::text
+          when ${reason}::text = any(string_to_array(invalidated_reason, ',')) then invalidated_reason
+          else invalidated_reason || ',' || ${reason}::text end`,
+      })
       .where('user_id', '=', userId)
       .where(sql<boolean>`source_memory_ids && ${sql.val([...memoryIds])}::uuid[]`)
       .executeTakeFirst();

@@ -145,6 +145,20 @@ describe.each(DATABASES)('numbering memories per user in commit order on %s', (k
     expect(rows).toEqual([{ build_kind: 'full', last_full_build_at: generatedAt, input_tokens: null }]);
     await expect(sql`update user_narratives set build_kind = 'partial'`.execute(db)).rejects.toThrow(/check/);
   });
+
+  it('gives memories stored before updates an update time of null', async () => {
+    database = await openEmptyDatabase(kind);
+    const db = database.handle.db;
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0007-narrative-build-kinds')).error).toBeUndefined();
+    await sql`insert into users (external_id) values ('ana')`.execute(db);
+    await sql`insert into memories (user_id, content, content_hash, source, seq) select id, 'old', 'old', 'test', 1 from users`.execute(db);
+
+    await migrateToLatest(db);
+
+    const { rows } = await sql<{ content: string; updated_at: Date | null }>`select content, updated_at from memories`.execute(db);
+    expect(rows).toEqual([{ content: 'old', updated_at: null }]);
+  });
 });
 
 describe('a PGlite data directory', () => {

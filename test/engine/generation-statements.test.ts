@@ -52,6 +52,7 @@ describe('the statements of one generation', () => {
       'select users', // the user's row in share mode, for the count of memories added since
       'insert user_narratives',
       'select memories', // any of them forgotten meanwhile
+      'select memories', // any of them corrected meanwhile
       'update narrative_generation_state', // success, and the lease given up
       'select', // PGlite's probe of the transaction before COMMIT
       'commit',

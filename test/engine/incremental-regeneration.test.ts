@@ -123,6 +123,46 @@ describe.each(DATABASES)('incremental regeneration on %s', (kind) => {
     expect(rebuilt).toMatchObject({ build_kind: 'full', last_full_build_at: rebuilt.generated_at });
   });
 
+  it('rebuilds in full, from the new text, once a memory it was built from is updated', async () => {
+    await open();
+    await generate();
+    await tellNews();
+    const [choir] = (await app.repositories.memories.newestWithSeq(userId, 100)).filter((memory) => memory.content.includes('choir'));
+    // The update asks for a new version itself.
+    await app.engine.memories.update(userId, [{ id: choir!.id, content: 'Mara conducts a community choir.' }]);
+    await app.engine.runner.onIdle();
+
+    const rebuilt = (await app.repositories.narratives.get(userId))!;
+
+    expect(fake.requests[1]!.system).toBe(prompts.narrativeInstruction);
+    expect(fake.requests[1]!.prompt).toContain('Mara conducts a community choir.');
+    expect(fake.requests[1]!.prompt).not.toContain('Mara sings in a community choir.');
+    expect(rebuilt).toMatchObject({ build_kind: 'full', invalidated_at: null });
+  });
+
+  it('outdates a revision when a memory of the version it revises is updated while it is written', async () => {
+    await open();
+    await generate();
+    await tellNews();
+    const release = fake.hold();
+    const revising = app.engine.runner.request(userId, 'miss');
+    await fake.waitForCalls(2);
+    const [choir] = (await app.repositories.memories.newestWithSeq(userId, 100)).filter((memory) => memory.content.includes('choir'));
+    await app.engine.memories.update(userId, [{ id: choir!.id, content: 'Mara conducts a community choir.' }]);
+    release();
+    const releaseNext = fake.hold();
+
+    expect((await revising.done).status).toBe('written');
+    expect(fake.requests[1]!.system).toBe(prompts.revisionInstruction);
+    expect(fake.requests[1]!.prompt).not.toContain('choir');
+    expect(await app.repositories.narratives.get(userId)).toMatchObject({ version: 2, build_kind: 'incremental', invalidated_reason: 'memory_updated' });
+
+    releaseNext();
+    await app.engine.runner.onIdle();
+    expect(fake.requests[2]!.system).toBe(prompts.narrativeInstruction);
+    expect(await app.repositories.narratives.get(userId)).toMatchObject({ version: 3, build_kind: 'full', invalidated_at: null });
+  });
+
   it('rebuilds in full once NARRATIVE_FULL_REBUILD_DAYS have passed since the last full build', async () => {
     await open({ NARRATIVE_FULL_REBUILD_DAYS: '3', NARRATIVE_TTL_DAYS: '30' });
     const first = await generate();

@@ -98,7 +98,17 @@ describe.each(DATABASES)('the HTTP server on %s', (kind) => {
     const stolen = await callTool(bob, 'delete_memories', { ids: [aliceMemory.id] });
     expect(stolen.structuredContent).toMatchObject({ deleted: [], not_found: [aliceMemory.id] });
     expect((await api(`/api/v1/memories/${aliceMemory.id}`, { method: 'DELETE', key: keys.bob })).status).toBe(404);
+    const overwritten = await callTool(bob, 'update_memories', { updates: [{ id: aliceMemory.id, content: 'Bob was here.' }] });
+    expect(overwritten.structuredContent).toMatchObject({ updated: [], errors: [{ index: 0, id: aliceMemory.id, reason: 'not_found' }] });
+    const patched = await api(`/api/v1/memories/${aliceMemory.id}`, {
+      method: 'PATCH',
+      key: keys.bob,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ content: 'Bob was here.' }),
+    });
+    expect(patched.status).toBe(404);
     expect(await app.repositories.memories.count(ids.alice!)).toBe(5);
+    expect((await app.repositories.memories.findByIds(ids.alice!, [aliceMemory.id]))[0]!.content).toBe(aliceMemory.content);
 
     const bobNarrative = (await (await api('/api/v1/memories/narrative', { key: keys.bob })).json()) as { narrative: string };
     expect(bobNarrative.narrative).toContain('Bob');
@@ -189,6 +199,59 @@ describe.each(DATABASES)('the HTTP server on %s', (kind) => {
     expect((await api('/api/v1/memories?cursor=garbage')).status).toBe(400);
     expect((await api('/api/v1/memories/not-a-uuid', { method: 'DELETE' })).status).toBe(404);
     expect((await api('/api/v1/nothing-here')).status).toBe(404);
+  });
+
+  it('corrects a memory with PATCH, and answers 404, 400 and 409 in the stable error shape', async () => {
+    const patch = (id: string, body: unknown, key?: string) =>
+      api(`/api/v1/memories/${id}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        ...(key ? { key } : {}),
+      });
+    const [memory, other] = await app.repositories.memories.recent(ids.alice!, { limit: 2 });
+
+    const response = await patch(memory!.id, { content: 'Alice now lives in Salzburg.', metadata: { moved: true } });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { memory: { updated_at: string } };
+    expect(body).toEqual({
+      memory: {
+        id: memory!.id,
+        content: 'Alice now lives in Salzburg.',
+        created_at: memory!.created_at.toISOString(),
+        updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        metadata: { moved: true },
+      },
+      narrative_regenerating: true,
+    });
+    const listed = (await (await api('/api/v1/memories?limit=100')).json()) as { memories: { id: string; updated_at: string | null }[] };
+    expect(listed.memories.find((item) => item.id === memory!.id)?.updated_at).toBe(body.memory.updated_at);
+    expect(listed.memories.find((item) => item.id === other!.id)?.updated_at).toBeNull();
+    await app.engine.runner.onIdle();
+
+    const [gone] = (await app.engine.memories.add(ids.alice!, [{ content: 'Alice lost her umbrella.' }], 'test')).added;
+    await app.engine.memories.delete(ids.alice!, [gone!.id]);
+    const cases: Array<[string, unknown, number, string]> = [
+      [memory!.id, { content: 'Bob was here.' }, 404, 'not_found'],
+      ['00000000-0000-4000-8000-000000000000', { content: 'Nobody.' }, 404, 'not_found'],
+      ['not-a-uuid', { content: 'Nobody.' }, 404, 'not_found'],
+      [gone!.id, { content: 'Alice found her umbrella.' }, 404, 'not_found'],
+      [memory!.id, {}, 400, 'invalid_request'],
+      [memory!.id, { content: '  ' }, 400, 'invalid_request'],
+      [memory!.id, { metadata: [1] }, 400, 'invalid_request'],
+      [memory!.id, [{ content: 'A list.' }], 400, 'invalid_request'],
+      [memory!.id, '{"content": ', 400, 'invalid_json'],
+      [memory!.id, { content: other!.content.toUpperCase() }, 409, 'duplicate'],
+    ];
+    for (const [id, requestBody, status, code] of cases) {
+      const refused = await patch(id, requestBody, id === memory!.id && status === 404 ? keys.bob : undefined);
+      expect(refused.status, JSON.stringify(requestBody)).toBe(status);
+      const text = await refused.text();
+      expect(JSON.parse(text)).toEqual({ error: { code, message: expect.any(String) } });
+      expect(text).not.toMatch(/at .*\.(ts|js):\d+/);
+    }
+    const [after] = await app.repositories.memories.findByIds(ids.alice!, [memory!.id]);
+    expect(after).toMatchObject({ content: 'Alice now lives in Salzburg.', metadata: { moved: true } });
   });
 
   it('refuses a foreign Origin or Host', async () => {

@@ -30,6 +30,7 @@ const TOOL_NAMES = [
   'add_memories',
   'search_memories',
   'list_memories',
+  'update_memories',
   'delete_memories',
 ];
 
@@ -43,8 +44,14 @@ interface ContextOutput {
 }
 
 interface ListOutput {
-  memories: { id: string; content: string; created_at: string }[];
+  memories: { id: string; content: string; created_at: string; updated_at: string | null; metadata: Record<string, unknown> }[];
   next_cursor: string | null;
+}
+
+interface UpdateOutput {
+  updated: ListOutput['memories'];
+  errors: { index: number; id: string; reason: string; message: string }[];
+  narrative_regenerating: boolean;
 }
 
 function structured<T>(result: CallToolResult): T {
@@ -148,6 +155,8 @@ describe.each(DATABASES)('narrative tools, resource and prompt over MCP on %s', 
         expect(byName[name]!.description, name).toBeTruthy();
       }
       expect(byName.delete_memories!.annotations?.destructiveHint).toBe(true);
+      expect(byName.update_memories!.annotations).toMatchObject({ readOnlyHint: false, idempotentHint: true });
+      expect(byName.update_memories!.inputSchema.required).toEqual(['updates']);
       for (const name of ['list_memories', 'search_memories', 'narrative_status']) {
         expect(byName[name]!.annotations?.readOnlyHint, name).toBe(true);
         expect(byName[name]!.annotations?.destructiveHint, name).toBe(false);
@@ -421,6 +430,107 @@ describe.each(DATABASES)('narrative tools, resource and prompt over MCP on %s', 
       expect(fresh.memories.map((memory) => memory.id)).not.toContain(forgottenId);
       const read = await alice.readResource({ uri: 'narrative://me' });
       expect(read.contents[0]).toMatchObject({ text: expect.not.stringContaining(forgotten) });
+    });
+  });
+
+  describe('update_memories', () => {
+    it("corrects the user's own memories in place, and list_memories shows when", async () => {
+      const [first, second] = await remember(alice, ALICE_FACTS.slice(0, 2));
+      const before = structured<ListOutput>(await callTool(alice, 'list_memories', {})).memories;
+      expect(before.map((memory) => memory.updated_at)).toEqual([null, null]);
+
+      const result = await callTool(alice, 'update_memories', {
+        updates: [
+          { id: first!, content: 'Alice works as a pastry chef in Marseille.' },
+          { id: second!, metadata: { relation: 'brother' } },
+        ],
+      });
+
+      const output = structured<UpdateOutput>(result);
+      expect(output).toMatchObject({ errors: [], narrative_regenerating: false });
+      expect(output.updated.map((memory) => [memory.id, memory.content, memory.metadata])).toEqual([
+        [first, 'Alice works as a pastry chef in Marseille.', {}],
+        [second, ALICE_FACTS[1], { relation: 'brother' }],
+      ]);
+      expect(textOf(result)).toBe('Updated 2 memories.');
+      const after = structured<ListOutput>(await callTool(alice, 'list_memories', {})).memories;
+      expect(after.map((memory) => [memory.id, memory.created_at])).toEqual(before.map((memory) => [memory.id, memory.created_at]));
+      // The repositories of this file stamp with the wall clock.
+      const isoTime = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      expect(after.map((memory) => memory.updated_at)).toEqual([isoTime, isoTime]);
+      expect(after.every((memory) => memory.updated_at! >= memory.created_at)).toBe(true);
+      const found = structured<{ results: { id: string }[] }>(await callTool(alice, 'search_memories', { query: 'Marseille' }));
+      expect(found.results.map((memory) => memory.id)).toEqual([first]);
+    });
+
+    it('refuses the whole call when any item is bad, saying why for each by index, and changes nothing', async () => {
+      const [bobs] = await remember(bob, BOB_FACTS.slice(0, 1));
+      const [first, second] = await remember(alice, ALICE_FACTS.slice(0, 2));
+      const result = await callTool(alice, 'update_memories', {
+        updates: [
+          { id: first!, content: 'Alice bakes bread in Lyon.' },
+          { id: bobs!, content: 'Bob sold his motorcycles.' },
+          { id: 'not-a-uuid', content: 'Anything.' },
+          { id: second!, content: ' ' },
+          { id: first!.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')), content: 'x'.repeat(app.config.MAX_MEMORY_CHARS + 1) },
+        ],
+      });
+
+      expect(result.isError).toBe(true);
+      expect(result.structuredContent).toEqual({
+        updated: [],
+        errors: [
+          { index: 1, id: bobs, reason: 'not_found', message: expect.any(String) },
+          { index: 2, id: 'not-a-uuid', reason: 'invalid_id', message: expect.any(String) },
+          { index: 3, id: second, reason: 'invalid_content', message: 'content is empty' },
+          { index: 4, id: expect.any(String), reason: 'invalid_content', message: `content is longer than ${app.config.MAX_MEMORY_CHARS} characters` },
+        ],
+        narrative_regenerating: false,
+      });
+      expect(textOf(result)).toMatch(/^Nothing was changed; 4 items were refused:\n- item 1 /);
+      expect(textOf(result)).toContain('- item 3 ');
+      const left = structured<ListOutput>(await callTool(alice, 'list_memories', {})).memories;
+      expect(left.map((memory) => [memory.content, memory.updated_at])).toEqual([
+        [ALICE_FACTS[1], null],
+        [ALICE_FACTS[0], null],
+      ]);
+      expect(structured<ListOutput>(await callTool(bob, 'list_memories', {})).memories[0]!.content).toBe(BOB_FACTS[0]);
+    });
+
+    it.each([
+      ['no updates', { updates: [] }],
+      ['more than 100 updates', { updates: Array.from({ length: 101 }, () => ({ id: '00000000-0000-4000-8000-000000000000', content: 'x' })) }],
+      ['updates that are not a list', { updates: 'fix it' }],
+      ['content that is not text', { updates: [{ id: '00000000-0000-4000-8000-000000000000', content: 42 }] }],
+    ])('answers %s with a tool error', async (_case, args) => {
+      const result = await callTool(alice, 'update_memories', args);
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/updates/);
+    });
+
+    it('takes an old text out of the narrative: stale at once, the new text attached, the next version built from it', async () => {
+      const ids = await remember(alice, ALICE_FACTS);
+      await regenerated(alice, 1);
+      const old = ALICE_FACTS[3]!;
+      const corrected = 'Alice plays the clarinet in a folk band on weekends.';
+
+      provider.hold();
+      const updated = await callTool(alice, 'update_memories', { updates: [{ id: ids[3]!, content: corrected }] });
+      expect(structured<UpdateOutput>(updated)).toMatchObject({ errors: [], narrative_regenerating: true });
+      expect(textOf(updated)).toContain('being rewritten');
+
+      const stale = await orchestrate(alice, 'clarinet folk band weekends');
+      expect(stale).toMatchObject({ source: 'stale_cache', narrative: { version: 1, stale: true, stale_reasons: ['memory_updated'] } });
+      expect(stale.memories[0]).toMatchObject({ id: ids[3], content: corrected });
+      expect(stale.memories.map((memory) => memory.content)).not.toContain(old);
+      expect(await status(alice)).toMatchObject({ narrative: { state: 'stale', memory_updated_since: true, memory_deleted_since: false } });
+
+      provider.release();
+      await engine.runner.onIdle();
+      const fresh = await orchestrate(alice, 'clarinet folk band weekends');
+      expect(fresh).toMatchObject({ source: 'cache', narrative: { version: 2, stale: false } });
+      expect(fresh.text).not.toContain(old);
+      expect(fresh.text).toContain(corrected);
     });
   });
 

@@ -15,11 +15,12 @@ const TOOLS = [
   'add_memories',
   'search_memories',
   'list_memories',
+  'update_memories',
   'delete_memories',
   'regenerate_narrative',
   'narrative_status',
 ] as const;
-const ARGUMENT_NAMES = ['user_message', 'is_new_conversation', 'memories', 'query', 'limit', 'cursor', 'ids', 'wait', 'user_id', 'content'];
+const ARGUMENT_NAMES = ['user_message', 'is_new_conversation', 'memories', 'query', 'limit', 'cursor', 'ids', 'updates', 'wait', 'user_id', 'content'];
 const VICTIM_SECRET = 'zephyrine';
 const VICTIM_FACTS = [
   `The victim's password hint is ${VICTIM_SECRET}.`,
@@ -37,6 +38,12 @@ const toolArguments: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   fc.record({ query: hostile.string, limit: fc.oneof(fc.integer({ min: -5, max: 100 }), hostile.json) }, { requiredKeys: ['query'] }),
   fc.record({ cursor: hostile.string, limit: fc.integer({ min: -1, max: 200 }) }, { requiredKeys: [] }),
   fc.record({ ids: fc.array(fc.oneof(fc.uuid(), hostile.string), { maxLength: 5 }) }),
+  fc.record({
+    updates: fc.array(
+      fc.record({ id: fc.oneof(fc.uuid(), hostile.string), content: hostile.string, metadata: fc.oneof(hostile.json, hostile.deep) }, { requiredKeys: ['id'] }),
+      { maxLength: 3 },
+    ),
+  }),
   fc.record({ wait: fc.oneof(fc.boolean(), hostile.json) }),
 );
 

@@ -1,4 +1,5 @@
 import { describe, expect } from 'vitest';
+import { contentHash } from '../../src/memories/memory-input.js';
 import { databaseTest } from '../support/database-test.js';
 import { DATABASES } from '../support/test-databases.js';
 
@@ -123,6 +124,84 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     }
     expect(await memories.search(user.id, "O'Brien's cat", 5)).toHaveLength(1);
     expect(await memories.count(user.id)).toBe(1);
+  });
+
+  it('updates a memory in place: same id, number and date, a new text the search and de-duplication follow, stamped by the clock', async ({ clock, repositories: { users, memories } }) => {
+    const user = await users.getOrCreate('update-in-place');
+    const createdAt = new Date('2023-05-08T13:56:00Z');
+    const { added } = await memories.addMany(
+      user.id,
+      [{ content: 'Keeps two hens', created_at: createdAt, metadata: { topic: 'home' } }, { content: 'Rows at dawn' }],
+      'test',
+    );
+    const [before] = await memories.newestWithSeq(user.id, 10, { upToSeq: '1' });
+    await clock.advance(60_000);
+
+    const [stored] = await memories.update(user.id, [{ id: added[0]!.id, content: 'Keeps three goats' }]);
+
+    expect(stored).toMatchObject({ id: added[0]!.id, content: 'Keeps three goats', metadata: { topic: 'home' }, deleted_at: null });
+    expect(stored!.created_at.toISOString()).toBe(createdAt.toISOString());
+    expect(stored!.updated_at?.getTime()).toBe(clock.now());
+    const [after] = await memories.newestWithSeq(user.id, 10, { upToSeq: '1' });
+    expect(after).toMatchObject({ id: before!.id, seq: before!.seq });
+    expect((await memories.search(user.id, 'goats', 5)).map((memory) => memory.id)).toEqual([added[0]!.id]);
+    expect(await memories.search(user.id, 'hens', 5)).toEqual([]);
+    expect((await memories.addMany(user.id, [{ content: 'keeps three GOATS' }], 'test')).duplicates).toBe(1);
+    expect((await memories.addMany(user.id, [{ content: 'Keeps two hens' }], 'test')).added).toHaveLength(1);
+    expect((await memories.findByIds(user.id, [added[1]!.id]))[0]!.updated_at).toBeNull();
+  });
+
+  it('replaces only the metadata when only metadata is given', async ({ repositories: { users, memories } }) => {
+    const user = await users.getOrCreate('update-metadata');
+    const { added } = await memories.addMany(user.id, [{ content: 'Plays the oboe', metadata: { a: 1 } }], 'test');
+    const [stored] = await memories.update(user.id, [{ id: added[0]!.id, metadata: { b: [2] } }]);
+    expect(stored).toMatchObject({ content: 'Plays the oboe', metadata: { b: [2] } });
+    expect(stored!.updated_at).not.toBeNull();
+  });
+
+  it("updates neither a deleted memory nor another user's", async ({ repositories: { users, memories } }) => {
+    const owner = await users.getOrCreate('update-owner');
+    const stranger = await users.getOrCreate('update-stranger');
+    const { added } = await memories.addMany(owner.id, [{ content: 'Owns a kayak' }, { content: 'Owns a tent' }], 'test');
+    await memories.softDelete(owner.id, [added[1]!.id]);
+    expect(await memories.update(stranger.id, [{ id: added[0]!.id, content: 'Owns nothing' }])).toEqual([]);
+    expect(await memories.update(owner.id, [{ id: added[1]!.id, content: 'Owns two tents' }])).toEqual([]);
+    expect((await memories.findByIds(owner.id, added.map((memory) => memory.id))).map((memory) => memory.content).sort()).toEqual([
+      'Owns a kayak',
+      'Owns a tent',
+    ]);
+  });
+
+  it("locks the user's own memories for an update, deleted ones too, and tells which live ones hold a text", async ({ repositories }) => {
+    const owner = await repositories.users.getOrCreate('lock-owner');
+    const stranger = await repositories.users.getOrCreate('lock-stranger');
+    const { added } = await repositories.memories.addMany(owner.id, [{ content: 'Bakes rye bread' }, { content: 'Walks to work' }], 'test');
+    await repositories.memories.softDelete(owner.id, [added[1]!.id]);
+    const locked = await repositories.transaction((trx) => trx.memories.lockForUpdate(owner.id, added.map((memory) => memory.id)));
+    expect(locked.map((memory) => memory.content).sort()).toEqual(['Bakes rye bread', 'Walks to work']);
+    expect(await repositories.transaction((trx) => trx.memories.lockForUpdate(stranger.id, [added[0]!.id]))).toEqual([]);
+
+    const hashes = ['bakes RYE bread', 'Walks to work', 'Swims'].map(contentHash);
+    expect(await repositories.memories.liveWithHashes(owner.id, hashes)).toEqual([{ id: added[0]!.id, content_hash: hashes[0] }]);
+    expect(await repositories.memories.liveWithHashes(stranger.id, hashes)).toEqual([]);
+  });
+
+  it('names the memories updated since they were read, whatever the clock says', async ({ clock, repositories: { users, memories } }) => {
+    const user = await users.getOrCreate('updated-since-read');
+    const { added } = await memories.addMany(user.id, [{ content: 'Reads sagas' }, { content: 'Knits socks' }, { content: 'Grows chillies' }], 'test');
+    const [once] = await memories.update(user.id, [{ id: added[2]!.id, content: 'Grows tomatoes' }]);
+    const read = new Map([
+      [added[0]!.id, null],
+      [added[1]!.id, null],
+      [added[2]!.id, once!.updated_at],
+    ]);
+    expect(await memories.updatedSinceRead(user.id, read)).toEqual([]);
+
+    // An update stamped earlier than the read (another process's clock behind) still counts.
+    clock.set(clock.now() - 60_000);
+    await memories.update(user.id, [{ id: added[1]!.id, content: 'Knits scarves' }, { id: added[2]!.id, content: 'Grows peppers' }]);
+    expect((await memories.updatedSinceRead(user.id, read)).sort()).toEqual([added[1]!.id, added[2]!.id].sort());
+    expect(await memories.updatedSinceRead(user.id, new Map())).toEqual([]);
   });
 
   it("never returns another user's memories", async ({ repositories: { users, memories } }) => {

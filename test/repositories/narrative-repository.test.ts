@@ -155,6 +155,29 @@ describe.each(DATABASES)('narrative repository on %s', (kind) => {
     expect(await narratives.get(user.id)).toMatchObject({ invalidated_at: null, invalidated_reason: null });
   });
 
+  it('keeps every reason a narrative was outdated for, once each', async ({ repositories: { users, narratives } }) => {
+    const user = await users.getOrCreate('invalidate-twice');
+    const write = narrative();
+    await narratives.write(user.id, write);
+    await narratives.invalidateIfBuiltFrom(user.id, [write.sourceMemoryIds[0]!], 'memory_deleted', new Date());
+    await narratives.invalidateIfBuiltFrom(user.id, [write.sourceMemoryIds[1]!], 'memory_updated', new Date());
+    await narratives.invalidateIfBuiltFrom(user.id, [write.sourceMemoryIds[2]!], 'memory_updated', new Date());
+    expect(await narratives.get(user.id)).toMatchObject({ invalidated_reason: 'memory_deleted,memory_updated' });
+  });
+
+  it('keeps the outdated mark of the version a revision revised, which a full build clears', async ({ repositories: { users, narratives } }) => {
+    const user = await users.getOrCreate('invalidate-then-revise');
+    const write = narrative();
+    await narratives.write(user.id, write);
+    const at = new Date('2024-03-03T00:00:00Z');
+    await narratives.invalidateIfBuiltFrom(user.id, write.sourceMemoryIds, 'memory_updated', at);
+
+    const revised = await narratives.write(user.id, narrative({ content: 'revised', buildKind: 'incremental' }));
+    expect(revised).toMatchObject({ version: 2, invalidated_at: at, invalidated_reason: 'memory_updated' });
+    const rebuilt = await narratives.write(user.id, narrative({ content: 'rebuilt', buildKind: 'full' }));
+    expect(rebuilt).toMatchObject({ version: 3, invalidated_at: null, invalidated_reason: null });
+  });
+
   it("never touches another user's narrative", async ({ repositories: { users, narratives } }) => {
     const alice = await users.getOrCreate('isolation-alice');
     const bob = await users.getOrCreate('isolation-bob');

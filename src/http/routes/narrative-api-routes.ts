@@ -2,10 +2,27 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { NarrativeEngine } from '../../engine/narrative-engine.js';
 import { memoryContentSchema, memoryMetadataSchema } from '../../memories/memory-input.js';
+import type { MemoryUpdateRefusal } from '../../memories/memory-update.js';
 import { toMemoryOutput } from '../../mcp/tools/memory-output.js';
 import { describeZodError } from '../../validation/describe-zod-error.js';
 import { ownerOfRequest } from '../request-user.js';
 import { sendError } from '../send-error.js';
+
+const updateBody = z
+  .object({ content: z.unknown().optional(), metadata: z.unknown().optional() }, { error: 'the body must be a JSON object' })
+  .refine((body) => body.content !== undefined || body.metadata !== undefined, { error: 'give content, metadata or both' });
+
+/** The status and error code of a refused correction: what is not the user's is not found. */
+const UPDATE_REFUSAL_STATUS: Record<MemoryUpdateRefusal, [number, string]> = {
+  invalid_id: [404, 'not_found'],
+  not_found: [404, 'not_found'],
+  deleted: [404, 'not_found'],
+  repeated_id: [400, 'invalid_request'],
+  nothing_to_update: [400, 'invalid_request'],
+  invalid_content: [400, 'invalid_request'],
+  invalid_metadata: [400, 'invalid_request'],
+  duplicate: [409, 'duplicate'],
+};
 
 const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -72,6 +89,20 @@ export function narrativeApiRoutes(engine: NarrativeEngine): Router {
       duplicates: result.duplicates,
       total_memories: result.totalMemories,
     });
+  });
+
+  router.patch('/memories/:id', async (req, res) => {
+    const body = parse(updateBody, req.body, res);
+    if (!body) return;
+    const result = await engine.memories.update(ownerOfRequest(req).id, [{ id: req.params.id, ...body }]);
+    if (!result.ok) {
+      const refused = result.errors[0]!;
+      const [status, code] = UPDATE_REFUSAL_STATUS[refused.reason];
+      const unknown = refused.reason === 'invalid_id' || refused.reason === 'not_found';
+      sendError(res, status, code, unknown ? 'No memory with this id.' : refused.message);
+      return;
+    }
+    res.json({ memory: toMemoryOutput(result.updated[0]!), narrative_regenerating: result.narrativeInvalidated });
   });
 
   router.delete('/memories/:id', async (req, res) => {

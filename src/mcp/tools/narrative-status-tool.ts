@@ -8,8 +8,8 @@ import { runTool, toolResult } from '../tool-result.js';
 const NARRATIVE_STATUS_TOOL = {
   title: "Status of the user's narrative",
   description:
-    "Reports the user's narrative: version, when it was written, whether it is stale and why, memories added or deleted " +
-    'since, whether it was built in full or revised and the tokens it cost, whether a background job is queued or running, ' +
+    "Reports the user's narrative: version, when it was written, whether it is stale and why, memories added, deleted or " +
+    'updated since, whether it was built in full or revised and the tokens it cost, whether a background job is queued or running, ' +
     'the last generation failure and when it refreshes next.',
   inputSchema: {},
   outputSchema: {
@@ -25,6 +25,7 @@ const NARRATIVE_STATUS_TOOL = {
         stale_reasons: z.array(z.string()),
         memories_added_since: z.number().int(),
         memory_deleted_since: z.boolean(),
+        memory_updated_since: z.boolean(),
         provider: z.string(),
         model: z.string(),
         built_from_memories: z.number().int(),

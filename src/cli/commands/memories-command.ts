@@ -1,0 +1,69 @@
+import type { Command } from 'commander';
+import { UserFacingError } from '../../errors/user-facing-error.js';
+import { toMemoryOutput } from '../../mcp/tools/memory-output.js';
+import { formatTable } from '../format-table.js';
+import { requireUser } from '../resolve-user.js';
+import { runWithApp } from '../run-with-app.js';
+
+const PAGE_SIZE = 100;
+
+export function registerMemoriesCommand(program: Command): void {
+  const memories = program.command('memories').description("List and correct a user's memories.");
+
+  memories
+    .command('list')
+    .description("List a user's memories, newest first.")
+    .requiredOption('--user <user>', 'the external id of the user')
+    .option('--json', 'one JSON object per line instead of a table')
+    .action(async (options: { user: string; json?: boolean }) => {
+      await runWithApp(async (app) => {
+        const user = await requireUser(app.repositories.users, options.user);
+        const rows: string[][] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await app.engine.memories.list(user.id, PAGE_SIZE, cursor);
+          for (const memory of page.memories.map(toMemoryOutput)) {
+            if (options.json) console.log(JSON.stringify(memory));
+            else rows.push([memory.id, memory.created_at, memory.updated_at ?? '', memory.content.replace(/\s+/g, ' ')]);
+          }
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor !== undefined);
+        if (!options.json) {
+          console.log(rows.length === 0 ? `User ${user.external_id} has no memories.` : formatTable(['ID', 'CREATED', 'UPDATED', 'CONTENT'], rows));
+        }
+      });
+    });
+
+  memories
+    .command('update')
+    .description('Correct a memory: it keeps its id and date, and its old text is gone.')
+    .requiredOption('--user <user>', 'the external id of the memory owner')
+    .argument('<memory>', 'the memory id, from `memories list`')
+    .option('--content <text>', 'the corrected text')
+    .option('--metadata <json>', 'a JSON object that replaces the metadata')
+    .action(async (memoryId: string, options: { user: string; content?: string; metadata?: string }) => {
+      if (options.content === undefined && options.metadata === undefined) throw new UserFacingError('give --content, --metadata or both');
+      const metadata = options.metadata === undefined ? undefined : parseJson(options.metadata);
+      await runWithApp(async (app) => {
+        const user = await requireUser(app.repositories.users, options.user);
+        // A one-shot command calls no LLM: the stale narrative is rewritten by whoever serves the user next.
+        const result = await app.engine.memories.update(user.id, [{ id: memoryId, content: options.content, metadata }], { rewriteNarrative: false });
+        if (!result.ok) throw new UserFacingError(`cannot update memory ${memoryId}: ${result.errors[0]!.message}`);
+        console.log(`Updated memory ${memoryId} of user ${user.external_id}.`);
+        if (result.narrativeInvalidated) {
+          console.log(
+            `The narrative used its old text: it is stale until it is rewritten at the user's next conversation, ` +
+              `or now with \`narrative-mcp backfill --user ${user.external_id}\`.`,
+          );
+        }
+      });
+    });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UserFacingError(`--metadata is not JSON: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliEnvironment, runCli } from '../support/cli.js';
+import { DATABASES } from '../support/test-databases.js';
+
+const FACTS = [
+  'Lena restores stained glass windows.',
+  'Lena has a daughter called Mira.',
+  'Lena climbs at an indoor gym on Tuesdays.',
+  'Lena is saving for a trip to Patagonia.',
+  'Lena grows chillies on her balcony.',
+];
+
+interface ListedMemory {
+  id: string;
+  content: string;
+  created_at: string;
+  updated_at: string | null;
+  metadata: Record<string, unknown>;
+}
+
+describe.each(DATABASES)('narrative-mcp memories on %s', (kind) => {
+  let env: Record<string, string>;
+  let cleanup: () => Promise<void>;
+
+  async function listed(): Promise<ListedMemory[]> {
+    const result = await runCli(['memories', 'list', '--user', 'lena', '--json'], env);
+    expect(result.code, result.stderr).toBe(0);
+    return result.stdout.trim().split('\n').map((line) => JSON.parse(line) as ListedMemory);
+  }
+
+  beforeAll(async () => {
+    ({ env, cleanup } = await cliEnvironment(kind));
+    const lines = FACTS.map((content, day) => JSON.stringify({ user: 'lena', content, created_at: `2025-06-0${day + 1}T10:00:00Z` }));
+    expect((await runCli(['import', '-'], env, lines.join('\n'))).code).toBe(0);
+  });
+  afterAll(() => cleanup());
+
+  it("lists a user's memories newest first, as a table or as JSON lines", async () => {
+    const table = await runCli(['memories', 'list', '--user', 'lena'], env);
+    expect(table.code).toBe(0);
+    const [header, ...rows] = table.stdout.trim().split('\n');
+    expect(header).toMatch(/^ID\s+CREATED\s+UPDATED\s+CONTENT$/);
+    expect(rows.map((row) => row.slice(row.indexOf('Lena')))).toEqual([...FACTS].reverse());
+
+    const memories = await listed();
+    expect(memories.map((memory) => memory.content)).toEqual([...FACTS].reverse());
+    expect(memories.map((memory) => memory.updated_at)).toEqual([null, null, null, null, null]);
+  });
+
+  it('corrects a memory in place and says the narrative that used its old text is stale until rewritten', async () => {
+    expect((await runCli(['backfill', '--user', 'lena'], env)).code).toBe(0);
+    const before = (await listed()).find((memory) => memory.content === FACTS[2])!;
+
+    const result = await runCli(
+      ['memories', 'update', '--user', 'lena', before.id, '--content', 'Lena climbs at an indoor gym on Thursdays.', '--metadata', '{"day":"thursday"}'],
+      env,
+    );
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`Updated memory ${before.id} of user lena.`);
+    expect(result.stdout).toContain('The narrative used its old text: it is stale');
+    const after = (await listed()).find((memory) => memory.id === before.id)!;
+    expect(after).toMatchObject({
+      content: 'Lena climbs at an indoor gym on Thursdays.',
+      created_at: before.created_at,
+      updated_at: expect.stringMatching(/^\d{4}-/),
+      metadata: { day: 'thursday' },
+    });
+    const plan = await runCli(['backfill', '--user', 'lena', '--dry-run'], env);
+    expect(plan.stdout).toMatch(/would generate\s+lena\s+\(5 memories; memory_updated\)/);
+  });
+
+  it('refuses an unknown id, a text the user already has, bad metadata and nothing to change, with one line each, changing nothing', async () => {
+    const before = await listed();
+    const [first, second] = before;
+    const cases: Array<[string[], string]> = [
+      [['00000000-0000-4000-8000-000000000000', '--content', 'Anything.'], 'no memory 00000000-0000-4000-8000-000000000000'],
+      [['not-a-uuid', '--content', 'Anything.'], 'is not a memory id'],
+      [[first!.id, '--content', second!.content.toUpperCase()], `the user already has this text as memory ${second!.id}`],
+      [[first!.id, '--metadata', '{not json'], '--metadata is not JSON'],
+      [[first!.id, '--metadata', '[1, 2]'], 'metadata must be a JSON object'],
+      [[first!.id], 'give --content, --metadata or both'],
+    ];
+    for (const [args, message] of cases) {
+      const result = await runCli(['memories', 'update', '--user', 'lena', ...args], env);
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stderr.trim().split('\n')).toEqual([expect.stringContaining(message)]);
+    }
+    expect(await listed()).toEqual(before);
+    const stranger = await runCli(['memories', 'update', '--user', 'nobody', first!.id, '--content', 'x'], env);
+    expect(stranger.stderr).toContain('no user "nobody"');
+  });
+
+  it('shows help for the memories commands', async () => {
+    for (const command of [['memories'], ['memories', 'list'], ['memories', 'update']]) {
+      const result = await runCli([...command, '--help'], env);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('Usage: narrative-mcp memories');
+    }
+  });
+});
