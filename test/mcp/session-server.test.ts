@@ -20,7 +20,7 @@ describe("each session's MCP server", () => {
     const context = { engine: app.engine, logger: app.logger, resolveUser: async () => ({ id: 'u', externalId: 'u' }) };
     const first = registrations(createMcpServer(context));
     const second = registrations(createMcpServer(context));
-    expect(Object.keys(first)).toHaveLength(7);
+    expect(Object.keys(first)).toHaveLength(8);
     for (const [name, tool] of Object.entries(first)) {
       const other = second[name]!;
       for (const field of Object.keys(tool.inputSchema?.shape ?? {})) expect(other.inputSchema!.shape[field], `${name}.${field}`).toBe(tool.inputSchema!.shape[field]);
