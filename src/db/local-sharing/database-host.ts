@@ -52,13 +52,7 @@ export class DatabaseHost {
   readonly #server: Server = createServer((socket) => this.#serve(socket));
   #socketPath: string | undefined;
 
-  private readonly pool: PostgresPool;
-  private readonly leaders: DutyLeaders<unknown>;
-
-  constructor(private readonly options: DatabaseHostOptions) {
-    this.pool = options.pool;
-    this.leaders = options.leaders;
-  }
+  constructor(private readonly options: DatabaseHostOptions) {}
 
   /** Listens on `socketPath`, replacing what a previous owner left there. */
   async listen(socketPath: string): Promise<void> {
@@ -106,7 +100,7 @@ export class DatabaseHost {
     socket.on('error', () => undefined);
     socket.on('close', () => {
       this.#listening.delete(socket);
-      this.leaders.releaseAll(socket);
+      this.options.leaders.releaseAll(socket);
       void Promise.all([...sessions.values()].map((session) => this.#end(session, { rollback: true }))).finally(() => {
         this.#guests.delete(socket);
         ended();
@@ -118,7 +112,7 @@ export class DatabaseHost {
         case 'connect': {
           // Not answered: when this owner has gone, the guest asks the next one.
           if (this.#draining) return;
-          const client = this.pool.connect();
+          const client = this.options.pool.connect();
           const session: LentSession = { client, tail: client, running: 0, silence: undefined, ended: false };
           sessions.set(message.id, session);
           client.then(
@@ -170,10 +164,10 @@ export class DatabaseHost {
           send(socket, { kind: 'listening', id: message.id });
           return;
         case 'lead':
-          send(socket, { kind: 'led', id: message.id, granted: this.leaders.tryLead(message.duty, socket) });
+          send(socket, { kind: 'led', id: message.id, granted: this.options.leaders.tryLead(message.duty, socket) });
           return;
         case 'unlead':
-          this.leaders.release(message.duty, socket);
+          this.options.leaders.release(message.duty, socket);
           return;
       }
     });
