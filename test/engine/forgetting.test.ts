@@ -6,12 +6,23 @@ import { LOCOMO_MEMORIES } from '../support/locomo.js';
 import { openTestApp } from '../support/test-app.js';
 import { DATABASES } from '../support/test-databases.js';
 
+/** The offline writer, made to wait at a gate while one is set: the rewrite a deletion starts would otherwise race the stale read. */
+class GatedOfflineProvider extends OfflineProvider {
+  gate: Promise<void> | undefined;
+
+  override async writeNarrative(...args: Parameters<OfflineProvider['writeNarrative']>): ReturnType<OfflineProvider['writeNarrative']> {
+    await this.gate;
+    return super.writeNarrative(...args);
+  }
+}
+
 describe.each(DATABASES)('forgetting a memory on %s (offline provider, LoCoMo data)', (kind) => {
   let app: App;
   let userId: string;
+  const provider = new GatedOfflineProvider();
 
   beforeAll(async () => {
-    app = await openTestApp(kind, {}, { provider: new OfflineProvider() });
+    app = await openTestApp(kind, {}, { provider });
     await importMemories(app.repositories, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 500 });
     userId = (await app.repositories.users.findByExternalId('locomo-26-caroline'))!.id;
   });
@@ -24,6 +35,8 @@ describe.each(DATABASES)('forgetting a memory on %s (offline provider, LoCoMo da
     const [used] = await app.repositories.memories.findByIds(userId, [usedId!]);
     expect(first.narrative_content).toContain(used!.content.replace(/\.$/, ''));
 
+    let open!: () => void;
+    provider.gate = new Promise((resolve) => (open = resolve));
     const deleted = await app.engine.memories.delete(userId, [used!.id]);
     expect(deleted).toMatchObject({ deleted: [used!.id], narrativeInvalidated: true });
 
@@ -32,6 +45,8 @@ describe.each(DATABASES)('forgetting a memory on %s (offline provider, LoCoMo da
     expect(stale.narrative?.stale_reasons).toContain('memory_deleted');
     expect(stale.memories.map((memory) => memory.id)).not.toContain(used!.id);
 
+    provider.gate = undefined;
+    open();
     await app.engine.runner.onIdle();
     const second = (await app.repositories.narratives.get(userId))!;
     expect(second.version).toBe(first.version + 1);
