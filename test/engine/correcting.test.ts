@@ -3,8 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { App } from '../../src/app/app.js';
 import type { MemoryRow } from '../../src/db/database-schema.js';
 import { importMemories } from '../../src/engine/import-memories.js';
-import { OfflineProvider } from '../../src/llm/offline/offline-provider.js';
 import { ControlledProvider } from '../support/controlled-provider.js';
+import { GatedOfflineProvider } from '../support/gated-offline-provider.js';
 import { LOCOMO_MEMORIES } from '../support/locomo.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { openTestApp } from '../support/test-app.js';
@@ -14,9 +14,10 @@ import { until } from '../support/until.js';
 describe.each(DATABASES)('correcting a memory on %s (offline provider, LoCoMo data)', (kind) => {
   let app: App;
   let userId: string;
+  const provider = new GatedOfflineProvider();
 
   beforeAll(async () => {
-    app = await openTestApp(kind, {}, { provider: new OfflineProvider() });
+    app = await openTestApp(kind, {}, { provider });
     await importMemories(app.repositories, LOCOMO_MEMORIES, { maxChars: 10_000, batchSize: 500 });
     userId = (await app.repositories.users.findByExternalId('locomo-26-caroline'))!.id;
   });
@@ -30,6 +31,7 @@ describe.each(DATABASES)('correcting a memory on %s (offline provider, LoCoMo da
     expect(first.narrative_content).toContain(oldText);
 
     const corrected = 'Caroline moved to Reykjavik to study volcanic geology.';
+    provider.close();
     const result = await app.engine.memories.update(userId, [{ id: used!.id, content: corrected }]);
     expect(result).toMatchObject({ ok: true, narrativeInvalidated: true });
 
@@ -39,6 +41,7 @@ describe.each(DATABASES)('correcting a memory on %s (offline provider, LoCoMo da
     expect(stale.memories[0]).toMatchObject({ id: used!.id, content: corrected });
     expect(stale.memories.map((memory) => memory.content)).not.toContain(used!.content);
 
+    provider.open();
     await app.engine.runner.onIdle();
     const second = (await app.repositories.narratives.get(userId))!;
     expect(second).toMatchObject({ version: first.version + 1, build_kind: 'full', invalidated_at: null });

@@ -1,20 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app/app.js';
 import { importMemories } from '../../src/engine/import-memories.js';
-import { OfflineProvider } from '../../src/llm/offline/offline-provider.js';
+import { GatedOfflineProvider } from '../support/gated-offline-provider.js';
 import { LOCOMO_MEMORIES } from '../support/locomo.js';
 import { openTestApp } from '../support/test-app.js';
 import { DATABASES } from '../support/test-databases.js';
-
-/** The offline writer, made to wait at a gate while one is set: the rewrite a deletion starts would otherwise race the stale read. */
-class GatedOfflineProvider extends OfflineProvider {
-  gate: Promise<void> | undefined;
-
-  override async writeNarrative(...args: Parameters<OfflineProvider['writeNarrative']>): ReturnType<OfflineProvider['writeNarrative']> {
-    await this.gate;
-    return super.writeNarrative(...args);
-  }
-}
 
 describe.each(DATABASES)('forgetting a memory on %s (offline provider, LoCoMo data)', (kind) => {
   let app: App;
@@ -35,8 +25,7 @@ describe.each(DATABASES)('forgetting a memory on %s (offline provider, LoCoMo da
     const [used] = await app.repositories.memories.findByIds(userId, [usedId!]);
     expect(first.narrative_content).toContain(used!.content.replace(/\.$/, ''));
 
-    let open!: () => void;
-    provider.gate = new Promise((resolve) => (open = resolve));
+    provider.close();
     const deleted = await app.engine.memories.delete(userId, [used!.id]);
     expect(deleted).toMatchObject({ deleted: [used!.id], narrativeInvalidated: true });
 
@@ -45,8 +34,7 @@ describe.each(DATABASES)('forgetting a memory on %s (offline provider, LoCoMo da
     expect(stale.narrative?.stale_reasons).toContain('memory_deleted');
     expect(stale.memories.map((memory) => memory.id)).not.toContain(used!.id);
 
-    provider.gate = undefined;
-    open();
+    provider.open();
     await app.engine.runner.onIdle();
     const second = (await app.repositories.narratives.get(userId))!;
     expect(second.version).toBe(first.version + 1);
