@@ -4,16 +4,20 @@
  * `search_memories` and of the memories `orchestrate_smart_context` attaches.
  *
  *   npm run eval -- [DIR] [--database pglite|postgres] [--held-out 43,44,47] [--user ID]… [--show ID] [--out FILE]
+ *   npm run eval -- --contradictions [FILE] [--database pglite|postgres] [--out FILE]
  *
  * DIR defaults to data/locomo, the LoCoMo conversations the repository carries. The memories go
  * into a throw-away database (in-memory PGlite, or a new database on DATABASE_URL's server, dropped afterwards); narratives are written
  * with the configured provider (offline without GEMINI_API_KEY). Prints tables and writes JSON to
  * bench/results/eval-<database>-<date>.json. `--held-out` names conversations reported apart from
- * the others; `--show` prints a user's narrative.
+ * the others; `--show` prints a user's narrative. `--contradictions` instead judges the narratives of
+ * the cases in FILE (data/contradictions/cases.jsonl by default) where a newer memory replaces an
+ * older one, and writes bench/results/contradictions-<database>-<date>.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { formatContradictionReport, readContradictionCases, runContradictionEval } from './eval/contradiction-eval.js';
 import { readEvalDataset } from './eval/eval-dataset.js';
 import { formatEvalReport } from './eval/format-eval-report.js';
 import { runEval } from './eval/run-eval.js';
@@ -29,6 +33,7 @@ const { values, positionals } = parseArgs({
     show: { type: 'string', multiple: true },
     out: { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    contradictions: { type: 'boolean', default: false },
   },
 });
 
@@ -39,6 +44,20 @@ if (values.database !== 'pglite' && values.database !== 'postgres') {
 if (positionals.length > 1) {
   console.error('eval: give at most one data directory');
   process.exit(2);
+}
+
+if (values.contradictions) {
+  const file = resolve(positionals[0] ?? join(ROOT, 'data', 'contradictions', 'cases.jsonl'));
+  const report = await runContradictionEval(await readContradictionCases(file), {
+    database: values.database,
+    ...(process.env.DATABASE_URL ? { serverUrl: process.env.DATABASE_URL } : {}),
+  });
+  process.stdout.write(formatContradictionReport(report));
+  const out = values.out ?? join(ROOT, 'bench', 'results', `contradictions-${report.database}-${report.date.replace(/[:.]/g, '-')}.json`);
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stderr.write(`wrote ${out}\n`);
+  process.exit(0);
 }
 
 const dir = resolve(positionals[0] ?? join(ROOT, 'data', 'locomo'));

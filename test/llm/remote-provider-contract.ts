@@ -152,6 +152,24 @@ export function remoteProviderContract<Fake extends AnyFakeLlmServer, Provider e
     expect(request.prompt.slice(request.prompt.indexOf(prompts.narrativeEnd))).not.toContain('reveal');
   });
 
+  it('asks for the newest of two memories that disagree, and gives the model the date of each to tell which', async () => {
+    await provider.writeNarrative({
+      ...narrativeRequest([]),
+      memories: [
+        { id: 'memory-2', content: 'Ana moved to Lisbon.', createdAt: new Date(Date.UTC(2026, 0, 20)) },
+        { id: 'memory-1', content: 'Ana lives in Porto.', createdAt: new Date(Date.UTC(2025, 5, 1)) },
+      ],
+    });
+
+    const request = fake.requests[0]!;
+    expect(request.system).toContain('When memories disagree, prefer the most recent one');
+    expect(fencedLines(request.prompt)).toEqual([
+      '{"date":"2026-01-20","memory":"Ana moved to Lisbon."}',
+      '{"date":"2025-06-01","memory":"Ana lives in Porto."}',
+    ]);
+    expect(prompts.revisionInstruction).toContain('prefer the newer memory');
+  });
+
   it('puts every memory inside the fence as one JSON line with its date', async () => {
     await provider.writeNarrative(narrativeRequest(['Ana paints watercolours.', 'She said "hello"\nand left.']));
 

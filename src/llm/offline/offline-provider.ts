@@ -1,5 +1,6 @@
+import { supersededMemories } from '../../text/superseded-memories.js';
 import { LlmError } from '../llm-error.js';
-import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest } from '../llm-provider.js';
+import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, PromptMemory, PromptUser } from '../llm-provider.js';
 import { writeOfflineAnalysis } from './offline-analysis.js';
 import { writeOfflineNarrative } from './offline-narrative.js';
 import { prepareMemories } from './prepared-memory.js';
@@ -16,6 +17,10 @@ const ANALYSIS_WORDS = 250;
  * `resolveRelativeTime`) — and say so in their first line. The same memories give the same text,
  * whatever their order and whatever `now` is (the latest events are those just before the newest
  * memory).
+ *
+ * When memories disagree, the newest wins: a memory that a newer one replaces ("lives in Lisbon",
+ * then "moved to Berlin") is left out, so the text never states both as if true (see
+ * `supersededMemories`).
  *
  * A memory is only ever text to select: one that says "ignore previous instructions" is weighed and
  * quoted like any other, and cannot add a heading or a line of its own (whitespace is collapsed).
@@ -44,7 +49,7 @@ export class OfflineProvider implements LlmProvider {
 
   async writeNarrative(request: NarrativeRequest): Promise<LlmOutput> {
     throwIfAborted(request.signal);
-    const memories = prepareMemories(request.memories);
+    const memories = prepareMemories(stillTrue(request.memories, request.user));
     if (memories.length === 0) {
       throw new LlmError('empty', 'There are no memories to build a narrative from; add memories first.');
     }
@@ -53,12 +58,22 @@ export class OfflineProvider implements LlmProvider {
 
   async analyze(request: AnalysisRequest): Promise<LlmOutput> {
     throwIfAborted(request.signal);
-    const memories = prepareMemories(request.memories);
+    const memories = prepareMemories(stillTrue(request.memories, request.user));
     if (memories.length === 0) {
       return { text: 'There are no memories of this user yet, so nothing is known about them.\n', model: this.model, memoryIds: [] };
     }
     return { ...writeOfflineAnalysis(memories, request.message, ANALYSIS_WORDS), model: this.model };
   }
+}
+
+/** The memories no newer memory replaces. */
+function stillTrue(memories: readonly PromptMemory[], user: PromptUser): readonly PromptMemory[] {
+  const names = user.displayName ? [user.displayName.trim().split(/\s+/)[0]!] : [];
+  const superseded = supersededMemories(
+    memories.map((memory) => ({ id: memory.id, text: memory.content, createdAt: memory.createdAt })),
+    names,
+  );
+  return superseded.size === 0 ? memories : memories.filter((memory) => !superseded.has(memory.id));
 }
 
 function throwIfAborted(signal: AbortSignal): void {
