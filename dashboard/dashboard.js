@@ -7,6 +7,7 @@
  * (default 1000, doubling up to 30 s), `page_size` the number of memories per page (default 50).
  */
 import { ApiClient, ApiError, NetworkError } from './api-client.js';
+import { renderChanges } from './render-changes.js';
 import { renderNarrative } from './render-narrative.js';
 
 const KEY_STORAGE = 'narrative-mcp.api-key';
@@ -62,6 +63,8 @@ const ui = {
   narrativeStatus: byId('narrative-status'),
   lastFailure: byId('last-failure'),
   narrativeBody: byId('narrative-body'),
+  changes: byId('changes'),
+  changesBody: byId('changes-body'),
   memoryCount: byId('memory-count'),
   memoriesTitle: byId('memories-title'),
   memoriesStatus: byId('memories-status'),
@@ -86,6 +89,8 @@ const state = {
    */
   wait: null,
   lastFailureAt: /** @type {string | null} */ (null),
+  /** The changes shown, as JSON, so a poll that brings the same ones redraws nothing. */
+  changesShown: /** @type {string | null} */ (null),
   /** Whether the user has enough memories for a narrative, as the last status said. */
   eligible: false,
   memoryCount: /** @type {number | null} */ (null),
@@ -183,6 +188,7 @@ function endSession() {
   ui.narrativeMeta.hidden = true;
   ui.narrativeBody.hidden = true;
   ui.narrativeBody.replaceChildren();
+  showChanges(null);
   ui.lastFailure.hidden = true;
   ui.lastFailure.replaceChildren();
   ui.memoryList.replaceChildren();
@@ -338,6 +344,7 @@ function showStatus(status) {
   state.eligible = status.eligible;
   ui.regenerate.disabled = !status.eligible || Boolean(state.wait?.regenerating);
   ui.regenerate.title = status.eligible ? '' : `A narrative needs at least ${status.min_memories} memories.`;
+  showChanges(status.changes ?? null);
   const failure = status.last_failure;
   state.lastFailureAt = failure?.at ?? null;
   ui.lastFailure.hidden = !failure;
@@ -359,6 +366,19 @@ function showStatus(status) {
     ? 'The narrative shown is the last one written successfully. It will be tried again.'
     : 'It will be tried again.';
   ui.lastFailure.replaceChildren(...(failure.message ? [summary, detail, after] : [summary, after]));
+}
+
+/** Shows what changed in the current version; redrawn only when the version or its kept text changes. */
+function showChanges(changes) {
+  ui.changes.hidden = changes === null;
+  const shown = changes === null ? null : JSON.stringify(changes);
+  if (state.changesShown === shown) return;
+  state.changesShown = shown;
+  if (changes === null) {
+    ui.changesBody.replaceChildren();
+    return;
+  }
+  ui.changesBody.replaceChildren(renderChanges(changes, formatDateTime));
 }
 
 async function regenerate() {

@@ -53,6 +53,16 @@ export interface UserNarrativesTable {
   /** Tokens the provider counted for this version's generation, when it reported them. */
   input_tokens: number | null;
   output_tokens: number | null;
+  /**
+   * The version this one replaced, kept to show what changed: null when there was none, or once a
+   * memory it was built from is deleted, corrected or expires.
+   */
+  previous_content: string | null;
+  previous_version: number | null;
+  previous_generated_at: Timestamp | null;
+  previous_source_memory_ids: ColumnType<string[], string[] | undefined, string[]>;
+  /** The last memory number the previous version saw (bigint as a decimal string). */
+  previous_source_max_seq: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type NarrativeBuildKind = 'full' | 'incremental';
@@ -93,6 +103,9 @@ export interface DatabaseSchema {
 export type UserRow = Selectable<UsersTable>;
 export type MemoryRow = Omit<Selectable<MemoriesTable>, 'search_vector' | 'content_hash' | 'seq'>;
 export type NewMemoryRow = Insertable<MemoriesTable>;
-export type NarrativeRow = Selectable<UserNarrativesTable>;
+/** The version being served; the previous version's columns are read only to show what changed. */
+export type NarrativeRow = Omit<Selectable<UserNarrativesTable>, `previous_${string}`>;
+/** The version a narrative replaced, as kept beside it. */
+export type PreviousNarrativeRow = Pick<Selectable<UserNarrativesTable>, Extract<keyof UserNarrativesTable, `previous_${string}`>>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
 export type GenerationStateRow = Selectable<NarrativeGenerationStateTable>;

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock/clock.js';
 import { SECOND_MS } from '../clock/durations.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
+import { narrativeChanges, type NarrativeChanges } from './narrative-changes.js';
 import type { JobState, NarrativeJobRunner } from './narrative-job-runner.js';
 import { assessNarrative, invalidationReasons, type NarrativePolicy, type StaleReason } from './narrative-policy.js';
 
@@ -34,6 +35,8 @@ export interface NarrativeStatus {
   last_failure: { at: string; kind: string; message: string; consecutive_failures: number } | null;
   /** When the narrative goes stale by age and is rewritten on the next request, if nothing else comes first. */
   next_refresh_at: string | null;
+  /** What changed from the version the current one replaced; null for a first version. */
+  changes: NarrativeChanges | null;
 }
 
 export class NarrativeStatusService {
@@ -54,6 +57,7 @@ export class NarrativeStatusService {
     // timestamps, which may tie or come from the skewed clocks of several processes.
     const failedLast = (state?.consecutive_failures ?? 0) > 0;
     const outdatedBy = narrative ? invalidationReasons(narrative) : [];
+    const changes = narrative ? await narrativeChanges(repositories, userId, narrative) : null;
     return {
       eligible: count >= policy.minMemories,
       memory_count: count,
@@ -93,6 +97,7 @@ export class NarrativeStatusService {
             }
           : null,
       next_refresh_at: narrative ? new Date(narrative.generated_at.getTime() + policy.ttlMs).toISOString() : null,
+      changes,
     };
   }
 }

@@ -29,6 +29,27 @@ export interface MemoryStats {
   maxSeq: string;
 }
 
+/** How the user's memories changed between two versions of their narrative. */
+export interface MemoryChanges {
+  /** Live memories numbered after the earlier version and up to the later one. */
+  added: number;
+  /** Live memories corrected between the two versions. */
+  updated: number;
+  /** Memories deleted between the two versions. */
+  deleted: number;
+  /** The newest of those added and of those corrected, live, at most `sample` of each. */
+  addedSample: MemoryRow[];
+  updatedSample: MemoryRow[];
+}
+
+/** Two versions of a narrative, as the memories' numbers and times place them. */
+export interface VersionWindow {
+  fromSeq: string;
+  toSeq: string;
+  from: Date;
+  to: Date;
+}
+
 const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'created_at', 'deleted_at', 'updated_at'] as const;
 // Far below PostgreSQL's limit of 65,535 bind parameters per statement (6 per row).
 const INSERT_CHUNK = 1_000;
@@ -138,6 +159,35 @@ export class MemoryRepository {
       .orderBy('seq', 'desc')
       .limit(limit)
       .execute();
+  }
+
+  /** What happened to the user's memories between two versions of the narrative (see `MemoryChanges`). */
+  async changesBetween(userId: string, window: VersionWindow, sample: number): Promise<MemoryChanges> {
+    const added = sql<boolean>`deleted_at is null and seq > ${window.fromSeq}::bigint and seq <= ${window.toSeq}::bigint`;
+    const updated = sql<boolean>`deleted_at is null and updated_at > ${window.from}::timestamptz and updated_at <= ${window.to}::timestamptz`;
+    const counts = await this.db
+      .selectFrom('memories')
+      .select([
+        sql<number>`count(*) filter (where ${added})::int`.as('added'),
+        sql<number>`count(*) filter (where ${updated})::int`.as('updated'),
+        sql<number>`count(*) filter (where deleted_at > ${window.from}::timestamptz and deleted_at <= ${window.to}::timestamptz)::int`.as('deleted'),
+      ])
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    const newest = (where: typeof added, count: number) =>
+      count === 0
+        ? Promise.resolve([])
+        : this.db
+            .selectFrom('memories')
+            .select(MEMORY_COLUMNS)
+            .where('user_id', '=', userId)
+            .where(where)
+            .orderBy('created_at', 'desc')
+            .orderBy('seq', 'desc')
+            .limit(sample)
+            .execute();
+    const [addedSample, updatedSample] = await Promise.all([newest(added, counts.added), newest(updated, counts.updated)]);
+    return { ...counts, addedSample, updatedSample };
   }
 
   findByIds(userId: string, ids: readonly string[]): Promise<MemoryRow[]> {

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DatabaseSchema, NarrativeBuildKind, NarrativeRow } from '../db/database-schema.js';
+import type { DatabaseSchema, NarrativeBuildKind, NarrativeRow, PreviousNarrativeRow } from '../db/database-schema.js';
 
 export interface NarrativeWrite {
   content: string;
@@ -42,11 +42,53 @@ export interface RefreshQuery {
   limit: number;
 }
 
+/** Every column of the version being served: the previous version's text stays off the hot path. */
+const NARRATIVE_COLUMNS = [
+  'id',
+  'user_id',
+  'narrative_content',
+  'version',
+  'generated_at',
+  'updated_at',
+  'provider',
+  'model',
+  'memory_count',
+  'newest_memory_at',
+  'source_memory_ids',
+  'generation_ms',
+  'invalidated_at',
+  'invalidated_reason',
+  'source_max_seq',
+  'memories_added_since',
+  'build_kind',
+  'last_full_build_at',
+  'input_tokens',
+  'output_tokens',
+] as const satisfies readonly (keyof NarrativeRow)[];
+
+/** Fails to compile when a column of `NarrativeRow` is missing from `NARRATIVE_COLUMNS`. */
+type UnlistedColumn = Exclude<keyof NarrativeRow, (typeof NARRATIVE_COLUMNS)[number]>;
+const everyColumnListed: UnlistedColumn extends never ? true : never = true;
+void everyColumnListed;
+
 export class NarrativeRepository {
   constructor(private readonly db: Kysely<DatabaseSchema>) {}
 
   get(userId: string): Promise<NarrativeRow | undefined> {
-    return this.db.selectFrom('user_narratives').selectAll().where('user_id', '=', userId).executeTakeFirst();
+    return this.db.selectFrom('user_narratives').select(NARRATIVE_COLUMNS).where('user_id', '=', userId).executeTakeFirst();
+  }
+
+  /**
+   * The version the current one replaced (see `migrations/0011-previous-narrative.ts`); its text is
+   * null once a memory it was built from was deleted, corrected or expired.
+   */
+  async getPrevious(userId: string): Promise<PreviousNarrativeRow | undefined> {
+    return this.db
+      .selectFrom('user_narratives')
+      .select(['previous_content', 'previous_version', 'previous_generated_at', 'previous_source_memory_ids', 'previous_source_max_seq'])
+      .where('user_id', '=', userId)
+      .where('previous_version', 'is not', null)
+      .executeTakeFirst();
   }
 
   /**
@@ -110,13 +152,20 @@ export class NarrativeRepository {
           input_tokens: eb.ref('excluded.input_tokens'),
           output_tokens: eb.ref('excluded.output_tokens'),
           version: sql<number>`user_narratives.version + 1`,
+          // The replaced version is kept to show what changed, unless something it was built from
+          // was deleted, corrected or expired meanwhile (which outdated it): its text holds that fact.
+          previous_content: sql<string | null>`case when user_narratives.invalidated_at is null then user_narratives.narrative_content end`,
+          previous_version: sql<number>`user_narratives.version`,
+          previous_generated_at: sql<Date>`user_narratives.generated_at`,
+          previous_source_memory_ids: sql<string[]>`case when user_narratives.invalidated_at is null then user_narratives.source_memory_ids else '{}'::uuid[] end`,
+          previous_source_max_seq: sql<string>`user_narratives.source_max_seq`,
           // A revision stands on every memory of the version it revised: a deletion or update of one
           // of them while it was written outdates it too. A full build read every memory afresh.
           invalidated_at: sql<Date | null>`case when excluded.build_kind = 'incremental' then user_narratives.invalidated_at end`,
           invalidated_reason: sql<string | null>`case when excluded.build_kind = 'incremental' then user_narratives.invalidated_reason end`,
         })),
       )
-      .returningAll()
+      .returning(NARRATIVE_COLUMNS)
       .executeTakeFirstOrThrow();
   }
 
@@ -133,29 +182,37 @@ export class NarrativeRepository {
   /**
    * Marks the narrative outdated when it was built from any of these memories; returns whether it
    * was. The reasons of a narrative outdated more than once are kept together, comma-separated
-   * (`memory_deleted,memory_updated`).
+   * (`memory_deleted,memory_updated`). The previous version's text goes too when it was built from
+   * one of them: what was forgotten or corrected must not survive in a history.
    */
   async invalidateIfBuiltFrom(userId: string, memoryIds: readonly string[], reason: string, at: Date): Promise<boolean> {
     if (memoryIds.length === 0) return false;
-    const result = await this.db
+    const ids = sql`${sql.val([...memoryIds])}::uuid[]`;
+    const usedNow = sql<boolean>`source_memory_ids && ${ids}`;
+    const usedBefore = sql<boolean>`previous_source_memory_ids && ${ids}`;
+    const row = await this.db
       .updateTable('user_narratives')
       .set({
-        invalidated_at: at,
-        invalidated_reason: sql<string>`case
+        invalidated_at: sql<Date | null>`case when ${usedNow} then ${at}::timestamptz else invalidated_at end`,
+        invalidated_reason: sql<string | null>`case
+          when not ${usedNow} then invalidated_reason
           when invalidated_at is null or invalidated_reason is null then ${reason}::text
           when ${reason}::text = any(string_to_array(invalidated_reason, ',')) then invalidated_reason
           else invalidated_reason || ',' || ${reason}::text end`,
+        previous_content: sql<string | null>`case when ${usedBefore} then null else previous_content end`,
+        previous_source_memory_ids: sql<string[]>`case when ${usedBefore} then '{}'::uuid[] else previous_source_memory_ids end`,
       })
       .where('user_id', '=', userId)
-      .where(sql<boolean>`source_memory_ids && ${sql.val([...memoryIds])}::uuid[]`)
+      .where((eb) => eb.or([usedNow, usedBefore]))
+      .returning(usedNow.as('invalidated'))
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    return row?.invalidated === true;
   }
 
   /** The narratives of these users (those that have one). */
   getMany(userIds: readonly string[]): Promise<NarrativeRow[]> {
     if (userIds.length === 0) return Promise.resolve([]);
-    return this.db.selectFrom('user_narratives').selectAll().where('user_id', 'in', userIds).execute();
+    return this.db.selectFrom('user_narratives').select(NARRATIVE_COLUMNS).where('user_id', 'in', userIds).execute();
   }
 
   /**
@@ -168,7 +225,7 @@ export class NarrativeRepository {
     const dueAt = sql<Date>`(user_narratives.generated_at + ((${query.ttlMs - query.windowMs}::float8 + ${offsetFraction} * ${query.windowMs}::float8) * interval '1 millisecond'))`;
     return this.db
       .selectFrom('user_narratives')
-      .selectAll('user_narratives')
+      .select(NARRATIVE_COLUMNS.map((column) => `user_narratives.${column}` as const))
       .select(dueAt.as('due_at'))
       .where((eb) =>
         eb.or([

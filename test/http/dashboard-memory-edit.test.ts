@@ -134,6 +134,35 @@ describeInChromium('editing a memory on the dashboard in a headless browser', ()
     await screenshot('03-narrative-rewritten');
   });
 
+  it('shows what changed in the rewritten version: the correction counted and shown, the old text not kept', async () => {
+    const toggle = page.getByTestId('changes-toggle');
+    await toggle.focus();
+    await page.keyboard.press('Enter');
+    await shows('changes-body', 'Since version 1');
+    await shows('changes-body', '0 memories added, 1 corrected, 0 deleted');
+    expect(await page.getByTestId('changes-updated').textContent()).toBe(NEW_TEXT);
+    await page.getByTestId('changes-text-dropped').waitFor();
+    expect(await page.getByTestId('changes').textContent()).not.toContain(OLD_TEXT);
+    await screenshot('04-what-changed-after-a-correction');
+  });
+
+  it('marks the words a regenerated version adds after a memory was added', async () => {
+    const added = 'Ilse restored a clavichord for the Bruges museum.';
+    await app.engine.memories.add(userId, [{ content: added }], 'test');
+    await page.getByTestId('regenerate').focus();
+    await page.keyboard.press('Enter');
+    await shows('narrative-version', /^3$/);
+    await shows('changes-body', 'Since version 2');
+    await shows('changes-body', '1 memory added, 0 corrected, 0 deleted');
+    expect(await page.getByTestId('changes-added').textContent()).toBe(added);
+    const inserted = await page.getByTestId('changes-text').locator('ins').allTextContents();
+    expect(inserted.join('')).toContain('clavichord for the Bruges museum');
+    expect(await page.getByTestId('changes-text').locator('del').count()).toBe(0);
+    await page.setViewportSize({ width: 360, height: 800 });
+    await screenshot('05-what-changed-narrow');
+    await page.setViewportSize({ width: 1100, height: 900 });
+  });
+
   it('keeps the editor open with the reason when the text is refused, and writes nothing', async () => {
     const { id, item } = await memoryWith(FACTS[3]!);
     await item.getByTestId('edit-memory').click();
@@ -143,7 +172,7 @@ describeInChromium('editing a memory on the dashboard in a headless browser', ()
     await item.getByTestId('memory-error').filter({ hasText: 'You already have a memory with this text.' }).waitFor();
     expect(await field.getAttribute('aria-invalid')).toBe('true');
     expect(await focusedTestId()).toBe('memory-field');
-    await screenshot('04-duplicate-refused');
+    await screenshot('06-duplicate-refused');
 
     await field.fill('   ');
     await field.press('Enter');

@@ -1,8 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import type { NarrativeChanges, TextChange } from '../../engine/narrative-changes.js';
 import type { NarrativeStatus } from '../../engine/narrative-status-service.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, toolResult } from '../tool-result.js';
+
+const CHANGED_MEMORY = z.object({ id: z.string(), content: z.string(), created_at: z.string(), updated_at: z.string().nullable() });
 
 /** Built once: every session's server registers the same schemas. */
 const NARRATIVE_STATUS_TOOL = {
@@ -10,7 +13,8 @@ const NARRATIVE_STATUS_TOOL = {
   description:
     "Reports the user's narrative: version, when it was written, whether it is stale and why, memories added, deleted or " +
     'updated since, whether it was built in full or revised and the tokens it cost, whether a background job is queued or running, ' +
-    'the last generation failure and when it refreshes next.',
+    'the last generation failure, when it refreshes next, and what changed from the previous version (memories added, corrected ' +
+    'and deleted in between, and a word-level difference of the two texts).',
   inputSchema: {},
   outputSchema: {
     eligible: z.boolean(),
@@ -42,6 +46,17 @@ const NARRATIVE_STATUS_TOOL = {
       .object({ at: z.string(), kind: z.string(), message: z.string(), consecutive_failures: z.number().int() })
       .nullable(),
     next_refresh_at: z.string().nullable(),
+    changes: z
+      .object({
+        from_version: z.number().int(),
+        from_generated_at: z.string(),
+        to_version: z.number().int(),
+        memories: z.object({ added: z.number().int(), updated: z.number().int(), deleted: z.number().int() }),
+        added: z.array(CHANGED_MEMORY),
+        updated: z.array(CHANGED_MEMORY),
+        text: z.array(z.object({ change: z.enum(['same', 'added', 'removed']), text: z.string() })).nullable(),
+      })
+      .nullable(),
   },
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
 };
@@ -75,9 +90,20 @@ function describeStatus(status: NarrativeStatus): string {
         : `No narrative: the user has ${status.memory_count} of the ${status.min_memories} memories needed.`,
     );
   }
+  if (status.changes) lines.push(describeChanges(status.changes));
   lines.push(`Background job: ${status.job}.`);
   if (status.last_failure) {
     lines.push(`Last generation failed at ${status.last_failure.at} (${status.last_failure.kind}): ${status.last_failure.message}`);
   }
   return lines.join('\n');
+}
+
+/** "Since v3: 4 memories added, 1 corrected, 2 deleted; 37 words added and 12 removed." */
+function describeChanges(changes: NarrativeChanges): string {
+  const { added, updated, deleted } = changes.memories;
+  const memories = `${added} ${added === 1 ? 'memory' : 'memories'} added, ${updated} corrected, ${deleted} deleted`;
+  if (!changes.text) return `Since v${changes.from_version}: ${memories}; the previous text is no longer kept (a memory it used was deleted, corrected or expired).`;
+  const words = (kind: TextChange['change']) =>
+    changes.text!.filter((part) => part.change === kind).reduce((sum, part) => sum + (part.text.match(/\S+/g)?.length ?? 0), 0);
+  return `Since v${changes.from_version}: ${memories}; ${words('added')} words added and ${words('removed')} removed.`;
 }
