@@ -8,6 +8,7 @@ import * as generationLease from './0006-generation-lease.js';
 import * as narrativeBuildKinds from './0007-narrative-build-kinds.js';
 import * as memoryUpdates from './0008-memory-updates.js';
 import * as previousNarrative from './0011-previous-narrative.js';
+import * as userKeyedConstraints from './0012-user-keyed-constraints.js';
 
 /** Append-only: a migration that has shipped is never edited, only followed by a new one. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-narrative-build-kinds': narrativeBuildKinds,
   '0008-memory-updates': memoryUpdates,
   '0011-previous-narrative': previousNarrative,
+  '0012-user-keyed-constraints': userKeyedConstraints,
 };

@@ -86,25 +86,31 @@ export class ApiKeyRepository {
     return revoked.length;
   }
 
-  /** The owner of a live key with the key's id, or undefined for an unknown or revoked key. */
+  /**
+   * The owner of a live key with the key's id, or undefined for an unknown or revoked key. The key
+   * is found by its hash alone, then its user by id: two statements that each stay on one shard
+   * when users are distributed by id and keys by hash (see docs/scaling.md); a serving process
+   * makes them once per key, then answers from `owners`.
+   */
   async findOwnerByKey(key: string): Promise<ApiKeyOwner | undefined> {
     const keyHash = hashApiKey(key);
     const held = this.#owners?.get(keyHash);
     if (held) return held;
     const lookup = this.#owners?.lookupStarted();
-    const row = await this.db
+    const found = await this.db
       .selectFrom('api_keys')
-      .innerJoin('users', 'users.id', 'api_keys.user_id')
-      .select(['users.id as user_id', 'users.external_id', 'api_keys.id as key_id', 'api_keys.last_used_at'])
-      .where('api_keys.key_hash', '=', keyHash)
-      .where('api_keys.revoked_at', 'is', null)
+      .select(['user_id', 'id', 'last_used_at'])
+      .where('key_hash', '=', keyHash)
+      .where('revoked_at', 'is', null)
       .executeTakeFirst();
-    if (!row) return undefined;
+    if (!found) return undefined;
+    const user = await this.db.selectFrom('users').select('external_id').where('id', '=', found.user_id).executeTakeFirst();
+    if (!user) return undefined;
     const now = this.clock.now();
-    if (!row.last_used_at || now - row.last_used_at.getTime() > LAST_USED_PRECISION_MS) {
-      await this.db.updateTable('api_keys').set({ last_used_at: new Date(now) }).where('id', '=', row.key_id).execute();
+    if (!found.last_used_at || now - found.last_used_at.getTime() > LAST_USED_PRECISION_MS) {
+      await this.db.updateTable('api_keys').set({ last_used_at: new Date(now) }).where('key_hash', '=', keyHash).execute();
     }
-    const owner = { id: row.user_id, externalId: row.external_id, keyId: row.key_id };
+    const owner = { id: found.user_id, externalId: user.external_id, keyId: found.id };
     if (lookup !== undefined) this.#owners?.keep(keyHash, owner, lookup);
     return owner;
   }
