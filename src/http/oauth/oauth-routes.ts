@@ -1,0 +1,47 @@
+import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/metadata.js';
+import { createOAuthMetadata, mcpAuthRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
+import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
+import { Router } from 'express';
+import type { App } from '../../app/app.js';
+import { clientSecretCheck } from './client-secret-check.js';
+import { consentRoutes } from './consent-routes.js';
+import { OAuthClientsStore } from './oauth-clients-store.js';
+import { OAuthProvider } from './oauth-provider.js';
+import type { OAuthUrls } from './oauth-urls.js';
+
+/**
+ * This server as an OAuth 2.1 authorization server and the metadata of its protected resource:
+ * `/.well-known/oauth-authorization-server` (RFC 8414), `/.well-known/oauth-protected-resource`
+ * and `…/mcp` (RFC 9728), `/authorize` (the consent page), `/oauth/consent`, `/token`,
+ * `/register` (RFC 7591) and `/revoke` (RFC 7009). The endpoints themselves are the MCP SDK's.
+ */
+export function oauthRoutes(app: App, urls: OAuthUrls): { router: Router; provider: OAuthProvider } {
+  const clients = new OAuthClientsStore(app.repositories.oauthClients);
+  const provider = new OAuthProvider(clients, app.repositories.oauthGrants, urls, app.clock);
+  const issuerUrl = new URL(urls.issuer);
+  const router = Router();
+
+  const serverMetadata = { ...createOAuthMetadata({ provider, issuerUrl }), authorization_response_iss_parameter_supported: true };
+  const resourceMetadata: OAuthProtectedResourceMetadata = {
+    resource: urls.resource,
+    authorization_servers: [urls.issuer],
+    bearer_methods_supported: ['header'],
+    resource_name: 'narrative-mcp',
+  };
+  router.use('/.well-known/oauth-authorization-server', metadataHandler(serverMetadata));
+  router.use('/.well-known/oauth-protected-resource/mcp', metadataHandler(resourceMetadata));
+  router.use('/.well-known/oauth-protected-resource', metadataHandler(resourceMetadata));
+  router.post(['/token', '/revoke'], ...clientSecretCheck(app.repositories.oauthClients));
+  router.use(consentRoutes({ apiKeys: app.repositories.apiKeys, grants: app.repositories.oauthGrants, clients, urls }));
+  router.use(
+    mcpAuthRouter({
+      provider,
+      issuerUrl,
+      resourceServerUrl: new URL(urls.resource),
+      resourceName: 'narrative-mcp',
+      // Secrets are stored hashed and never expire; a client that loses one registers again.
+      clientRegistrationOptions: { clientSecretExpirySeconds: 0 },
+    }),
+  );
+  return { router, provider };
+}
