@@ -10,6 +10,7 @@ import { requestGuards } from './middleware/request-guards.js';
 import { requestLog } from './middleware/request-log.js';
 import { oauthRoutes } from './oauth/oauth-routes.js';
 import { oauthOffered, oauthUrls } from './oauth/oauth-urls.js';
+import { connectedClientsRoutes } from './routes/connected-clients-routes.js';
 import { mcpSseRoutes } from './routes/mcp-sse-routes.js';
 import { mcpStatelessRoutes } from './routes/mcp-stateless-routes.js';
 import { mcpStreamableRoutes, type McpRoutes } from './routes/mcp-streamable-routes.js';
@@ -80,6 +81,7 @@ export function createHttpApp(app: App, port: () => number, publicUrl: string, o
     );
   }
   server.use('/api/v1', narrativeApiRoutes(engine));
+  server.use('/api/v1', connectedClientsRoutes(app.repositories.oauthGrants));
   server.use('/api', (_req, res) => sendError(res, 404, 'not_found', 'No such endpoint.'));
   server.use(errorHandler(app.config.HTTP_MAX_BODY_BYTES, app.logger));
 
