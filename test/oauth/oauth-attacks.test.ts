@@ -68,7 +68,7 @@ describe.each(DATABASES)('OAuth refusals on %s', (kind) => {
       ...params,
     };
     for (const [name, value] of Object.entries(all)) if (value !== undefined) query.set(name, value);
-    return `${base}/authorize?${query}`;
+    return `${base}/authorize?${query.toString()}`;
   }
 
   async function openConsent(params: Record<string, string | undefined>): Promise<ConsentForm> {
