@@ -289,6 +289,15 @@ describe.each(DATABASES)('OAuth refusals on %s', (kind) => {
     expect((await withToken(tokens.access_token)).status).toBe(401);
   });
 
+  it('lets only the user revoke their connected client', async () => {
+    await tokensFor(await approvedCode());
+    const { grants } = (await (await hosted.fetch('/api/v1/oauth/grants', {}, user.key)).json()) as { grants: { id: string }[] };
+    const stranger = await hosted.addUser('stranger');
+    expect((await hosted.fetch(`/api/v1/oauth/grants/${grants[0]!.id}`, { method: 'DELETE' }, stranger.key)).status).toBe(404);
+    expect((await hosted.fetch(`/api/v1/oauth/grants/${grants[0]!.id}`, { method: 'DELETE' }, user.key)).status).toBe(200);
+    expect((await hosted.fetch(`/api/v1/oauth/grants/${grants[0]!.id}`, { method: 'DELETE' }, user.key)).status).toBe(404);
+  });
+
   it('authenticates a confidential client by its secret, stored only as a hash', async () => {
     const confidential = await register({ client_name: 'Server app', redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'client_secret_post' });
     expect(confidential.client_secret).toBeTruthy();

@@ -113,7 +113,7 @@ describeInChromium('OAuth sign-in of an MCP client', () => {
       expect(textOf(await callTool(client, 'search_memories', { query: 'cello' }))).toContain('cello');
     });
 
-    it('lists the client among the user’s connected clients, and a revoked grant fails at the next request', async () => {
+    it('lists the client among the user’s connected clients, and one revoked in the dashboard fails at its next request', async () => {
       const listed = await hosted.fetch('/api/v1/oauth/grants', {}, user.key);
       const { grants } = (await listed.json()) as { grants: { id: string; client_name: string; redirect_host: string; last_used_at: string | null }[] };
       expect(grants).toEqual([expect.objectContaining({ client_name: 'Bee Assistant', redirect_host: new URL(hosted.server.url).host })]);
@@ -122,7 +122,20 @@ describeInChromium('OAuth sign-in of an MCP client', () => {
       const token = oauth.tokens()!.access_token;
       const withToken = () => hosted.fetch('/api/v1/memories', {}, token);
       expect((await withToken()).status).toBe(200);
-      expect((await hosted.fetch(`/api/v1/oauth/grants/${grants[0]!.id}`, { method: 'DELETE' }, user.key)).status).toBe(200);
+
+      const page = await browser.newPage();
+      try {
+        await page.goto(`${hosted.server.url}/`);
+        await page.getByTestId('key-input').fill(user.key);
+        await page.getByTestId('key-submit').click();
+        const connected = page.getByTestId('connected-client');
+        await connected.filter({ hasText: 'Bee Assistant' }).waitFor();
+        await page.getByTestId('revoke-client').click();
+        await page.getByTestId('clients-status').filter({ hasText: 'can no longer use your memories' }).waitFor();
+        expect(await connected.count()).toBe(0);
+      } finally {
+        await page.close();
+      }
       const refused = await withToken();
       expect(refused.status).toBe(401);
       expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
