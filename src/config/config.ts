@@ -94,7 +94,7 @@ const configShape = {
    */
   HTTP_PUBLIC_URL: z
     .url({ protocol: /^https?$/, error: PUBLIC_URL_ERROR })
-    .refine((url) => !/[?#]/.test(url) && new URL(url).pathname === '/', { error: PUBLIC_URL_ERROR })
+    .refine((url) => URL.canParse(url) && !/[?#]/.test(url) && new URL(url).pathname === '/', { error: PUBLIC_URL_ERROR })
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
   HTTP_ALLOWED_HOSTS: hostList('a comma-separated list of host names').optional(),

@@ -216,4 +216,13 @@ describe('loadConfig choosing the LLM provider', () => {
     expect(configErrorFor({ HTTP_WORKERS: '0' }).message).toContain('HTTP_WORKERS');
     expect(configErrorFor({ HTTP_SESSIONS: 'sticky' }).message).toContain('HTTP_SESSIONS must be stateful or stateless');
   });
+
+  it('reads the public URL as an origin without its trailing slash, and refuses one with a path', () => {
+    expect(loadConfig({}).HTTP_PUBLIC_URL).toBeUndefined();
+    expect(loadConfig({ HTTP_PUBLIC_URL: 'https://narrative.example.com/' }).HTTP_PUBLIC_URL).toBe('https://narrative.example.com');
+    expect(loadConfig({ HTTP_PUBLIC_URL: 'http://127.0.0.1:8765' }).HTTP_PUBLIC_URL).toBe('http://127.0.0.1:8765');
+    for (const wrong of ['https://narrative.example.com/mcp', 'ftp://narrative.example.com', 'https://narrative.example.com/?a=1', 'narrative.example.com']) {
+      expect(configErrorFor({ HTTP_PUBLIC_URL: wrong }).message).toContain('HTTP_PUBLIC_URL must be the http(s) origin');
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capturedLogger } from '../support/captured-logger.js';
 import { startHostedServer, type HostedServer, type HostedUser } from '../support/hosted-server.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { DATABASES } from '../support/test-databases.js';
@@ -35,13 +36,16 @@ function pkce(): { verifier: string; challenge: string } {
  */
 describe.each(DATABASES)('OAuth refusals on %s', (kind) => {
   const clock = new ManualClock();
+  const logs = capturedLogger('trace');
+  /** Every code and token the tests were given, none of which may reach a log. */
+  const secrets: string[] = [];
   let hosted: HostedServer;
   let user: HostedUser;
   let client: RegisteredClient;
   let base: string;
 
   beforeAll(async () => {
-    hosted = await startHostedServer(kind, { HTTP_RATE_LIMIT_PER_MINUTE: '100000' }, { clock });
+    hosted = await startHostedServer(kind, { HTTP_RATE_LIMIT_PER_MINUTE: '100000' }, { clock, logger: logs.logger });
     base = hosted.server.url;
     user = await hosted.addUser('grace', ['Grace sails on Sundays.']);
     client = await register({ client_name: 'Sailing Helper', redirect_uris: [REDIRECT], token_endpoint_auth_method: 'none' });
@@ -94,7 +98,9 @@ describe.each(DATABASES)('OAuth refusals on %s', (kind) => {
     const form = await openConsent({ client_id: forClient.client_id, redirect_uri: redirectUri, code_challenge: challenge });
     const response = await answer(form, { decision: 'approve', api_key: user.key });
     expect(response.status).toBe(303);
-    return { code: new URL(response.headers.get('location')!).searchParams.get('code')!, verifier };
+    const code = new URL(response.headers.get('location')!).searchParams.get('code')!;
+    secrets.push(code, verifier, form.csrf, form.request);
+    return { code, verifier };
   }
 
   async function token(fields: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -103,7 +109,9 @@ describe.each(DATABASES)('OAuth refusals on %s', (kind) => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ client_id: client.client_id, ...fields }),
     });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const body = (await response.json()) as Record<string, unknown>;
+    for (const name of ['access_token', 'refresh_token']) if (typeof body[name] === 'string') secrets.push(body[name]);
+    return { status: response.status, body };
   }
 
   async function tokensFor(code: { code: string; verifier: string }): Promise<Tokens> {
@@ -168,6 +176,7 @@ describe.each(DATABASES)('OAuth refusals on %s', (kind) => {
     const back = new URL(response.headers.get('location')!);
     expect(back.searchParams.get('error')).toBe('invalid_target');
     expect(back.searchParams.get('state')).toBe('the-state');
+    expect(back.searchParams.get('iss')).toBe(`${base}/`);
 
     const code = await approvedCode();
     const refused = await token({ grant_type: 'authorization_code', code: code.code, code_verifier: code.verifier, resource: 'https://other.example/mcp' });
@@ -316,5 +325,13 @@ describe.each(DATABASES)('OAuth refusals on %s', (kind) => {
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { error: string }).error).toBe('invalid_client');
     expect((await exchange(confidential.client_secret!)).status).toBe(200);
+  });
+
+  it('never logs a code, token, verifier or form secret', () => {
+    expect(logs.lines.some((line) => line.msg === 'http request')).toBe(true);
+    const written = JSON.stringify(logs.lines);
+    expect(secrets.length).toBeGreaterThan(20);
+    for (const secret of secrets) expect(written).not.toContain(secret);
+    expect(written).not.toContain(user.key);
   });
 });

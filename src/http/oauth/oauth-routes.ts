@@ -32,6 +32,16 @@ export function oauthRoutes(app: App, urls: OAuthUrls): { router: Router; provid
   router.use('/.well-known/oauth-protected-resource/mcp', metadataHandler(resourceMetadata));
   router.use('/.well-known/oauth-protected-resource', metadataHandler(resourceMetadata));
   router.post(['/token', '/revoke'], ...clientSecretCheck(app.repositories.oauthClients));
+  // RFC 9207: every answer sent back to the client names the issuer, including the errors the SDK's handler sends.
+  router.use('/authorize', (_req, res, next) => {
+    const redirect = res.redirect.bind(res) as (status: number, url: string) => void;
+    (res as { redirect: (status: number, url: string) => void }).redirect = (status, url) => {
+      const target = new URL(url);
+      target.searchParams.set('iss', urls.issuer);
+      redirect(status, target.href);
+    };
+    next();
+  });
   router.use(consentRoutes({ apiKeys: app.repositories.apiKeys, grants: app.repositories.oauthGrants, clients, urls }));
   router.use(
     mcpAuthRouter({
