@@ -8,6 +8,8 @@ import { ACCESS_TOKEN_PREFIX } from '../../repositories/oauth-grant-repository.j
 import { authInfoFor } from '../request-user.js';
 import { sendError } from '../send-error.js';
 
+const ACCESS_TOKEN_IN_QUERY = /[?&]access_token=/;
+
 export interface BearerAuthOptions {
   apiKeys: ApiKeyRepository;
   /** Checks OAuth access tokens; without it only API keys are accepted. */
@@ -29,7 +31,8 @@ export function bearerAuth({ apiKeys, accessTokens, resourceMetadataUrl, logger 
     sendError(res, 401, 'unauthorized', message, { 'WWW-Authenticate': error ? `${challenge}, error="${error}"` : challenge });
 
   return async (req: Request, res: Response, next: NextFunction) => {
-    if (typeof req.query.access_token === 'string') {
+    // Read from the raw URL: `req.query` would parse the query string of every request.
+    if (ACCESS_TOKEN_IN_QUERY.test(req.url)) {
       sendError(res, 400, 'invalid_request', 'Send the token in the Authorization header, never in the URL.', {
         'WWW-Authenticate': `${challenge}, error="invalid_request"`,
       });
