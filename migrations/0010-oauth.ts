@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 
-// OAuth 2.1 sign-in for remote MCP clients. Registered clients (Dynamic Client Registration) and
+// OAuth 2.1 sign-in for remote MCP clients. Clients, registered (Dynamic Client Registration) or
+// known by the metadata document their URL id points to (its copy and when it was fetched), and
 // pending authorizations (a sign-in page opened, not yet answered) belong to no user yet; grants,
 // codes and tokens are each scoped to a user. Codes and tokens are stored only as SHA-256 hashes
 // of 256 random bits, like API keys. A grant is one user's consent to one client; revoking it ends
@@ -16,6 +17,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       client_id text primary key,
       secret_hash text,
       metadata jsonb not null,
+      metadata_fetched_at timestamptz,
       created_at timestamptz not null default now()
     )`.execute(db);
 

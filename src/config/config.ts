@@ -97,6 +97,11 @@ const configShape = {
     .refine((url) => URL.canParse(url) && !/[?#]/.test(url) && new URL(url).pathname === '/', { error: PUBLIC_URL_ERROR })
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
+  /** Fetch client metadata documents from private and loopback addresses, and over plain http (tests, private deployments). */
+  OAUTH_CLIENT_METADATA_ALLOW_PRIVATE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((value) => value === 'true')
+    .default(false),
   HTTP_ALLOWED_HOSTS: hostList('a comma-separated list of host names').optional(),
   HTTP_ALLOWED_ORIGINS: originList('a comma-separated list of origins such as https://app.example.com').optional(),
   HTTP_MAX_BODY_BYTES: integer(1_024, 100_000_000, 'a whole number of bytes from 1024 to 100000000').default(1_048_576),

@@ -82,12 +82,17 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
 }
 
-/** A client registered with Dynamic Client Registration; `metadata` is what it registered (RFC 7591). */
+/**
+ * A client registered with Dynamic Client Registration (`metadata` is what it registered, RFC 7591),
+ * or one whose id is the URL of its metadata document (`metadata` is the copy fetched last).
+ */
 export interface OAuthClientsTable {
   client_id: string;
   /** SHA-256 of a confidential client's secret; null for a public client. */
   secret_hash: string | null;
   metadata: Json;
+  /** When a metadata document's copy was fetched; null for a registered client. */
+  metadata_fetched_at: Timestamp | null;
   created_at: DefaultedTimestamp;
 }
 

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       HTTP_RATE_LIMIT_PER_MINUTE: 600,
       HTTP_SESSIONS: 'stateful',
       HTTP_WORKERS: 1,
+      OAUTH_CLIENT_METADATA_ALLOW_PRIVATE: false,
       REFRESH_ACTIVE_DAYS: 30,
       REFRESH_MAX_USERS: 500,
       LLM_PROVIDER: 'offline',

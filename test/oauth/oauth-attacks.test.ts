@@ -160,6 +160,14 @@ describe.each(DATABASES)('OAuth refusals on %s', (kind) => {
     }
   });
 
+  it('refuses a client metadata document on a private or loopback address', async () => {
+    for (const clientId of ['https://127.0.0.1:9/clients/app.json', 'https://[::1]:9/clients/app.json', 'https://169.254.169.254/latest/meta-data']) {
+      const response = await fetch(authorizeUrl({ client_id: clientId, code_challenge: pkce().challenge }), { redirect: 'manual' });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'invalid_client', error_description: expect.stringContaining('not on the internet') });
+    }
+  });
+
   it('refuses to register a plain http redirect URI off the client’s own machine', async () => {
     const response = await fetch(`${base}/register`, {
       method: 'POST',

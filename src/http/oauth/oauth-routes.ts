@@ -14,14 +14,19 @@ import type { OAuthUrls } from './oauth-urls.js';
  * `/.well-known/oauth-authorization-server` (RFC 8414), `/.well-known/oauth-protected-resource`
  * and `…/mcp` (RFC 9728), `/authorize` (the consent page), `/oauth/consent`, `/token`,
  * `/register` (RFC 7591) and `/revoke` (RFC 7009). The endpoints themselves are the MCP SDK's.
+ * Clients register, or are known by the URL of their Client ID Metadata Document.
  */
 export function oauthRoutes(app: App, urls: OAuthUrls): { router: Router; provider: OAuthProvider } {
-  const clients = new OAuthClientsStore(app.repositories.oauthClients);
+  const clients = new OAuthClientsStore(app.repositories.oauthClients, app.clock, { allowPrivate: app.config.OAUTH_CLIENT_METADATA_ALLOW_PRIVATE });
   const provider = new OAuthProvider(clients, app.repositories.oauthGrants, urls, app.clock);
   const issuerUrl = new URL(urls.issuer);
   const router = Router();
 
-  const serverMetadata = { ...createOAuthMetadata({ provider, issuerUrl }), authorization_response_iss_parameter_supported: true };
+  const serverMetadata = {
+    ...createOAuthMetadata({ provider, issuerUrl }),
+    authorization_response_iss_parameter_supported: true,
+    client_id_metadata_document_supported: true,
+  };
   const resourceMetadata: OAuthProtectedResourceMetadata = {
     resource: urls.resource,
     authorization_servers: [urls.issuer],
