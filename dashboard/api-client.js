@@ -5,6 +5,7 @@
  */
 
 const API = '/api/v1/memories';
+const GRANTS = '/api/v1/oauth/grants';
 
 export class ApiError extends Error {
   /**
@@ -62,6 +63,15 @@ export class ApiClient {
 
   deleteMemory(id) {
     return this.#request('DELETE', `${API}/${encodeURIComponent(id)}`);
+  }
+
+  /** The OAuth clients the user connected: `{ grants: [{ id, client_name, redirect_host, created_at, last_used_at }] }`. */
+  grants() {
+    return this.#request('GET', GRANTS);
+  }
+
+  revokeGrant(id) {
+    return this.#request('DELETE', `${GRANTS}/${encodeURIComponent(id)}`);
   }
 
   async #request(method, path, body) {

@@ -7,6 +7,7 @@
  * (default 1000, doubling up to 30 s), `page_size` the number of memories per page (default 50).
  */
 import { ApiClient, ApiError, NetworkError } from './api-client.js';
+import { ConnectedClients } from './connected-clients.js';
 import { renderChanges } from './render-changes.js';
 import { renderNarrative } from './render-narrative.js';
 
@@ -100,6 +101,11 @@ const state = {
 };
 
 const api = new ApiClient(() => state.key);
+const connectedClients = new ConnectedClients(
+  api,
+  { list: byId('client-list'), empty: byId('clients-empty'), status: byId('clients-status') },
+  (error) => handleCommonError(error),
+);
 
 ui.keyForm.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -199,6 +205,7 @@ function endSession() {
   setStatus('', 'info');
   setMessage(ui.regenerateMessage, '', 'info');
   setMessage(ui.memoriesStatus, '', 'info');
+  connectedClients.clear();
 }
 
 /** What every request can meet. Returns true when the error was dealt with here. */
@@ -221,6 +228,7 @@ function reload() {
   state.pollDelay = FIRST_POLL_MS;
   void refresh(state.session);
   void loadMemories(state.session, true);
+  void connectedClients.load();
 }
 
 /**

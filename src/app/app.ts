@@ -11,11 +11,12 @@ import { NarrativeEngine } from '../engine/narrative-engine.js';
 import { createLlmProvider } from '../llm/create-llm-provider.js';
 import type { LlmProvider } from '../llm/llm-provider.js';
 import { KeyOwnerCache } from '../repositories/key-owner-cache.js';
+import type { AccessTokenOwner } from '../repositories/oauth-grant-repository.js';
 import { RepositorySet } from '../repositories/repository-set.js';
 
 /** How long running narrative jobs get to finish when the app closes. */
 const SHUTDOWN_GRACE_MS = 10 * SECOND_MS;
-/** Key owners a serving process holds (a few hundred bytes each). */
+/** Key owners, and access token owners, a serving process holds (a few hundred bytes each). */
 const HELD_KEY_OWNERS = 10_000;
 
 /** Everything a surface needs, built once from the configuration. */
@@ -79,7 +80,9 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
   if (options.holdUsers ?? true) {
     const keyOwners = new KeyOwnerCache({ maxEntries: HELD_KEY_OWNERS, maxAgeMs: config.HOT_TIER_MAX_AGE_SECONDS * SECOND_MS, clock });
     repositories.apiKeys.holdOwnersIn(keyOwners);
-    stopListening = await keepHeldCoherent(database, [engine.tier, keyOwners], logger);
+    const tokenOwners = new KeyOwnerCache<AccessTokenOwner>({ maxEntries: HELD_KEY_OWNERS, maxAgeMs: config.HOT_TIER_MAX_AGE_SECONDS * SECOND_MS, clock });
+    repositories.oauthGrants.holdOwnersIn(tokenOwners);
+    stopListening = await keepHeldCoherent(database, [engine.tier, keyOwners, tokenOwners], logger);
   }
   return {
     config,

@@ -27,6 +27,8 @@ const originList = (what: string) =>
         .min(1, { error: `must be ${what}` }),
     );
 
+const PUBLIC_URL_ERROR = 'must be the http(s) origin clients reach the server at, such as https://narrative.example.com (no path, query or fragment)';
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const LLM_PROVIDERS = ['offline', 'gemini', 'openai', 'anthropic'] as const;
@@ -86,6 +88,20 @@ const configShape = {
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: integer(0, 65_535, 'a port number from 0 to 65535').default(8765),
+  /**
+   * The server's public base URL, as clients reach it (behind a reverse proxy, its https URL). Unset:
+   * http://HTTP_HOST:HTTP_PORT. OAuth names the server by it: the resource is `<HTTP_PUBLIC_URL>/mcp`.
+   */
+  HTTP_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: PUBLIC_URL_ERROR })
+    .refine((url) => URL.canParse(url) && !/[?#]/.test(url) && new URL(url).pathname === '/', { error: PUBLIC_URL_ERROR })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  /** Fetch client metadata documents from private and loopback addresses, and over plain http (tests, private deployments). */
+  OAUTH_CLIENT_METADATA_ALLOW_PRIVATE: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((value) => value === 'true')
+    .default(false),
   HTTP_ALLOWED_HOSTS: hostList('a comma-separated list of host names').optional(),
   HTTP_ALLOWED_ORIGINS: originList('a comma-separated list of origins such as https://app.example.com').optional(),
   HTTP_MAX_BODY_BYTES: integer(1_024, 100_000_000, 'a whole number of bytes from 1024 to 100000000').default(1_048_576),

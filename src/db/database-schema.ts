@@ -92,12 +92,89 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
 }
 
+/**
+ * A client registered with Dynamic Client Registration (`metadata` is what it registered, RFC 7591),
+ * or one whose id is the URL of its metadata document (`metadata` is the copy fetched last).
+ */
+export interface OAuthClientsTable {
+  client_id: string;
+  /** SHA-256 of a confidential client's secret; null for a public client. */
+  secret_hash: string | null;
+  metadata: Json;
+  /** When a metadata document's copy was fetched; null for a registered client. */
+  metadata_fetched_at: Timestamp | null;
+  created_at: DefaultedTimestamp;
+}
+
+/** A sign-in page shown and not yet answered: the authorization request it will answer. */
+export interface OAuthPendingAuthorizationsTable {
+  id_hash: string;
+  csrf_hash: string;
+  client_id: string;
+  redirect_uri: string;
+  code_challenge: string;
+  state: string | null;
+  resource: string;
+  scopes: ColumnType<string[], string[] | undefined, string[]>;
+  expires_at: Timestamp;
+}
+
+/** One user's consent to one client. */
+export interface OAuthGrantsTable {
+  id: Generated<string>;
+  user_id: string;
+  client_id: string;
+  scopes: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface OAuthAuthorizationCodesTable {
+  code_hash: string;
+  user_id: string;
+  grant_id: string;
+  client_id: string;
+  redirect_uri: string;
+  code_challenge: string;
+  resource: string;
+  /** The family the tokens issued for this code belong to. */
+  family_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+interface OAuthTokenColumns {
+  token_hash: string;
+  user_id: string;
+  grant_id: string;
+  family_id: string;
+  /** The resource (RFC 8707) the token was issued for. */
+  resource: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface OAuthRefreshTokensTable extends OAuthTokenColumns {
+  /** When it was exchanged for its successor; a rotated token presented again is a replay. */
+  rotated_at: Timestamp | null;
+}
+
+export type OAuthAccessTokensTable = OAuthTokenColumns;
+
 export interface DatabaseSchema {
   users: UsersTable;
   memories: MemoriesTable;
   user_narratives: UserNarrativesTable;
   api_keys: ApiKeysTable;
   narrative_generation_state: NarrativeGenerationStateTable;
+  oauth_clients: OAuthClientsTable;
+  oauth_pending_authorizations: OAuthPendingAuthorizationsTable;
+  oauth_grants: OAuthGrantsTable;
+  oauth_authorization_codes: OAuthAuthorizationCodesTable;
+  oauth_refresh_tokens: OAuthRefreshTokensTable;
+  oauth_access_tokens: OAuthAccessTokensTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

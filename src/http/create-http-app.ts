@@ -8,6 +8,9 @@ import { coalesceWrites } from './middleware/coalesce-writes.js';
 import { keyRateLimit } from './middleware/key-rate-limit.js';
 import { requestGuards } from './middleware/request-guards.js';
 import { requestLog } from './middleware/request-log.js';
+import { oauthRoutes } from './oauth/oauth-routes.js';
+import { oauthOffered, oauthUrls } from './oauth/oauth-urls.js';
+import { connectedClientsRoutes } from './routes/connected-clients-routes.js';
 import { mcpSseRoutes } from './routes/mcp-sse-routes.js';
 import { mcpStatelessRoutes } from './routes/mcp-stateless-routes.js';
 import { mcpStreamableRoutes, type McpRoutes } from './routes/mcp-streamable-routes.js';
@@ -34,7 +37,7 @@ export interface HttpAppOptions {
   readonly sessions: 'stateful' | 'stateless';
 }
 
-export function createHttpApp(app: App, port: () => number, options: HttpAppOptions = { sessions: app.config.HTTP_SESSIONS }): HttpApp {
+export function createHttpApp(app: App, port: () => number, publicUrl: string, options: HttpAppOptions = { sessions: app.config.HTTP_SESSIONS }): HttpApp {
   const { config, engine, logger } = app;
   const server = express();
   server.disable('x-powered-by');
@@ -42,8 +45,14 @@ export function createHttpApp(app: App, port: () => number, options: HttpAppOpti
   const httpMetrics = new HttpMetrics();
   server.use(httpMetrics.middleware());
   server.use(requestLog(logger));
-  server.use(requestGuards({ listenHost: config.HTTP_HOST, allowedHosts: config.HTTP_ALLOWED_HOSTS, allowedOrigins: config.HTTP_ALLOWED_ORIGINS, port }));
+  server.use(
+    requestGuards({ listenHost: config.HTTP_HOST, publicUrl, allowedHosts: config.HTTP_ALLOWED_HOSTS, allowedOrigins: config.HTTP_ALLOWED_ORIGINS, port }),
+  );
   server.use(operationsRoutes(app, httpMetrics));
+  const urls = oauthUrls(publicUrl);
+  const oauth = oauthOffered(publicUrl) ? oauthRoutes(app, urls) : undefined;
+  if (oauth) server.use(oauth.router);
+  else logger.warn({ publicUrl }, 'OAuth sign-in is off: it needs HTTP_PUBLIC_URL to be https (or a loopback address); API keys work as before');
   server.use(
     express.static(projectPath('dashboard'), {
       index: 'index.html',
@@ -53,7 +62,10 @@ export function createHttpApp(app: App, port: () => number, options: HttpAppOpti
     }),
   );
 
-  const authenticated = [bearerAuth(app.repositories.apiKeys, logger), keyRateLimit(config.HTTP_RATE_LIMIT_PER_MINUTE)];
+  const authenticated = [
+    bearerAuth({ apiKeys: app.repositories.apiKeys, accessTokens: oauth?.provider, resourceMetadataUrl: oauth && urls.resourceMetadataUrl, logger }),
+    keyRateLimit(config.HTTP_RATE_LIMIT_PER_MINUTE),
+  ];
   const json = express.json({ limit: config.HTTP_MAX_BODY_BYTES, strict: true });
   const stateless = options.sessions === 'stateless';
   const streamable = stateless ? mcpStatelessRoutes(engine, logger) : mcpStreamableRoutes(engine, logger, app.clock);
@@ -69,6 +81,7 @@ export function createHttpApp(app: App, port: () => number, options: HttpAppOpti
     );
   }
   server.use('/api/v1', narrativeApiRoutes(engine));
+  server.use('/api/v1', connectedClientsRoutes(app.repositories.oauthGrants));
   server.use('/api', (_req, res) => sendError(res, 404, 'not_found', 'No such endpoint.'));
   server.use(errorHandler(app.config.HTTP_MAX_BODY_BYTES, app.logger));
 

@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import { HOUR_MS, SECOND_MS } from '../clock/durations.js';
 import type { RequestUser } from '../mcp/tool-context.js';
 
-/** What the bearer middleware learns about a request: its user and the key it used. */
+/** What the bearer middleware learns about a request: its user and the key it used (for an OAuth access token, its grant). */
 export interface KeyOwner extends RequestUser {
   keyId: string;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { App } from '../app/app.js';
 import { MINUTE_MS } from '../clock/durations.js';
 import { createHttpApp, type HttpAppOptions } from './create-http-app.js';
+import { publicUrlOf } from './oauth/oauth-urls.js';
 
 export interface RunningHttpServer {
   url: string;
@@ -16,10 +17,7 @@ export async function startHttpServer(
   app: App,
   options: { host: string; port: number } & Partial<HttpAppOptions>,
 ): Promise<RunningHttpServer> {
-  const http = createHttpApp(app, () => (server.address() as AddressInfo | null)?.port ?? options.port, {
-    sessions: options.sessions ?? app.config.HTTP_SESSIONS,
-  });
-  const server = createServer(http.express);
+  const server = createServer();
   // Bounded request reading, so a slow client cannot hold a connection open forever.
   server.requestTimeout = MINUTE_MS;
   server.headersTimeout = 20_000;
@@ -32,6 +30,11 @@ export async function startHttpServer(
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  // Built once the port is known: with port 0 the public URL (and so the OAuth metadata) names the port bound.
+  const http = createHttpApp(app, () => address.port, publicUrlOf(app.config.HTTP_PUBLIC_URL, options.host, address.port), {
+    sessions: options.sessions ?? app.config.HTTP_SESSIONS,
+  });
+  server.on('request', http.express);
   return {
     url: `http://${host}:${address.port}`,
     node: server,

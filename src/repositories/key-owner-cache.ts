@@ -9,20 +9,20 @@ export interface KeyOwnerCacheOptions {
   clock: Clock;
 }
 
-interface Entry {
-  readonly owner: ApiKeyOwner;
+interface Entry<Owner> {
+  readonly owner: Owner;
   readonly heldAt: number;
 }
 
 /**
- * The owners of recently used live keys, by key hash, so an authenticated request reads nothing.
+ * The owners of recently used live keys (API keys, or OAuth access tokens), by key hash, so an authenticated request reads nothing.
  * Only live keys are held (an unknown key always goes to the database, so random keys cannot
  * fill it). Every change to a user's keys reaches `invalidate` (revocation in this process
  * directly, other processes through PostgreSQL notifications); a lookup that overlapped any
  * change is used once but never kept. Until the change feed is known to be live nothing is kept.
  */
-export class KeyOwnerCache {
-  readonly #entries = new Map<string, Entry>();
+export class KeyOwnerCache<Owner extends { readonly id: string } = ApiKeyOwner> {
+  readonly #entries = new Map<string, Entry<Owner>>();
   readonly #hashesByUser = new Map<string, Set<string>>();
   /** Moves on at every change: a lookup that started before it may have read what the change undid. */
   #generation = 0;
@@ -31,7 +31,7 @@ export class KeyOwnerCache {
   constructor(private readonly options: KeyOwnerCacheOptions) {}
 
   /** The owner of the key with this hash, when held and young enough. */
-  get(keyHash: string): ApiKeyOwner | undefined {
+  get(keyHash: string): Owner | undefined {
     const entry = this.#entries.get(keyHash);
     if (!entry) return undefined;
     if (this.options.clock.now() - entry.heldAt >= this.options.maxAgeMs) {
@@ -50,7 +50,7 @@ export class KeyOwnerCache {
   }
 
   /** Holds what a lookup found, unless something changed while it was reading. */
-  keep(keyHash: string, owner: ApiKeyOwner, lookup: number): void {
+  keep(keyHash: string, owner: Owner, lookup: number): void {
     if (!this.#live || lookup !== this.#generation) return;
     this.#remove(keyHash);
     this.#entries.set(keyHash, { owner, heldAt: this.options.clock.now() });

@@ -6,6 +6,8 @@ import { GenerationStateRepository } from './generation-state-repository.js';
 import { HealthRepository } from './health-repository.js';
 import { MemoryRepository } from './memory-repository.js';
 import { NarrativeRepository } from './narrative-repository.js';
+import { OAuthClientRepository } from './oauth-client-repository.js';
+import { OAuthGrantRepository } from './oauth-grant-repository.js';
 import { UserRepository } from './user-repository.js';
 
 /**
@@ -22,6 +24,8 @@ export class RepositorySet {
   readonly apiKeys: ApiKeyRepository;
   readonly generationState: GenerationStateRepository;
   readonly health: HealthRepository;
+  readonly oauthClients: OAuthClientRepository;
+  readonly oauthGrants: OAuthGrantRepository;
 
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
@@ -33,6 +37,8 @@ export class RepositorySet {
     this.apiKeys = new ApiKeyRepository(db, clock);
     this.generationState = new GenerationStateRepository(db);
     this.health = new HealthRepository(db);
+    this.oauthClients = new OAuthClientRepository(db);
+    this.oauthGrants = new OAuthGrantRepository(db, clock);
   }
 
   /** Runs `work` in one transaction (or in the enclosing one) with repositories bound to it. */

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       HTTP_RATE_LIMIT_PER_MINUTE: 600,
       HTTP_SESSIONS: 'stateful',
       HTTP_WORKERS: 1,
+      OAUTH_CLIENT_METADATA_ALLOW_PRIVATE: false,
       REFRESH_ACTIVE_DAYS: 30,
       REFRESH_MAX_USERS: 500,
       LLM_PROVIDER: 'offline',
@@ -215,5 +216,14 @@ describe('loadConfig choosing the LLM provider', () => {
     expect(loadConfig({ HTTP_WORKERS: '3' }).HTTP_WORKERS).toBe(3);
     expect(configErrorFor({ HTTP_WORKERS: '0' }).message).toContain('HTTP_WORKERS');
     expect(configErrorFor({ HTTP_SESSIONS: 'sticky' }).message).toContain('HTTP_SESSIONS must be stateful or stateless');
+  });
+
+  it('reads the public URL as an origin without its trailing slash, and refuses one with a path', () => {
+    expect(loadConfig({}).HTTP_PUBLIC_URL).toBeUndefined();
+    expect(loadConfig({ HTTP_PUBLIC_URL: 'https://narrative.example.com/' }).HTTP_PUBLIC_URL).toBe('https://narrative.example.com');
+    expect(loadConfig({ HTTP_PUBLIC_URL: 'http://127.0.0.1:8765' }).HTTP_PUBLIC_URL).toBe('http://127.0.0.1:8765');
+    for (const wrong of ['https://narrative.example.com/mcp', 'ftp://narrative.example.com', 'https://narrative.example.com/?a=1', 'narrative.example.com']) {
+      expect(configErrorFor({ HTTP_PUBLIC_URL: wrong }).message).toContain('HTTP_PUBLIC_URL must be the http(s) origin');
+    }
   });
 });
