@@ -120,7 +120,7 @@ function rootCause(error: unknown): unknown {
 }
 
 /** What a process holds per user in memory, mirroring the database. */
-interface HeldPerUser {
+export interface HeldPerUser {
   invalidate(userId: string): void;
   clear(): void;
   setLive(live: boolean): void;
@@ -132,7 +132,7 @@ interface HeldPerUser {
  * again (announcements may have been missed), they hold nothing; where LISTEN is unavailable
  * (e.g. behind a transaction-mode pooler) they only pass reads through.
  */
-async function keepHeldCoherent(database: DatabaseHandle, held: readonly HeldPerUser[], logger: Logger): Promise<() => Promise<void>> {
+export async function keepHeldCoherent(database: DatabaseHandle, held: readonly HeldPerUser[], logger: Logger): Promise<() => Promise<void>> {
   try {
     return await database.listenForUserChanges({
       changed: (userId) => {

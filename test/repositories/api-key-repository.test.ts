@@ -1,4 +1,6 @@
+import pino from 'pino';
 import { sql } from 'kysely';
+import { keepHeldCoherent, type HeldPerUser } from '../../src/app/app.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/open-database.js';
 import { ApiKeyRepository, hashApiKey } from '../../src/repositories/api-key-repository.js';
@@ -123,18 +125,8 @@ describe.each(DATABASES)('api key repository holding key owners on %s', (kind) =
     apiKeys = new ApiKeyRepository(handle.db.withPlugin(queries), clock);
     apiKeys.holdOwnersIn(owners);
     users = new UserRepository(handle.db);
-    // What a serving app does (see keepHeldCoherent in src/app/app.ts).
-    stopListening = await handle.listenForUserChanges({
-      changed: (userId) => {
-        announced.push(userId);
-        owners.invalidate(userId);
-      },
-      listening: () => {
-        owners.clear();
-        owners.setLive(true);
-      },
-      stopped: () => owners.setLive(false),
-    });
+    const announcements: HeldPerUser = { invalidate: (userId) => void announced.push(userId), clear: () => undefined, setLive: () => undefined };
+    stopListening = await keepHeldCoherent(handle, [owners, announcements], pino({ level: 'silent' }));
   });
   afterAll(async () => {
     await stopListening();

@@ -1,4 +1,6 @@
+import pino from 'pino';
 import { sql } from 'kysely';
+import { keepHeldCoherent, type HeldPerUser } from '../../src/app/app.js';
 import { afterAll, beforeAll, describe, expect, it as plainIt } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/open-database.js';
 import { KeyOwnerCache } from '../../src/repositories/key-owner-cache.js';
@@ -172,17 +174,8 @@ describe.each(DATABASES)('oauth grant repository holding token owners on %s', (k
     grants = new OAuthGrantRepository(handle.db, clock);
     grants.holdOwnersIn(owners);
     users = new UserRepository(handle.db);
-    stopListening = await handle.listenForUserChanges({
-      changed: (userId) => {
-        announced.push(userId);
-        owners.invalidate(userId);
-      },
-      listening: () => {
-        owners.clear();
-        owners.setLive(true);
-      },
-      stopped: () => owners.setLive(false),
-    });
+    const announcements: HeldPerUser = { invalidate: (userId) => void announced.push(userId), clear: () => undefined, setLive: () => undefined };
+    stopListening = await keepHeldCoherent(handle, [owners, announcements], pino({ level: 'silent' }));
   });
   afterAll(async () => {
     await stopListening();

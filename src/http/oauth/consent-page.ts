@@ -60,19 +60,9 @@ export interface ConsentPageContent {
 export function renderConsentPage({ client, redirectUri, pendingId, csrf, error }: ConsentPageContent): string {
   const name = escapeHtml(client.client_name?.trim() || 'An unnamed application');
   const target = escapeHtml(redirectTarget(redirectUri));
-  return `<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8">
-    <meta name="viewport" content="width=device-width, initial-scale=1">
-    <meta name="color-scheme" content="light dark">
-    <title>Connect ${name} · narrative-mcp</title>
-    <link rel="stylesheet" href="/dashboard.css">
-  </head>
-  <body>
-    <header class="site-header"><span class="brand">narrative-mcp</span></header>
-    <main class="page">
-      <section class="card key-card" aria-labelledby="consent-title" data-testid="consent">
+  return page(
+    `Connect ${name}`,
+    `      <section class="card key-card" aria-labelledby="consent-title" data-testid="consent">
         <h1 id="consent-title"><span data-testid="client-name">${name}</span> asks to use your memories</h1>
         <p class="muted">
           If you approve, it may read your narrative and memories and add, correct and delete memories
@@ -93,31 +83,36 @@ export function renderConsentPage({ client, redirectUri, pendingId, csrf, error 
             <button type="submit" name="decision" value="deny" class="button danger" data-testid="deny">Deny</button>
           </div>
         </form>
-      </section>
-    </main>
-  </body>
-</html>
-`;
+      </section>`,
+  );
 }
 
 /** A page that only explains, for a form that cannot be answered any more. */
 export function renderConsentMessage(title: string, message: string): string {
+  return page(
+    escapeHtml(title),
+    `      <section class="card key-card" data-testid="consent-message">
+        <h1>${escapeHtml(title)}</h1>
+        <p class="muted">${escapeHtml(message)}</p>
+      </section>`,
+  );
+}
+
+/** A whole page in the dashboard's look around `main`; `title` is HTML, already escaped. */
+function page(title: string, main: string): string {
   return `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <meta name="color-scheme" content="light dark">
-    <title>${escapeHtml(title)} · narrative-mcp</title>
+    <title>${title} · narrative-mcp</title>
     <link rel="stylesheet" href="/dashboard.css">
   </head>
   <body>
     <header class="site-header"><span class="brand">narrative-mcp</span></header>
     <main class="page">
-      <section class="card key-card" data-testid="consent-message">
-        <h1>${escapeHtml(title)}</h1>
-        <p class="muted">${escapeHtml(message)}</p>
-      </section>
+${main}
     </main>
   </body>
 </html>
