@@ -7,6 +7,7 @@ import * as memoryNumbersInCommitOrder from './0005-memory-numbers-in-commit-ord
 import * as generationLease from './0006-generation-lease.js';
 import * as narrativeBuildKinds from './0007-narrative-build-kinds.js';
 import * as memoryUpdates from './0008-memory-updates.js';
+import * as memoryExpiry from './0009-memory-expiry.js';
 
 /** Append-only: a migration that has shipped is never edited, only followed by a new one. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-generation-lease': generationLease,
   '0007-narrative-build-kinds': narrativeBuildKinds,
   '0008-memory-updates': memoryUpdates,
+  '0009-memory-expiry': memoryExpiry,
 };

@@ -24,6 +24,8 @@ export interface MemoriesTable {
   deleted_at: Timestamp | null;
   /** When the memory's text or metadata was last corrected; null when never. */
   updated_at: Timestamp | null;
+  /** From when the memory behaves as deleted; null when it never expires. */
+  expires_at: Timestamp | null;
   search_vector: ColumnType<string, never, never>;
   /** The memory's number among its user's memories, in commit order (bigint as a decimal string). */
   seq: ColumnType<string, string, never>;
@@ -53,6 +55,8 @@ export interface UserNarrativesTable {
   /** Tokens the provider counted for this version's generation, when it reported them. */
   input_tokens: number | null;
   output_tokens: number | null;
+  /** The earliest expiry among the memories this version stands on; past it, the version is outdated. */
+  source_expires_at: Timestamp | null;
 }
 
 export type NarrativeBuildKind = 'full' | 'incremental';

@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../clock/clock.js';
 import type { MemoryRow } from '../db/database-schema.js';
 import { UserFacingError } from '../errors/user-facing-error.js';
-import { contentHash, type MemoryInput } from '../memories/memory-input.js';
+import { isExpired, resolveExpiry } from '../memories/memory-expiry.js';
+import { contentHash, type MemoryInput, type NewMemory } from '../memories/memory-input.js';
 import {
   checkMemoryUpdate,
   type MemoryUpdate,
@@ -57,11 +58,16 @@ export class MemoryService {
     return this.deps.maxMemoryChars;
   }
 
-  /** Stores memories and counts them against the narrative's freshness, in one transaction. */
+  /**
+   * Stores memories and counts them against the narrative's freshness, in one transaction. A call
+   * with any memory whose expiry cannot be stored (both `expires_at` and `ttl_days`, or a moment
+   * not in the future) stores nothing, and says why for each such memory.
+   */
   async add(userId: string, inputs: readonly MemoryInput[], source: string): Promise<AddedMemories> {
+    const memories = withExpiries(inputs, this.deps.clock.now());
     try {
       return await this.deps.repositories.transaction(async (trx) => {
-        const result = await addMemories(trx, userId, inputs, source);
+        const result = await addMemories(trx, userId, memories, source);
         return { ...result, totalMemories: await trx.memories.count(userId) };
       });
     } finally {
@@ -147,12 +153,13 @@ export class MemoryService {
         const holderOf = new Map(liveHolders.map((holder) => [holder.content_hash, holder.id]));
         const claimedBy = new Map<string, number>();
         for (const { index, update } of checked) {
-          const refusal = refusalOf(update, current.get(update.id), holderOf, claimedBy, index);
+          const refusal = refusalOf(update, current.get(update.id), holderOf, claimedBy, index, now);
           if (refusal) errors.push({ index, id: requests[index]!.id, ...refusal });
         }
         if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => a.index - b.index) };
 
         const changes = checked.map(({ update }) => changesOf(update, current.get(update.id)!)).filter((change) => change !== undefined);
+        await trx.memories.releaseExpiredTexts(userId, changes.flatMap((change) => (change.content === undefined ? [] : [contentHash(change.content)])));
         const stored = new Map((await trx.memories.update(userId, changes)).map((row) => [row.id, row]));
         const rewritten = changes.filter((change) => change.content !== undefined).map((change) => change.id);
         const narrativeInvalidated = await trx.narratives.invalidateIfBuiltFrom(userId, rewritten, 'memory_updated', now);
@@ -175,8 +182,13 @@ function refusalOf(
   holderOf: ReadonlyMap<string, string>,
   claimedBy: Map<string, number>,
   index: number,
+  now: Date,
 ): Pick<MemoryUpdateError, 'reason' | 'message'> | undefined {
   if (!current) return { reason: 'not_found', message: `no memory ${update.id} among this user's memories` };
+  // Before the deletion check: an expired memory whose text was told again is marked deleted at its expiry.
+  if (isExpired(current.expires_at, now.getTime())) {
+    return { reason: 'expired', message: `memory ${update.id} expired at ${current.expires_at!.toISOString()}; an expired memory cannot be changed` };
+  }
   if (current.deleted_at !== null) return { reason: 'deleted', message: `memory ${update.id} was deleted; a deleted memory cannot be changed` };
   if (update.content === undefined) return undefined;
   const hash = contentHash(update.content);
@@ -198,11 +210,33 @@ function changesOf(update: MemoryUpdate, current: MemoryRow): MemoryUpdate | und
   return { id: update.id, ...(content === undefined ? {} : { content }), ...(metadata === undefined ? {} : { metadata }) };
 }
 
+/**
+ * The memories with their expiry resolved at `now`; a refusal naming each memory (by its place in
+ * the call) whose expiry cannot be stored.
+ */
+function withExpiries(inputs: readonly MemoryInput[], now: number): NewMemory[] {
+  const problems: string[] = [];
+  const memories = inputs.map(({ ttl_days, ...memory }, index): NewMemory => {
+    const expiry = resolveExpiry({ expires_at: memory.expires_at, ttl_days }, now);
+    if ('problem' in expiry) {
+      problems.push(`memories.${index}: ${expiry.problem}`);
+      return memory;
+    }
+    const { expires_at: _asked, ...rest } = memory;
+    return expiry.expiresAt === null ? rest : { ...rest, expires_at: expiry.expiresAt };
+  });
+  if (problems.length > 0) {
+    const refused = problems.length === 1 ? '1 memory was refused' : `${problems.length} memories were refused`;
+    throw new UserFacingError(`Nothing was stored; ${refused}:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
+  }
+  return memories;
+}
+
 /** Inserts memories and notes them on the user's narrative; call inside a transaction. */
 export async function addMemories(
   repositories: RepositorySet,
   userId: string,
-  inputs: readonly MemoryInput[],
+  inputs: readonly NewMemory[],
   source: string,
 ): Promise<AddMemoriesResult> {
   const result = await repositories.memories.addMany(userId, inputs, source);

@@ -24,6 +24,7 @@ export const MEMORY_UPDATE_REFUSALS = [
   'repeated_id',
   'not_found',
   'deleted',
+  'expired',
   'duplicate',
 ] as const;
 

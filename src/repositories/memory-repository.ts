@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../clock/clock.js';
 import type { DatabaseSchema, MemoryRow, NewMemoryRow } from '../db/database-schema.js';
-import { contentHash, type MemoryInput } from '../memories/memory-input.js';
+import { contentHash, type NewMemory } from '../memories/memory-input.js';
 import type { MemoryUpdate } from '../memories/memory-update.js';
+import { liveMemory } from './live-memory.js';
 
 export interface AddMemoriesResult {
   added: MemoryRow[];
@@ -29,8 +30,8 @@ export interface MemoryStats {
   maxSeq: string;
 }
 
-const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'created_at', 'deleted_at', 'updated_at'] as const;
-// Far below PostgreSQL's limit of 65,535 bind parameters per statement (6 per row).
+const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'created_at', 'deleted_at', 'updated_at', 'expires_at'] as const;
+// Far below PostgreSQL's limit of 65,535 bind parameters per statement (7 per row).
 const INSERT_CHUNK = 1_000;
 
 export class MemoryRepository {
@@ -43,9 +44,9 @@ export class MemoryRepository {
    * Adds memories atomically: all of them are stored (less duplicates) or none is. Each is numbered
    * (`seq`) after the user's memories committed before it: the numbers are taken under the user's
    * row lock, which a concurrent insert for the same user waits for until this one commits. A
-   * duplicate's number is skipped.
+   * duplicate's number is skipped. An expired memory with the same text gives its text up first.
    */
-  async addMany(userId: string, inputs: readonly MemoryInput[], source: string): Promise<AddMemoriesResult> {
+  async addMany(userId: string, inputs: readonly NewMemory[], source: string): Promise<AddMemoriesResult> {
     const seen = new Set<string>();
     const now = new Date(this.clock.now());
     const rows: Omit<NewMemoryRow, 'seq'>[] = [];
@@ -60,6 +61,7 @@ export class MemoryRepository {
         metadata: input.metadata ?? {},
         source,
         created_at: input.created_at ?? now,
+        expires_at: input.expires_at ?? null,
       });
     }
     if (rows.length === 0) return { added: [], duplicates: inputs.length };
@@ -72,6 +74,7 @@ export class MemoryRepository {
         .executeTakeFirst();
       if (!numbered) throw new Error(`cannot add memories for user ${userId}: there is no such user`);
       const firstSeq = BigInt(numbered.memory_seq) - BigInt(rows.length) + 1n;
+      await new MemoryRepository(trx, this.clock).releaseExpiredTexts(userId, [...seen]);
       const stored: MemoryRow[] = [];
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
         const chunk = await trx
@@ -99,7 +102,7 @@ export class MemoryRepository {
       .selectFrom('memories')
       .select(MEMORY_COLUMNS)
       .where('user_id', '=', userId)
-      .where('deleted_at', 'is', null)
+      .where(liveMemory(this.#now()))
       .orderBy('created_at', 'desc')
       .orderBy('seq', 'desc')
       .limit(options.limit);
@@ -129,7 +132,7 @@ export class MemoryRepository {
       .selectFrom('memories')
       .select([...MEMORY_COLUMNS, 'seq'])
       .where('user_id', '=', userId)
-      .where('deleted_at', 'is', null);
+      .where(liveMemory(this.#now()));
     // Numbers follow commit order per user, so this is exactly what a read that saw `upToSeq` saw.
     if (options.upToSeq !== undefined) query = query.where('seq', '<=', options.upToSeq);
     if (options.afterSeq !== undefined) query = query.where('seq', '>', options.afterSeq);
@@ -176,7 +179,7 @@ export class MemoryRepository {
         sql<string>`coalesce(max(seq), 0)::text`.as('max_seq'),
       ])
       .where('user_id', '=', userId)
-      .where('deleted_at', 'is', null)
+      .where(liveMemory(this.#now()))
       .executeTakeFirstOrThrow();
     return { count: row.count, newestAt: row.newest_at, maxSeq: row.max_seq };
   }
@@ -198,7 +201,7 @@ export class MemoryRepository {
       .select(MEMORY_COLUMNS.map((column) => `memories.${column}` as const))
       .select(sql<number>`ts_rank(memories.search_vector, q.query, 1)::float8`.as('score'))
       .where('memories.user_id', '=', userId)
-      .where('memories.deleted_at', 'is', null)
+      .where(liveMemory(this.#now()))
       .where(sql<boolean>`memories.search_vector @@ q.query`)
       .orderBy('score', 'desc')
       .orderBy('memories.created_at', 'desc')
@@ -234,7 +237,24 @@ export class MemoryRepository {
       .select(['id', 'content_hash'])
       .where('user_id', '=', userId)
       .where('content_hash', 'in', hashes)
+      .where(liveMemory(this.#now()))
+      .execute();
+  }
+
+  /**
+   * Marks the user's expired memories holding any of these texts deleted (at their expiry): one
+   * text is held by one undeleted memory at most, and an expired memory must not keep it from the
+   * new memory or the correction that gives it again. Their rows stay until the sweep removes them.
+   */
+  async releaseExpiredTexts(userId: string, hashes: readonly string[]): Promise<void> {
+    if (hashes.length === 0) return;
+    await this.db
+      .updateTable('memories')
+      .set((eb) => ({ deleted_at: eb.ref('expires_at') }))
+      .where('user_id', '=', userId)
+      .where('content_hash', 'in', hashes)
       .where('deleted_at', 'is', null)
+      .where('expires_at', '<=', this.#now())
       .execute();
   }
 
@@ -256,7 +276,7 @@ export class MemoryRepository {
         })
         .where('user_id', '=', userId)
         .where('id', '=', update.id)
-        .where('deleted_at', 'is', null)
+        .where(liveMemory(updatedAt))
         .returning(MEMORY_COLUMNS)
         .executeTakeFirst();
       if (row) stored.push(row);
@@ -281,17 +301,35 @@ export class MemoryRepository {
     return rows.filter((row) => row.updated_at!.getTime() !== read.get(row.id)?.getTime()).map((row) => row.id);
   }
 
-  /** Marks the user's live memories with these ids deleted; returns the ids that were. */
+  /** Marks the user's live memories with these ids deleted; returns the ids that were (an expired one is gone already). */
   async softDelete(userId: string, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
+    const now = this.#now();
     const rows = await this.db
       .updateTable('memories')
-      .set({ deleted_at: new Date(this.clock.now()) })
+      .set({ deleted_at: now })
       .where('user_id', '=', userId)
       .where('id', 'in', ids)
-      .where('deleted_at', 'is', null)
+      .where(liveMemory(now))
       .returning('id')
       .execute();
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * Removes for good up to `limit` memories, of any user, that expired at or before `before`;
+   * returns how many. The sweep calls it until it removes fewer than the limit, so no statement
+   * holds many rows at once.
+   */
+  async purgeExpired(before: Date, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('memories')
+      .where('id', 'in', (eb) => eb.selectFrom('memories').select('id').where('expires_at', '<=', before).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  #now(): Date {
+    return new Date(this.clock.now());
   }
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseSchema, NarrativeBuildKind, NarrativeRow } from '../db/database-schema.js';
+import { liveMemory } from './live-memory.js';
 
 export interface NarrativeWrite {
   content: string;
@@ -19,6 +20,8 @@ export interface NarrativeWrite {
   buildKind: NarrativeBuildKind;
   /** The tokens of this generation, when the provider reported them. */
   tokens: { input: number; output: number } | null;
+  /** The earliest expiry among the memories it stands on (null: none expires); past it, it is outdated. */
+  sourceExpiresAt: Date | null;
 }
 
 /** A narrative due for proactive refresh, with the moment it became due. */
@@ -84,9 +87,10 @@ export class NarrativeRepository {
       last_full_build_at: narrative.buildKind === 'full' ? narrative.generatedAt : null,
       input_tokens: narrative.tokens?.input ?? null,
       output_tokens: narrative.tokens?.output ?? null,
+      source_expires_at: narrative.sourceExpiresAt,
       memories_added_since: sql<number>`(
         select count(*)::int from memories
-        where user_id = ${userId} and deleted_at is null and seq > ${narrative.sourceMaxSeq}::bigint
+        where user_id = ${userId} and ${liveMemory(narrative.generatedAt)} and seq > ${narrative.sourceMaxSeq}::bigint
       )`,
     };
     return db
@@ -109,6 +113,7 @@ export class NarrativeRepository {
           last_full_build_at: sql<Date | null>`coalesce(excluded.last_full_build_at, user_narratives.last_full_build_at)`,
           input_tokens: eb.ref('excluded.input_tokens'),
           output_tokens: eb.ref('excluded.output_tokens'),
+          source_expires_at: eb.ref('excluded.source_expires_at'),
           version: sql<number>`user_narratives.version + 1`,
           // A revision stands on every memory of the version it revised: a deletion or update of one
           // of them while it was written outdates it too. A full build read every memory afresh.
@@ -139,17 +144,34 @@ export class NarrativeRepository {
     if (memoryIds.length === 0) return false;
     const result = await this.db
       .updateTable('user_narratives')
-      .set({
-        invalidated_at: at,
-        invalidated_reason: sql<string>`case
-          when invalidated_at is null or invalidated_reason is null then ${reason}::text
-          when ${reason}::text = any(string_to_array(invalidated_reason, ',')) then invalidated_reason
-          else invalidated_reason || ',' || ${reason}::text end`,
-      })
+      .set(invalidation(reason, at))
       .where('user_id', '=', userId)
       .where(sql<boolean>`source_memory_ids && ${sql.val([...memoryIds])}::uuid[]`)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Marks outdated (`memory_expired`), for every user, the narratives standing on a memory that has
+   * expired by `now` and not yet marked so; returns their users. A narrative is judged outdated
+   * from its `source_expires_at` without this mark: the mark lists the reason with the others and
+   * makes the narrative due for proactive refresh.
+   */
+  async markExpiredSources(now: Date): Promise<string[]> {
+    const rows = await this.db
+      .updateTable('user_narratives')
+      .set(invalidation('memory_expired', now))
+      .where('source_expires_at', '<=', now)
+      .where((eb) =>
+        eb.or([
+          eb('invalidated_at', 'is', null),
+          eb('invalidated_reason', 'is', null),
+          sql<boolean>`not ('memory_expired' = any(string_to_array(invalidated_reason, ',')))`,
+        ]),
+      )
+      .returning('user_id')
+      .execute();
+    return rows.map((row) => row.user_id);
   }
 
   /** The narratives of these users (those that have one). */
@@ -174,6 +196,7 @@ export class NarrativeRepository {
         eb.or([
           sql<boolean>`${dueAt} <= ${query.now}::timestamptz`,
           eb('user_narratives.invalidated_at', 'is not', null),
+          eb('user_narratives.source_expires_at', '<=', query.now),
           eb('user_narratives.memories_added_since', '>=', query.invalidateAfterNewMemories),
         ]),
       )
@@ -184,7 +207,7 @@ export class NarrativeRepository {
               .selectFrom('memories')
               .select(sql`1`.as('one'))
               .whereRef('memories.user_id', '=', 'user_narratives.user_id')
-              .where('memories.deleted_at', 'is', null)
+              .where(liveMemory(query.now))
               .where('memories.created_at', '>=', query.activeSince),
           ),
           eb.exists(
@@ -216,4 +239,15 @@ export class NarrativeRepository {
       .limit(query.limit)
       .execute();
   }
+}
+
+/** The columns that mark a narrative outdated for `reason`, kept beside the reasons it already has. */
+function invalidation(reason: string, at: Date) {
+  return {
+    invalidated_at: at,
+    invalidated_reason: sql<string>`case
+      when invalidated_at is null or invalidated_reason is null then ${reason}::text
+      when ${reason}::text = any(string_to_array(invalidated_reason, ',')) then invalidated_reason
+      else invalidated_reason || ',' || ${reason}::text end`,
+  };
 }

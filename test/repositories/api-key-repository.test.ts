@@ -122,7 +122,7 @@ describe.each(DATABASES)('api key repository holding key owners on %s', (kind) =
     owners = new KeyOwnerCache({ maxEntries: 100, maxAgeMs: 60_000, clock });
     apiKeys = new ApiKeyRepository(handle.db.withPlugin(queries), clock);
     apiKeys.holdOwnersIn(owners);
-    users = new UserRepository(handle.db);
+    users = new UserRepository(handle.db, clock);
     // What a serving app does (see keepHeldCoherent in src/app/app.ts).
     stopListening = await handle.listenForUserChanges({
       changed: (userId) => {

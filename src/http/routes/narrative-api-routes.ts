@@ -1,6 +1,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { NarrativeEngine } from '../../engine/narrative-engine.js';
+import { expiresAtSchema, ttlDaysSchema } from '../../memories/memory-expiry.js';
 import { memoryContentSchema, memoryMetadataSchema } from '../../memories/memory-input.js';
 import type { MemoryUpdateRefusal } from '../../memories/memory-update.js';
 import { toMemoryOutput } from '../../mcp/tools/memory-output.js';
@@ -17,6 +18,7 @@ const UPDATE_REFUSAL_STATUS: Record<MemoryUpdateRefusal, [number, string]> = {
   invalid_id: [404, 'not_found'],
   not_found: [404, 'not_found'],
   deleted: [404, 'not_found'],
+  expired: [404, 'not_found'],
   repeated_id: [400, 'invalid_request'],
   nothing_to_update: [400, 'invalid_request'],
   invalid_content: [400, 'invalid_request'],
@@ -34,7 +36,14 @@ export function narrativeApiRoutes(engine: NarrativeEngine): Router {
   const router = Router();
   const addBody = z.object({
     memories: z
-      .array(z.object({ content: memoryContentSchema(engine.memories.maxMemoryChars), metadata: memoryMetadataSchema.optional() }))
+      .array(
+        z.object({
+          content: memoryContentSchema(engine.memories.maxMemoryChars),
+          metadata: memoryMetadataSchema.optional(),
+          expires_at: expiresAtSchema.optional(),
+          ttl_days: ttlDaysSchema.optional(),
+        }),
+      )
       .min(1)
       .max(100),
   });

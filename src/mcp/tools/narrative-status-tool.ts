@@ -26,6 +26,7 @@ const NARRATIVE_STATUS_TOOL = {
         memories_added_since: z.number().int(),
         memory_deleted_since: z.boolean(),
         memory_updated_since: z.boolean(),
+        memory_expired_since: z.boolean(),
         provider: z.string(),
         model: z.string(),
         built_from_memories: z.number().int(),
