@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../clock/clock.js';
 import { systemClock } from '../clock/system-clock.js';
-import { importLineSchema, type ImportLine } from '../memories/import-line.js';
+import { importLineSchema, NARRATIVE_LINE_KIND, narrativeLineSchema, type ImportLine, type NarrativeLine } from '../memories/import-line.js';
 import { isExpired, resolveExpiry } from '../memories/memory-expiry.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import { describeZodError } from '../validation/describe-zod-error.js';
@@ -20,6 +20,10 @@ export interface ImportSummary {
   duplicates: number;
   /** Lines whose `expires_at` had already passed: skipped, as memories already forgotten. */
   expired: number;
+  /** Narrative lines stored as the user's narrative, with their version and date. */
+  narrativesRestored: number;
+  /** Narrative lines skipped: the user has a narrative already, or a memory it was built from is not among the user's. */
+  narrativesSkipped: number;
   usersCreated: number;
   usersSeen: number;
   problems: ImportProblem[];
@@ -50,6 +54,8 @@ export async function importMemories(repositories: RepositorySet, source: string
     added: 0,
     duplicates: 0,
     expired: 0,
+    narrativesRestored: 0,
+    narrativesSkipped: 0,
     usersCreated: 0,
     usersSeen: 0,
     problems: [],
@@ -76,6 +82,13 @@ export async function importMemories(repositories: RepositorySet, source: string
       summary.problems.push({ line: summary.lines, message: parsed.problem });
       continue;
     }
+    if ('narrative' in parsed) {
+      // The memories it was built from come before it: they are stored first.
+      await flush();
+      const restored = await repositories.transaction((trx) => restoreNarrative(trx, parsed.narrative, userIds, summary));
+      summary[restored ? 'narrativesRestored' : 'narrativesSkipped'] += 1;
+      continue;
+    }
     if (parsed.line === 'expired') {
       summary.expired += 1;
       continue;
@@ -95,12 +108,17 @@ function parseLine(
   text: string,
   schema: ReturnType<typeof importLineSchema>,
   now: number,
-): { line: ResolvedLine | 'expired' } | { problem: string } {
+): { line: ResolvedLine | 'expired' } | { narrative: NarrativeLine } | { problem: string } {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     return { problem: `not valid JSON (${(error as Error).message})` };
+  }
+  if (json !== null && typeof json === 'object' && 'kind' in json) {
+    if (json.kind !== NARRATIVE_LINE_KIND) return { problem: `kind must be "${NARRATIVE_LINE_KIND}" or absent (a memory)` };
+    const narrative = narrativeLineSchema.safeParse(json);
+    return narrative.success ? { narrative: narrative.data } : { problem: describeZodError(narrative.error) };
   }
   const result = schema.safeParse(json);
   if (!result.success) return { problem: describeZodError(result.error) };
@@ -109,6 +127,41 @@ function parseLine(
   const expiry = resolveExpiry({ expires_at, ttl_days }, now);
   if ('problem' in expiry) return { problem: expiry.problem };
   return { line: expiry.expiresAt === null ? line : { ...line, expires_at: expiry.expiresAt } };
+}
+
+/**
+ * Stores an exported narrative as the user's, with its version and date, when the user has none
+ * and every memory it was built from (by text) is a live memory of the user; returns whether it did.
+ */
+async function restoreNarrative(
+  repositories: RepositorySet,
+  line: NarrativeLine,
+  userIds: Map<string, string>,
+  summary: ImportSummary,
+): Promise<boolean> {
+  const userId = await userIdOf(repositories, line.user, userIds, summary);
+  const hashes = new Set(line.built_from);
+  const sources = await repositories.memories.liveWithHashes(userId, [...hashes]);
+  if (sources.length !== hashes.size) return false;
+  const stats = await repositories.memories.stats(userId);
+  let sourceMaxSeq = 0n;
+  let sourceExpiresAt: Date | null = null;
+  for (const source of sources) {
+    if (BigInt(source.seq) > sourceMaxSeq) sourceMaxSeq = BigInt(source.seq);
+    if (source.expires_at && (sourceExpiresAt === null || source.expires_at < sourceExpiresAt)) sourceExpiresAt = source.expires_at;
+  }
+  return repositories.narratives.restore(userId, {
+    content: line.narrative,
+    version: line.version,
+    provider: line.provider,
+    model: line.model,
+    generatedAt: line.generated_at,
+    memoryCount: stats.count,
+    newestMemoryAt: stats.newestAt,
+    sourceMemoryIds: sources.map((source) => source.id),
+    sourceMaxSeq: String(sourceMaxSeq),
+    sourceExpiresAt,
+  });
 }
 
 /** The user's id, created when new and remembered for the rest of the import. */

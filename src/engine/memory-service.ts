@@ -12,6 +12,7 @@ import {
 } from '../memories/memory-update.js';
 import type { AddMemoriesResult, ScoredMemory } from '../repositories/memory-repository.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
+import { exportLines, type ExportSummary } from './export-memories.js';
 import type { HotTier } from './hot-tier.js';
 import type { NarrativeJobRunner } from './narrative-job-runner.js';
 
@@ -92,6 +93,14 @@ export class MemoryService {
     const page = memories.slice(0, limit);
     const last = page.at(-1);
     return { memories: page, nextCursor: memories.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /**
+   * The memories and narrative of these users (by external id; all users when absent) as JSON Lines
+   * in the import format, read a page at a time; `summary` counts what was written as it goes.
+   */
+  exportLines(options: { users?: readonly string[]; pageSize?: number }, summary: ExportSummary): AsyncGenerator<string> {
+    return exportLines(this.deps.repositories, { ...options, clock: this.deps.clock }, summary);
   }
 
   /**

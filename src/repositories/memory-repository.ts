@@ -20,6 +20,15 @@ export interface SequencedMemory extends MemoryRow {
   seq: string;
 }
 
+/** A live memory as an export writes it, with the text's hash, which orders the user's export. */
+export type ExportedMemory = Pick<MemoryRow, 'content' | 'created_at' | 'metadata' | 'source' | 'expires_at'> & { content_hash: string };
+
+/** Where a page of a user's export continues: after the memory of this date and text hash. */
+export interface ExportCursor {
+  createdAt: Date;
+  contentHash: string;
+}
+
 export interface MemoryStats {
   count: number;
   newestAt: Date | null;
@@ -153,6 +162,42 @@ export class MemoryRepository {
       .execute();
   }
 
+  /**
+   * One page of the user's live memories for an export, oldest first, continuing after `after`.
+   * Ordered by date, then by the text's hash: a text is held by one live memory of a user at most,
+   * so the order is total, and it depends on nothing an import makes anew (ids, numbers), so an
+   * imported export is exported again in the same order.
+   */
+  exportPage(userId: string, after: ExportCursor | undefined, limit: number): Promise<ExportedMemory[]> {
+    let query = this.db
+      .selectFrom('memories')
+      .select(['content', 'created_at', 'metadata', 'source', 'expires_at', 'content_hash'])
+      .where('user_id', '=', userId)
+      .where(liveMemory(this.#now()));
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '>', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('content_hash', '>', after.contentHash)]),
+        ]),
+      );
+    }
+    return query.orderBy('created_at').orderBy('content_hash').limit(limit).execute();
+  }
+
+  /** The text hashes of those of these memories that are live, in no particular order. */
+  async liveHashesOf(userId: string, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('memories')
+      .select('content_hash')
+      .where('user_id', '=', userId)
+      .where('id', 'in', ids)
+      .where(liveMemory(this.#now()))
+      .execute();
+    return rows.map((row) => row.content_hash);
+  }
+
   /** Which of these memory ids the user has deleted. */
   async deletedAmong(userId: string, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
@@ -229,12 +274,15 @@ export class MemoryRepository {
       .execute();
   }
 
-  /** The user's live memories holding any of these texts (by `contentHash`), with the hash each holds. */
-  liveWithHashes(userId: string, hashes: readonly string[]): Promise<{ id: string; content_hash: string }[]> {
+  /** The user's live memories holding any of these texts (by `contentHash`), with the hash, number and expiry of each. */
+  liveWithHashes(
+    userId: string,
+    hashes: readonly string[],
+  ): Promise<{ id: string; content_hash: string; seq: string; expires_at: Date | null }[]> {
     if (hashes.length === 0) return Promise.resolve([]);
     return this.db
       .selectFrom('memories')
-      .select(['id', 'content_hash'])
+      .select(['id', 'content_hash', 'seq', 'expires_at'])
       .where('user_id', '=', userId)
       .where('content_hash', 'in', hashes)
       .where(liveMemory(this.#now()))

@@ -24,6 +24,20 @@ export interface NarrativeWrite {
   sourceExpiresAt: Date | null;
 }
 
+/** A narrative as an import restores it (see `NarrativeRepository.restore`). */
+export interface RestoredNarrative {
+  content: string;
+  version: number;
+  provider: string;
+  model: string;
+  generatedAt: Date;
+  memoryCount: number;
+  newestMemoryAt: Date | null;
+  sourceMemoryIds: readonly string[];
+  sourceMaxSeq: string;
+  sourceExpiresAt: Date | null;
+}
+
 /** A narrative due for proactive refresh, with the moment it became due. */
 export interface RefreshCandidate extends NarrativeRow {
   due_at: Date;
@@ -123,6 +137,40 @@ export class NarrativeRepository {
       )
       .returningAll()
       .executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Stores a narrative brought by an import as it was: its text, version and dates, standing on
+   * `sourceMemoryIds`. Only for a user without a narrative; returns whether it was stored.
+   */
+  async restore(userId: string, narrative: RestoredNarrative): Promise<boolean> {
+    const row = await this.db
+      .insertInto('user_narratives')
+      .values({
+        user_id: userId,
+        narrative_content: narrative.content,
+        version: narrative.version,
+        provider: narrative.provider,
+        model: narrative.model,
+        generated_at: narrative.generatedAt,
+        updated_at: narrative.generatedAt,
+        memory_count: narrative.memoryCount,
+        newest_memory_at: narrative.newestMemoryAt,
+        source_memory_ids: [...narrative.sourceMemoryIds],
+        generation_ms: 0,
+        source_max_seq: narrative.sourceMaxSeq,
+        memories_added_since: sql<number>`(
+          select count(*)::int from memories
+          where user_id = ${userId} and ${liveMemory(narrative.generatedAt)} and seq > ${narrative.sourceMaxSeq}::bigint
+        )`,
+        build_kind: 'full',
+        last_full_build_at: narrative.generatedAt,
+        source_expires_at: narrative.sourceExpiresAt,
+      })
+      .onConflict((conflict) => conflict.column('user_id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   /** Counts memories that arrived after the narrative was built (same transaction as the insert). */

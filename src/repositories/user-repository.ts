@@ -79,6 +79,13 @@ export class UserRepository {
       .executeTakeFirst();
   }
 
+  /** One keyset page of users ordered by external id, continuing after `after`. */
+  page(options: { after?: string; limit: number }): Promise<UserRow[]> {
+    let query = this.db.selectFrom('users').selectAll().orderBy('external_id').limit(options.limit);
+    if (options.after !== undefined) query = query.where('external_id', '>', options.after);
+    return query.execute();
+  }
+
   /** One page of users ordered by external id, each with its count of live memories. */
   listWithMemoryCounts(options: { after?: string; limit: number }): Promise<UserWithMemoryCount[]> {
     let query = this.db

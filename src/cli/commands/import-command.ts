@@ -17,7 +17,8 @@ export function registerImportCommand(program: Command): void {
     .description(
       'Import memories from a JSON Lines file, one {"user", "content", "created_at"?, "metadata"?, "source"?, "expires_at"?, "ttl_days"?} ' +
         'per line. Users are created as needed; text a user already has is skipped, so re-running a file changes nothing; ' +
-        'a memory whose expires_at has passed is skipped and counted.',
+        'a memory whose expires_at has passed is skipped and counted. A line of kind "narrative" (as export writes) ' +
+        'restores the user\'s narrative with its version and date when the user has none.',
     )
     .argument('<file>', 'the .jsonl file to read, or - for standard input')
     .option('--batch-size <n>', 'lines written per transaction', positiveInteger, 500)
@@ -45,6 +46,12 @@ export function registerImportCommand(program: Command): void {
           `${summary.usersSeen} users (${summary.usersCreated} new), ${summary.problems.length} bad lines skipped` +
           (summary.expired > 0 ? `, ${summary.expired} already expired skipped.` : '.'),
       );
+      if (summary.narrativesRestored + summary.narrativesSkipped > 0) {
+        console.log(
+          `Narratives: ${summary.narrativesRestored} restored, ${summary.narrativesSkipped} skipped ` +
+            '(the user had one, or a memory it was built from is not among theirs).',
+        );
+      }
       if (summary.problems.length > 0) process.exitCode = 1;
     });
 }

@@ -1,5 +1,8 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { emptyExportSummary } from '../../engine/export-memories.js';
 import type { NarrativeEngine } from '../../engine/narrative-engine.js';
 import { expiresAtSchema, ttlDaysSchema } from '../../memories/memory-expiry.js';
 import { memoryContentSchema, memoryMetadataSchema } from '../../memories/memory-input.js';
@@ -87,6 +90,14 @@ export function narrativeApiRoutes(engine: NarrativeEngine): Router {
     if (!query) return;
     const page = await engine.memories.list(ownerOfRequest(req).id, query.limit, query.cursor);
     res.json({ memories: page.memories.map(toMemoryOutput), next_cursor: page.nextCursor });
+  });
+
+  // The key's user only, streamed: the lines are written as the pages are read, so a user with any
+  // number of memories is exported in constant memory, and a client that stops reading pauses it.
+  router.get('/memories/export', async (req, res) => {
+    const owner = ownerOfRequest(req);
+    res.type('application/x-ndjson').set('Content-Disposition', 'attachment; filename="memories.jsonl"');
+    await pipeline(Readable.from(engine.memories.exportLines({ users: [owner.externalId] }, emptyExportSummary())), res);
   });
 
   router.post('/memories', async (req, res) => {
