@@ -124,7 +124,7 @@ export class MemoryService {
 
   /**
    * Corrects memories: each keeps its id, number and creation date, and gets the new text, the new
-   * metadata or both, and `updated_at`. The whole call is checked first and written in one
+   * metadata, the new expiry or several, and `updated_at`. The whole call is checked first and written in one
    * transaction, all or nothing: when any correction is refused, none is written and each refused
    * one is reported with why. A narrative built from a text that changed is marked stale at once
    * and, unless `rewriteNarrative` is false, rewritten in full in the background, as after a
@@ -138,8 +138,9 @@ export class MemoryService {
     const errors: MemoryUpdateError[] = [];
     const checked: { index: number; update: MemoryUpdate }[] = [];
     const firstIndexOf = new Map<string, number>();
+    const now = new Date(this.deps.clock.now());
     requests.forEach((request, index) => {
-      const result = checkMemoryUpdate(request, this.deps.maxMemoryChars);
+      const result = checkMemoryUpdate(request, this.deps.maxMemoryChars, now.getTime());
       const id = 'update' in result ? result.update.id : request.id.toLowerCase();
       const earlier = firstIndexOf.get(id);
       if (earlier === undefined) firstIndexOf.set(id, index);
@@ -151,7 +152,6 @@ export class MemoryService {
         checked.push({ index, update: result.update });
       }
     });
-    const now = new Date(this.deps.clock.now());
     const result = await this.deps.repositories
       .transaction(async (trx): Promise<UpdatedMemories> => {
         const current = new Map((await trx.memories.lockForUpdate(userId, checked.map(({ update }) => update.id))).map((row) => [row.id, row]));
@@ -172,6 +172,8 @@ export class MemoryService {
         const stored = new Map((await trx.memories.update(userId, changes)).map((row) => [row.id, row]));
         const rewritten = changes.filter((change) => change.content !== undefined).map((change) => change.id);
         const narrativeInvalidated = await trx.narratives.invalidateIfBuiltFrom(userId, rewritten, 'memory_updated', now);
+        const reexpired = changes.filter((change) => change.expiresAt !== undefined).map((change) => change.id);
+        await trx.narratives.recomputeSourceExpiry(userId, reexpired);
         return { ok: true, updated: checked.map(({ update }) => stored.get(update.id) ?? current.get(update.id)!), narrativeInvalidated };
       })
       .finally(() => this.deps.tier.invalidate(userId));
@@ -215,8 +217,14 @@ function refusalOf(
 function changesOf(update: MemoryUpdate, current: MemoryRow): MemoryUpdate | undefined {
   const content = update.content !== undefined && update.content !== current.content ? update.content : undefined;
   const metadata = update.metadata !== undefined && !isDeepStrictEqual(update.metadata, current.metadata) ? update.metadata : undefined;
-  if (content === undefined && metadata === undefined) return undefined;
-  return { id: update.id, ...(content === undefined ? {} : { content }), ...(metadata === undefined ? {} : { metadata }) };
+  const expiresAt = update.expiresAt !== undefined && update.expiresAt?.getTime() !== current.expires_at?.getTime() ? update.expiresAt : undefined;
+  if (content === undefined && metadata === undefined && expiresAt === undefined) return undefined;
+  return {
+    id: update.id,
+    ...(content === undefined ? {} : { content }),
+    ...(metadata === undefined ? {} : { metadata }),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+  };
 }
 
 /**

@@ -307,7 +307,7 @@ export class MemoryRepository {
   }
 
   /**
-   * Replaces the text and/or metadata of the user's live memories, stamping `updated_at` with the
+   * Replaces the text, metadata and/or expiry of the user's live memories, stamping `updated_at` with the
    * clock's time; their id, number and creation date stay. Returns the rows as stored, in the
    * order given (a memory that is not a live one of the user is left out).
    */
@@ -321,6 +321,7 @@ export class MemoryRepository {
           updated_at: updatedAt,
           ...(update.content === undefined ? {} : { content: update.content, content_hash: contentHash(update.content) }),
           ...(update.metadata === undefined ? {} : { metadata: update.metadata }),
+          ...(update.expiresAt === undefined ? {} : { expires_at: update.expiresAt }),
         })
         .where('user_id', '=', userId)
         .where('id', '=', update.id)

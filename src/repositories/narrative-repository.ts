@@ -200,6 +200,26 @@ export class NarrativeRepository {
   }
 
   /**
+   * Takes the earliest expiry among its memories again for the user's narrative, when it was built
+   * from any of these memories, whose expiry was changed: a shortened one comes sooner, a removed
+   * or later one no longer outdates it.
+   */
+  async recomputeSourceExpiry(userId: string, memoryIds: readonly string[]): Promise<void> {
+    if (memoryIds.length === 0) return;
+    await this.db
+      .updateTable('user_narratives')
+      .set({
+        source_expires_at: sql<Date | null>`(
+          select min(memories.expires_at) from memories
+          where memories.user_id = ${userId} and memories.id = any(user_narratives.source_memory_ids)
+        )`,
+      })
+      .where('user_id', '=', userId)
+      .where(sql<boolean>`source_memory_ids && ${sql.val([...memoryIds])}::uuid[]`)
+      .execute();
+  }
+
+  /**
    * Marks outdated (`memory_expired`), for every user, the narratives standing on a memory that has
    * expired by `now` and not yet marked so; returns their users. A narrative is judged outdated
    * from its `source_expires_at` without this mark: the mark lists the reason with the others and

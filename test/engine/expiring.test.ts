@@ -143,6 +143,38 @@ describe.each(DATABASES)('memories that expire on %s', (kind) => {
     expect((await app.engine.memories.delete(userId, [first!.id])).notFound).toEqual([first!.id]);
   });
 
+  it('sets, moves and removes an expiry with update_memories, and the narrative follows the earliest one it stands on', async () => {
+    const userId = await userWith('mover', FACTS.map((fact) => fact.replace('Iris', 'Jo')));
+    await app.engine.runner.request(userId, 'miss').done;
+    const [memory] = await app.repositories.memories.recent(userId, { limit: 1 });
+    const narrative = async () => (await app.repositories.narratives.get(userId))!;
+    expect((await narrative()).source_memory_ids).toContain(memory!.id);
+
+    const set = await app.engine.memories.update(userId, [{ id: memory!.id, ttl_days: 2 }]);
+    expect(set).toMatchObject({ ok: true, narrativeInvalidated: false, updated: [{ expires_at: new Date(clock.now() + 2 * DAY_MS) }] });
+    expect((await narrative()).source_expires_at).toEqual(new Date(clock.now() + 2 * DAY_MS));
+    const later = new Date(clock.now() + 5 * DAY_MS);
+    await app.engine.memories.update(userId, [{ id: memory!.id, expires_at: later.toISOString() }]);
+    expect((await narrative()).source_expires_at).toEqual(later);
+    await app.engine.memories.update(userId, [{ id: memory!.id, expires_at: null }]);
+    expect((await narrative()).source_expires_at).toBeNull();
+    expect((await app.engine.status.status(userId)).narrative).toMatchObject({ state: 'fresh' });
+
+    const refused = await app.engine.memories.update(userId, [
+      { id: memory!.id, expires_at: new Date(clock.now() - 1).toISOString() },
+      { id: memory!.id, expires_at: 'tomorrow' },
+      { id: memory!.id, ttl_days: 1, expires_at: later.toISOString() },
+    ]);
+    expect(refused).toMatchObject({
+      ok: false,
+      errors: [
+        { index: 0, reason: 'invalid_expiry', message: expect.stringContaining('is not in the future') },
+        { index: 1, reason: 'invalid_expiry', message: expect.stringContaining('ISO 8601') },
+        { index: 2, reason: 'invalid_expiry', message: 'give expires_at or ttl_days, not both' },
+      ],
+    });
+  });
+
   it('imports expiring lines: ttl_days from the import, an expiry already past skipped and counted, both at once a bad line', async () => {
     const lines = [
       { user: 'importer', content: 'Bo is on call this weekend.', ttl_days: 2 },

@@ -240,6 +240,8 @@ describe.each(DATABASES)('the HTTP server on %s', (kind) => {
       [memory!.id, {}, 400, 'invalid_request'],
       [memory!.id, { content: '  ' }, 400, 'invalid_request'],
       [memory!.id, { metadata: [1] }, 400, 'invalid_request'],
+      [memory!.id, { expires_at: 'tomorrow' }, 400, 'invalid_request'],
+      [memory!.id, { ttl_days: 0 }, 400, 'invalid_request'],
       [memory!.id, [{ content: 'A list.' }], 400, 'invalid_request'],
       [memory!.id, '{"content": ', 400, 'invalid_json'],
       [memory!.id, { content: other!.content.toUpperCase() }, 409, 'duplicate'],
@@ -253,6 +255,10 @@ describe.each(DATABASES)('the HTTP server on %s', (kind) => {
     }
     const [after] = await app.repositories.memories.findByIds(ids.alice!, [memory!.id]);
     expect(after).toMatchObject({ content: 'Alice now lives in Salzburg.', metadata: { moved: true } });
+
+    const expiring = (await (await patch(memory!.id, { ttl_days: 30 })).json()) as { memory: { expires_at: string | null } };
+    expect(Date.parse(expiring.memory.expires_at!)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    expect(((await (await patch(memory!.id, { expires_at: null })).json()) as { memory: { expires_at: string | null } }).memory.expires_at).toBeNull();
   });
 
   it('adds memories that expire over REST, and refuses a past expiry or both ways at once with 400, storing none', async () => {

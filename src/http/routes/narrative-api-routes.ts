@@ -13,8 +13,13 @@ import { ownerOfRequest } from '../request-user.js';
 import { sendError } from '../send-error.js';
 
 const updateBody = z
-  .object({ content: z.unknown().optional(), metadata: z.unknown().optional() }, { error: 'the body must be a JSON object' })
-  .refine((body) => body.content !== undefined || body.metadata !== undefined, { error: 'give content, metadata or both' });
+  .object(
+    { content: z.unknown().optional(), metadata: z.unknown().optional(), expires_at: z.unknown().optional(), ttl_days: z.unknown().optional() },
+    { error: 'the body must be a JSON object' },
+  )
+  .refine((body) => Object.values(body).some((value) => value !== undefined), {
+    error: 'give content, metadata, a new expiry (expires_at, or null for none, or ttl_days), or several',
+  });
 
 /** The status and error code of a refused correction: what is not the user's is not found. */
 const UPDATE_REFUSAL_STATUS: Record<MemoryUpdateRefusal, [number, string]> = {
@@ -26,6 +31,7 @@ const UPDATE_REFUSAL_STATUS: Record<MemoryUpdateRefusal, [number, string]> = {
   nothing_to_update: [400, 'invalid_request'],
   invalid_content: [400, 'invalid_request'],
   invalid_metadata: [400, 'invalid_request'],
+  invalid_expiry: [400, 'invalid_request'],
   duplicate: [409, 'duplicate'],
 };
 
