@@ -124,11 +124,12 @@ export class MemoryService {
 
   /**
    * Corrects memories: each keeps its id, number and creation date, and gets the new text, the new
-   * metadata, the new expiry or several, and `updated_at`. The whole call is checked first and written in one
-   * transaction, all or nothing: when any correction is refused, none is written and each refused
-   * one is reported with why. A narrative built from a text that changed is marked stale at once
-   * and, unless `rewriteNarrative` is false, rewritten in full in the background, as after a
-   * deletion. A correction that changes nothing is not written.
+   * metadata, the new expiry or several, and `updated_at`. The whole call is checked first and
+   * written in one transaction, all or nothing: when any correction is refused, none is written
+   * and each refused one is reported with why. A narrative built from a text that changed is
+   * marked stale at once and, unless `rewriteNarrative` is false, rewritten in full in the
+   * background, as after a deletion; one built from a memory whose expiry changed takes the new
+   * one into its own. A correction that changes nothing is not written.
    */
   async update(
     userId: string,
