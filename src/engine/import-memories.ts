@@ -85,7 +85,7 @@ export async function importMemories(repositories: RepositorySet, source: string
     if ('narrative' in parsed) {
       // The memories it was built from come before it: they are stored first.
       await flush();
-      const restored = await repositories.transaction((trx) => restoreNarrative(trx, parsed.narrative, userIds, summary));
+      const restored = await repositories.transaction((trx) => restoreNarrative(trx, parsed.narrative, userIds, summary, clock.now()));
       summary[restored ? 'narrativesRestored' : 'narrativesSkipped'] += 1;
       continue;
     }
@@ -138,6 +138,7 @@ async function restoreNarrative(
   line: NarrativeLine,
   userIds: Map<string, string>,
   summary: ImportSummary,
+  now: number,
 ): Promise<boolean> {
   const userId = await userIdOf(repositories, line.user, userIds, summary);
   const hashes = new Set(line.built_from);
@@ -161,6 +162,7 @@ async function restoreNarrative(
     sourceMemoryIds: sources.map((source) => source.id),
     sourceMaxSeq: String(sourceMaxSeq),
     sourceExpiresAt,
+    restoredAt: new Date(now),
   });
 }
 

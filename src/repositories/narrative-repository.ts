@@ -36,6 +36,8 @@ export interface RestoredNarrative {
   sourceMemoryIds: readonly string[];
   sourceMaxSeq: string;
   sourceExpiresAt: Date | null;
+  /** When it is restored: the memories added since it are those live then. */
+  restoredAt: Date;
 }
 
 /** A narrative due for proactive refresh, with the moment it became due. */
@@ -161,7 +163,7 @@ export class NarrativeRepository {
         source_max_seq: narrative.sourceMaxSeq,
         memories_added_since: sql<number>`(
           select count(*)::int from memories
-          where user_id = ${userId} and ${liveMemory(narrative.generatedAt)} and seq > ${narrative.sourceMaxSeq}::bigint
+          where user_id = ${userId} and ${liveMemory(narrative.restoredAt)} and seq > ${narrative.sourceMaxSeq}::bigint
         )`,
         build_kind: 'full',
         last_full_build_at: narrative.generatedAt,

@@ -5,6 +5,7 @@ import type { App } from '../../src/app/app.js';
 import { DAY_MS, HOUR_MS } from '../../src/clock/durations.js';
 import { emptyExportSummary, exportLines, type ExportSummary } from '../../src/engine/export-memories.js';
 import { importMemories, type ImportSummary } from '../../src/engine/import-memories.js';
+import { contentHash } from '../../src/memories/memory-input.js';
 import { RepositorySet } from '../../src/repositories/repository-set.js';
 import { startHostedServer, type HostedServer } from '../support/hosted-server.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -113,6 +114,24 @@ describe.each(DATABASES)('exporting memories on %s', (kind) => {
 
     // Again: the narrative is not restored over the one the user has, and nothing is added twice.
     expect(await importText(target, first.text, clock)).toMatchObject({ added: 0, narrativesRestored: 0, narrativesSkipped: 1 });
+  });
+
+  it('skips a narrative whose memories are not all among the user\'s, and refuses a line of another kind', async () => {
+    const narrative = { kind: 'narrative', user: 'hal', narrative: 'Hal sails.', version: 3, generated_at: '2026-05-01T00:00:00.000Z', provider: 'offline', model: 'offline' };
+    const text = [
+      { user: 'hal', content: 'Hal sails.' },
+      { ...narrative, built_from: [contentHash('Hal sails.'), contentHash('Hal was in Rome.')] },
+      { kind: 'diary', user: 'hal', narrative: 'Dear diary.' },
+    ]
+      .map((line) => `${JSON.stringify(line)}\n`)
+      .join('');
+    const summary = await importText(target, text, clock);
+    expect(summary).toMatchObject({ added: 1, narrativesRestored: 0, narrativesSkipped: 1 });
+    expect(summary.problems).toEqual([{ line: 3, message: 'kind must be "narrative" or absent (a memory)' }]);
+    expect(await target.repositories.narratives.get((await target.repositories.users.findByExternalId('hal'))!.id)).toBeUndefined();
+
+    const whole = await importText(target, `${JSON.stringify({ ...narrative, built_from: [contentHash('Hal sails.')] })}\n`, clock);
+    expect(whole).toMatchObject({ narrativesRestored: 1 });
   });
 
   it('reads a user a page at a time, each page at most the page size, whatever the number of memories', async () => {
