@@ -28,6 +28,7 @@ const STALE_REASONS = {
   new_memories: 'many memories were added since it was written',
   memory_deleted: 'a memory it was written from has been deleted',
   memory_updated: 'a memory it was written from has been corrected',
+  memory_expired: 'a memory it was written from has expired',
 };
 const FAILURE_KINDS = {
   rate_limited: 'the language model service was busy',

@@ -1,12 +1,12 @@
 /**
  * What changed in the last regeneration, as `narrative_status` reports it: how many memories were
- * added, corrected and deleted since the previous version, the newest of those added and
+ * added, corrected, deleted and expired since the previous version, the newest of those added and
  * corrected, and the narrative's text with the words added and removed marked. User data only
  * ever reaches the page as text nodes.
  *
  * @param {{
  *   from_version: number, from_generated_at: string, to_version: number,
- *   memories: { added: number, updated: number, deleted: number },
+ *   memories: { added: number, updated: number, deleted: number, expired: number },
  *   added: { id: string, content: string }[], updated: { id: string, content: string }[],
  *   text: { change: 'same' | 'added' | 'removed', text: string }[] | null,
  * }} changes
@@ -15,12 +15,12 @@
  */
 export function renderChanges(changes, formatDateTime) {
   const fragment = document.createDocumentFragment();
-  const { added, updated, deleted } = changes.memories;
+  const { added, updated, deleted, expired } = changes.memories;
   fragment.append(
     element(
       'p',
       `Since version ${changes.from_version} (${formatDateTime(changes.from_generated_at)}): ` +
-        `${count(added, 'memory', 'memories')} added, ${updated} corrected, ${deleted} deleted.`,
+        `${count(added, 'memory', 'memories')} added, ${updated} corrected, ${deleted} deleted, ${expired} expired.`,
       'changes-summary',
     ),
   );

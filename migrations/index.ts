@@ -7,6 +7,7 @@ import * as memoryNumbersInCommitOrder from './0005-memory-numbers-in-commit-ord
 import * as generationLease from './0006-generation-lease.js';
 import * as narrativeBuildKinds from './0007-narrative-build-kinds.js';
 import * as memoryUpdates from './0008-memory-updates.js';
+import * as memoryExpiry from './0009-memory-expiry.js';
 import * as oauth from './0010-oauth.js';
 import * as previousNarrative from './0011-previous-narrative.js';
 import * as userKeyedConstraints from './0012-user-keyed-constraints.js';
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '0006-generation-lease': generationLease,
   '0007-narrative-build-kinds': narrativeBuildKinds,
   '0008-memory-updates': memoryUpdates,
+  '0009-memory-expiry': memoryExpiry,
   '0010-oauth': oauth,
   '0011-previous-narrative': previousNarrative,
   '0012-user-keyed-constraints': userKeyedConstraints,

@@ -3,6 +3,7 @@ import { PACKAGE_VERSION } from '../app/package-version.js';
 import { ConfigError } from '../config/config-error.js';
 import { UserFacingError } from '../errors/user-facing-error.js';
 import { registerBackfillCommand } from './commands/backfill-command.js';
+import { registerExportCommand } from './commands/export-command.js';
 import { registerImportCommand } from './commands/import-command.js';
 import { registerKeysCommand } from './commands/keys-command.js';
 import { registerMemoriesCommand } from './commands/memories-command.js';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerImportCommand(program);
+  registerExportCommand(program);
   registerBackfillCommand(program);
   registerRefreshCommand(program);
   registerUsersCommand(program);

@@ -79,6 +79,12 @@ const configShape = {
   REFRESH_HORIZON_HOURS: positiveNumber('a positive number of hours').optional(),
   REFRESH_ACTIVE_DAYS: positiveNumber('a positive number of days').default(30),
   REFRESH_MAX_USERS: integer(1, 1_000_000, 'a whole number of at least 1').default(500),
+  /** Expired memories behave as deleted at once; their rows are removed by the sweep this many days after they expire. */
+  EXPIRED_MEMORY_RETENTION_DAYS: z.coerce
+    .number({ error: 'must be a number of days from 0 to 36500' })
+    .min(0, { error: 'must be a number of days from 0 to 36500' })
+    .max(36_500, { error: 'must be a number of days from 0 to 36500' })
+    .default(0),
   CONTEXT_MEMORIES: integer(0, 50, 'a whole number from 0 to 50').default(10),
   HOT_TIER_MB: integer(0, 1_000_000, 'a whole number of megabytes (0 turns the tier off)').default(64),
   HOT_TIER_MAX_AGE_SECONDS: integer(1, 86_400, 'a whole number of seconds from 1 to 86400').default(60),

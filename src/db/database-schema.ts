@@ -24,6 +24,8 @@ export interface MemoriesTable {
   deleted_at: Timestamp | null;
   /** When the memory's text or metadata was last corrected; null when never. */
   updated_at: Timestamp | null;
+  /** From when the memory behaves as deleted; null when it never expires. */
+  expires_at: Timestamp | null;
   search_vector: ColumnType<string, never, never>;
   /** The memory's number among its user's memories, in commit order (bigint as a decimal string). */
   seq: ColumnType<string, string, never>;
@@ -53,6 +55,8 @@ export interface UserNarrativesTable {
   /** Tokens the provider counted for this version's generation, when it reported them. */
   input_tokens: number | null;
   output_tokens: number | null;
+  /** The earliest expiry among the memories this version stands on; past it, the version is outdated. */
+  source_expires_at: Timestamp | null;
   /**
    * The version this one replaced, kept to show what changed: null when there was none, or once a
    * memory it was built from is deleted, corrected or expires.
@@ -63,6 +67,8 @@ export interface UserNarrativesTable {
   previous_source_memory_ids: ColumnType<string[], string[] | undefined, string[]>;
   /** The last memory number the previous version saw (bigint as a decimal string). */
   previous_source_max_seq: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The earliest expiry among the previous version's memories: past it, its text is not shown. */
+  previous_source_expires_at: Timestamp | null;
 }
 
 export type NarrativeBuildKind = 'full' | 'incremental';

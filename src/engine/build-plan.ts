@@ -8,6 +8,7 @@ export type FullBuildReason =
   | 'manual'
   | 'memory_deleted'
   | 'memory_updated'
+  | 'memory_expired'
   | 'provider_changed'
   | 'full_rebuild_due';
 
@@ -26,7 +27,7 @@ export interface BuildContext {
 /**
  * Whether the next version of a narrative is revised from the current one with the memories added
  * since, or built in full from the memories. A revision only ever adds: anything that must leave the
- * narrative (a deleted memory it was built from, the old text of an updated one) or could have
+ * narrative (a deleted or expired memory it was built from, the old text of an updated one) or could have
  * drifted in it (revisions since the last full build for `fullRebuildMs`) takes a full build. So does
  * a manual regeneration: a person asking for a better narrative gets one written afresh from
  * everything they shared (it is rate limited, so it cannot run up the cost), not the same text with
@@ -36,7 +37,7 @@ export function planBuild(current: NarrativeRow | undefined, context: BuildConte
   if (!current) return { kind: 'full', reason: 'first_narrative' };
   if (!context.provider.canRevise) return { kind: 'full', reason: 'provider_builds_in_full' };
   if (context.manual) return { kind: 'full', reason: 'manual' };
-  const outdatedBy = invalidationReasons(current)[0];
+  const outdatedBy = invalidationReasons(current, context.now)[0];
   if (outdatedBy) return { kind: 'full', reason: outdatedBy };
   if (current.provider !== context.provider.name) return { kind: 'full', reason: 'provider_changed' };
   const lastFull = current.last_full_build_at?.getTime();

@@ -60,11 +60,11 @@ export class HotTier {
 
   constructor(private readonly options: HotTierOptions) {}
 
-  /** The user, from memory when held and current, else read (one read per user at a time). */
+  /** The user, from memory when held, current and none of its held memories expired, else read (one read per user at a time). */
   get(userId: string): Promise<HotUser> {
     const entry = this.#entries.get(userId);
     const now = this.options.clock.now();
-    if (entry?.current && now - entry.loadedAt < this.options.maxAgeMs) {
+    if (entry?.current && now - entry.loadedAt < this.options.maxAgeMs && now < (entry.user.expiresAt ?? Infinity)) {
       // Re-inserting keeps the map in least-recently-used order.
       this.#entries.delete(userId);
       this.#entries.set(userId, entry);

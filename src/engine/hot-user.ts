@@ -15,6 +15,12 @@ export interface HotUser {
   /** A rough size in bytes, for the tier's memory budget. */
   readonly bytes: number;
   /**
+   * When the first of the held memories expires (ms since the epoch; absent when none does): from
+   * then on this read is not served, even if nothing was written, so an expired memory is never
+   * searched or attached from memory.
+   */
+  readonly expiresAt?: number;
+  /**
    * Told by the tier that this read of the user replaces `previous` (one from before a change):
    * the index may then start from the previous one's instead of reading every memory again.
    */
@@ -38,8 +44,12 @@ export async function loadHotUser(repositories: RepositorySet, userId: string, m
   const memories = complete ? newest : newest.slice(0, maxMemories);
   const memoryCount = complete ? newest.length : await repositories.memories.count(userId);
   let bytes = (narrative?.narrative_content.length ?? 0) * 2 + BYTES_PER_MEMORY;
-  for (const memory of memories) bytes += (memory.content.length + JSON.stringify(memory.metadata).length) * 2 + BYTES_PER_MEMORY;
-  return new IndexedWhenSearched(narrative ?? null, memories, memoryCount, complete, bytes);
+  let expiresAt = Infinity;
+  for (const memory of memories) {
+    bytes += (memory.content.length + JSON.stringify(memory.metadata).length) * 2 + BYTES_PER_MEMORY;
+    if (memory.expires_at) expiresAt = Math.min(expiresAt, memory.expires_at.getTime());
+  }
+  return new IndexedWhenSearched(narrative ?? null, memories, memoryCount, complete, bytes, expiresAt);
 }
 
 /** A user read from the database, whose index is built at the first search (from the previous read's when there is one). */
@@ -54,6 +64,7 @@ class IndexedWhenSearched implements HotUser {
     readonly memoryCount: number,
     readonly complete: boolean,
     readonly bytes: number,
+    readonly expiresAt: number,
   ) {}
 
   get index(): MemoryIndex<MemoryRow> {

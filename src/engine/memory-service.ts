@@ -2,7 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '../clock/clock.js';
 import type { MemoryRow } from '../db/database-schema.js';
 import { UserFacingError } from '../errors/user-facing-error.js';
-import { contentHash, type MemoryInput } from '../memories/memory-input.js';
+import { isExpired, resolveExpiry } from '../memories/memory-expiry.js';
+import { contentHash, type MemoryInput, type NewMemory } from '../memories/memory-input.js';
 import {
   checkMemoryUpdate,
   type MemoryUpdate,
@@ -11,6 +12,7 @@ import {
 } from '../memories/memory-update.js';
 import type { AddMemoriesResult, ScoredMemory } from '../repositories/memory-repository.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
+import { exportLines, type ExportSummary } from './export-memories.js';
 import type { HotTier } from './hot-tier.js';
 import type { NarrativeJobRunner } from './narrative-job-runner.js';
 
@@ -57,11 +59,16 @@ export class MemoryService {
     return this.deps.maxMemoryChars;
   }
 
-  /** Stores memories and counts them against the narrative's freshness, in one transaction. */
+  /**
+   * Stores memories and counts them against the narrative's freshness, in one transaction. A call
+   * with any memory whose expiry cannot be stored (both `expires_at` and `ttl_days`, or a moment
+   * not in the future) stores nothing, and says why for each such memory.
+   */
   async add(userId: string, inputs: readonly MemoryInput[], source: string): Promise<AddedMemories> {
+    const memories = withExpiries(inputs, this.deps.clock.now());
     try {
       return await this.deps.repositories.transaction(async (trx) => {
-        const result = await addMemories(trx, userId, inputs, source);
+        const result = await addMemories(trx, userId, memories, source);
         return { ...result, totalMemories: await trx.memories.count(userId) };
       });
     } finally {
@@ -89,6 +96,14 @@ export class MemoryService {
   }
 
   /**
+   * The memories and narrative of these users (by external id; all users when absent) as JSON Lines
+   * in the import format, read a page at a time; `summary` counts what was written as it goes.
+   */
+  exportLines(options: { users?: readonly string[]; pageSize?: number }, summary: ExportSummary): AsyncGenerator<string> {
+    return exportLines(this.deps.repositories, { ...options, clock: this.deps.clock }, summary);
+  }
+
+  /**
    * Forgets memories. When the narrative was built from any of them it is marked stale at once
    * and rewritten in the background, so the forgotten fact leaves it.
    */
@@ -109,11 +124,12 @@ export class MemoryService {
 
   /**
    * Corrects memories: each keeps its id, number and creation date, and gets the new text, the new
-   * metadata or both, and `updated_at`. The whole call is checked first and written in one
-   * transaction, all or nothing: when any correction is refused, none is written and each refused
-   * one is reported with why. A narrative built from a text that changed is marked stale at once
-   * and, unless `rewriteNarrative` is false, rewritten in full in the background, as after a
-   * deletion. A correction that changes nothing is not written.
+   * metadata, the new expiry or several, and `updated_at`. The whole call is checked first and
+   * written in one transaction, all or nothing: when any correction is refused, none is written
+   * and each refused one is reported with why. A narrative built from a text that changed is
+   * marked stale at once and, unless `rewriteNarrative` is false, rewritten in full in the
+   * background, as after a deletion; one built from a memory whose expiry changed takes the new
+   * one into its own. A correction that changes nothing is not written.
    */
   async update(
     userId: string,
@@ -123,8 +139,9 @@ export class MemoryService {
     const errors: MemoryUpdateError[] = [];
     const checked: { index: number; update: MemoryUpdate }[] = [];
     const firstIndexOf = new Map<string, number>();
+    const now = new Date(this.deps.clock.now());
     requests.forEach((request, index) => {
-      const result = checkMemoryUpdate(request, this.deps.maxMemoryChars);
+      const result = checkMemoryUpdate(request, this.deps.maxMemoryChars, now.getTime());
       const id = 'update' in result ? result.update.id : request.id.toLowerCase();
       const earlier = firstIndexOf.get(id);
       if (earlier === undefined) firstIndexOf.set(id, index);
@@ -136,7 +153,6 @@ export class MemoryService {
         checked.push({ index, update: result.update });
       }
     });
-    const now = new Date(this.deps.clock.now());
     const result = await this.deps.repositories
       .transaction(async (trx): Promise<UpdatedMemories> => {
         const current = new Map((await trx.memories.lockForUpdate(userId, checked.map(({ update }) => update.id))).map((row) => [row.id, row]));
@@ -147,15 +163,18 @@ export class MemoryService {
         const holderOf = new Map(liveHolders.map((holder) => [holder.content_hash, holder.id]));
         const claimedBy = new Map<string, number>();
         for (const { index, update } of checked) {
-          const refusal = refusalOf(update, current.get(update.id), holderOf, claimedBy, index);
+          const refusal = refusalOf(update, current.get(update.id), holderOf, claimedBy, index, now);
           if (refusal) errors.push({ index, id: requests[index]!.id, ...refusal });
         }
         if (errors.length > 0) return { ok: false, errors: errors.sort((a, b) => a.index - b.index) };
 
         const changes = checked.map(({ update }) => changesOf(update, current.get(update.id)!)).filter((change) => change !== undefined);
+        await trx.memories.releaseExpiredTexts(userId, changes.flatMap((change) => (change.content === undefined ? [] : [contentHash(change.content)])));
         const stored = new Map((await trx.memories.update(userId, changes)).map((row) => [row.id, row]));
         const rewritten = changes.filter((change) => change.content !== undefined).map((change) => change.id);
         const narrativeInvalidated = await trx.narratives.invalidateIfBuiltFrom(userId, rewritten, 'memory_updated', now);
+        const reexpired = changes.filter((change) => change.expiresAt !== undefined).map((change) => change.id);
+        await trx.narratives.recomputeSourceExpiry(userId, reexpired);
         return { ok: true, updated: checked.map(({ update }) => stored.get(update.id) ?? current.get(update.id)!), narrativeInvalidated };
       })
       .finally(() => this.deps.tier.invalidate(userId));
@@ -175,8 +194,13 @@ function refusalOf(
   holderOf: ReadonlyMap<string, string>,
   claimedBy: Map<string, number>,
   index: number,
+  now: Date,
 ): Pick<MemoryUpdateError, 'reason' | 'message'> | undefined {
   if (!current) return { reason: 'not_found', message: `no memory ${update.id} among this user's memories` };
+  // Before the deletion check: an expired memory whose text was told again is marked deleted at its expiry.
+  if (isExpired(current.expires_at, now.getTime())) {
+    return { reason: 'expired', message: `memory ${update.id} expired at ${current.expires_at!.toISOString()}; an expired memory cannot be changed` };
+  }
   if (current.deleted_at !== null) return { reason: 'deleted', message: `memory ${update.id} was deleted; a deleted memory cannot be changed` };
   if (update.content === undefined) return undefined;
   const hash = contentHash(update.content);
@@ -194,15 +218,43 @@ function refusalOf(
 function changesOf(update: MemoryUpdate, current: MemoryRow): MemoryUpdate | undefined {
   const content = update.content !== undefined && update.content !== current.content ? update.content : undefined;
   const metadata = update.metadata !== undefined && !isDeepStrictEqual(update.metadata, current.metadata) ? update.metadata : undefined;
-  if (content === undefined && metadata === undefined) return undefined;
-  return { id: update.id, ...(content === undefined ? {} : { content }), ...(metadata === undefined ? {} : { metadata }) };
+  const expiresAt = update.expiresAt !== undefined && update.expiresAt?.getTime() !== current.expires_at?.getTime() ? update.expiresAt : undefined;
+  if (content === undefined && metadata === undefined && expiresAt === undefined) return undefined;
+  return {
+    id: update.id,
+    ...(content === undefined ? {} : { content }),
+    ...(metadata === undefined ? {} : { metadata }),
+    ...(expiresAt === undefined ? {} : { expiresAt }),
+  };
+}
+
+/**
+ * The memories with their expiry resolved at `now`; a refusal naming each memory (by its place in
+ * the call) whose expiry cannot be stored.
+ */
+function withExpiries(inputs: readonly MemoryInput[], now: number): NewMemory[] {
+  const problems: string[] = [];
+  const memories = inputs.map(({ ttl_days, ...memory }, index): NewMemory => {
+    const expiry = resolveExpiry({ expires_at: memory.expires_at, ttl_days }, now);
+    if ('problem' in expiry) {
+      problems.push(`memories.${index}: ${expiry.problem}`);
+      return memory;
+    }
+    const { expires_at: _asked, ...rest } = memory;
+    return expiry.expiresAt === null ? rest : { ...rest, expires_at: expiry.expiresAt };
+  });
+  if (problems.length > 0) {
+    const refused = problems.length === 1 ? '1 memory was refused' : `${problems.length} memories were refused`;
+    throw new UserFacingError(`Nothing was stored; ${refused}:\n${problems.map((problem) => `- ${problem}`).join('\n')}`);
+  }
+  return memories;
 }
 
 /** Inserts memories and notes them on the user's narrative; call inside a transaction. */
 export async function addMemories(
   repositories: RepositorySet,
   userId: string,
-  inputs: readonly MemoryInput[],
+  inputs: readonly NewMemory[],
   source: string,
 ): Promise<AddMemoriesResult> {
   const result = await repositories.memories.addMany(userId, inputs, source);

@@ -25,7 +25,7 @@ export interface NarrativeChanges {
   from_version: number;
   from_generated_at: string;
   to_version: number;
-  memories: { added: number; updated: number; deleted: number };
+  memories: { added: number; updated: number; deleted: number; expired: number };
   /** The newest memories added and corrected since the previous version, at most `CHANGED_MEMORIES_SHOWN` of each. */
   added: ChangedMemory[];
   updated: ChangedMemory[];
@@ -36,16 +36,32 @@ export interface NarrativeChanges {
   text: TextChange[] | null;
 }
 
-/** The changes from the previous version of the user's narrative to `current`, or null when there is none. */
-export async function narrativeChanges(repositories: ChangeRepositories, userId: string, current: NarrativeRow): Promise<NarrativeChanges | null> {
+/**
+ * The changes from the previous version of the user's narrative to `current`, or null when there is
+ * none. The previous text is left out from the moment a memory it stands on expires, before any
+ * sweep has dropped it.
+ */
+export async function narrativeChanges(
+  repositories: ChangeRepositories,
+  userId: string,
+  current: NarrativeRow,
+  now: number,
+): Promise<NarrativeChanges | null> {
   const previous = await repositories.narratives.getPrevious(userId);
   if (!previous?.previous_version || !previous.previous_generated_at || previous.previous_source_max_seq === null) return null;
   const memories = await repositories.memories.changesBetween(
     userId,
-    { fromSeq: previous.previous_source_max_seq, toSeq: current.source_max_seq, from: previous.previous_generated_at, to: current.generated_at },
+    {
+      fromSeq: previous.previous_source_max_seq,
+      toSeq: current.source_max_seq,
+      from: previous.previous_generated_at,
+      to: current.generated_at,
+      now: new Date(now),
+    },
     CHANGED_MEMORIES_SHOWN,
   );
-  return describeChanges(previous, current, memories);
+  const expired = previous.previous_source_expires_at !== null && previous.previous_source_expires_at.getTime() <= now;
+  return describeChanges(expired ? { ...previous, previous_content: null } : previous, current, memories);
 }
 
 type ChangeRepositories = Pick<RepositorySet, 'narratives' | 'memories'>;
@@ -55,7 +71,7 @@ function describeChanges(previous: PreviousNarrativeRow, current: NarrativeRow, 
     from_version: previous.previous_version!,
     from_generated_at: previous.previous_generated_at!.toISOString(),
     to_version: current.version,
-    memories: { added: memories.added, updated: memories.updated, deleted: memories.deleted },
+    memories: { added: memories.added, updated: memories.updated, deleted: memories.deleted, expired: memories.expired },
     added: memories.addedSample.map(changedMemory),
     updated: memories.updatedSample.map(changedMemory),
     text: previous.previous_content === null ? null : wordChanges(previous.previous_content, current.narrative_content),

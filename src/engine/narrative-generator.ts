@@ -32,6 +32,10 @@ interface Generation {
   carriedMemoryIds: readonly string[];
   /** When each memory whose text the call carries was last updated, as read (null: never). */
   readUpdatedAt: ReadonlyMap<string, Date | null>;
+  /** When each memory whose text the call carries expires, as read (null: never). */
+  readExpiresAt: ReadonlyMap<string, Date | null>;
+  /** The earliest expiry among the carried memories (the revised version's own). */
+  carriedExpiresAt: Date | null;
 }
 
 export type GenerationOutcome =
@@ -123,6 +127,7 @@ export class NarrativeGenerator {
             sourceMaxSeq: stats.maxSeq,
             buildKind: generation.task === 'revision' ? 'incremental' : 'full',
             tokens: output.usage ? { input: output.usage.inputTokens, output: output.usage.outputTokens } : null,
+            sourceExpiresAt: earliestExpiry(generation, sourceMemoryIds),
           });
           // A memory forgotten or updated while the LLM was writing must not make this version look
           // fresh. A revision also keeps the mark a change to one of the memories it carries put on
@@ -170,6 +175,8 @@ export class NarrativeGenerator {
       call: (signal) => provider.writeNarrative({ user, memories, now: new Date(clock.now()), signal }),
       carriedMemoryIds: [],
       readUpdatedAt: new Map(candidates.map((memory) => [memory.id, memory.updated_at])),
+      readExpiresAt: new Map(candidates.map((memory) => [memory.id, memory.expires_at])),
+      carriedExpiresAt: null,
     };
   }
 
@@ -205,6 +212,8 @@ export class NarrativeGenerator {
         }),
       carriedMemoryIds: current.source_memory_ids,
       readUpdatedAt: new Map([...added, ...related].map((memory) => [memory.id, memory.updated_at])),
+      readExpiresAt: new Map([...added, ...related].map((memory) => [memory.id, memory.expires_at])),
+      carriedExpiresAt: current.source_expires_at,
     };
   }
 }
@@ -217,6 +226,19 @@ function readAmong(readUpdatedAt: ReadonlyMap<string, Date | null>, ids: readonl
     if (updatedAt !== undefined) read.set(id, updatedAt);
   }
   return read;
+}
+
+/**
+ * The earliest expiry among the memories a version stands on, as the generation read them: kept on
+ * the version, it outdates it the moment that memory expires, with no write and no sweep needed.
+ */
+function earliestExpiry(generation: Generation, sourceMemoryIds: readonly string[]): Date | null {
+  let earliest = generation.carriedExpiresAt;
+  for (const id of sourceMemoryIds) {
+    const expiresAt = generation.readExpiresAt.get(id);
+    if (expiresAt && (earliest === null || expiresAt < earliest)) earliest = expiresAt;
+  }
+  return earliest;
 }
 
 function oldestFirst(rows: readonly Pick<MemoryRow, 'id' | 'content' | 'created_at'>[]): PromptMemory[] {

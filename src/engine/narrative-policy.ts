@@ -25,19 +25,22 @@ export function narrativePolicyFrom(config: Config): NarrativePolicy {
 export type StaleReason = 'expired' | 'new_memories' | InvalidationReason;
 
 /** A change to a memory the narrative was built from, which outdates it at once. */
-export type InvalidationReason = 'memory_deleted' | 'memory_updated';
-const INVALIDATION_REASONS: readonly InvalidationReason[] = ['memory_deleted', 'memory_updated'];
+export type InvalidationReason = 'memory_deleted' | 'memory_updated' | 'memory_expired';
+const INVALIDATION_REASONS: readonly InvalidationReason[] = ['memory_deleted', 'memory_updated', 'memory_expired'];
 
 /**
- * Why an outdated narrative is outdated: the reasons stored on its row (comma-separated, as
- * `invalidateIfBuiltFrom` keeps them). A row marked without a known one was marked by a deletion,
- * the only reason there was before memories could be updated. Empty for a narrative not outdated.
+ * Why an outdated narrative is outdated at `now`: the reasons stored on its row (comma-separated,
+ * as `invalidateIfBuiltFrom` keeps them), and `memory_expired` once the earliest expiry among its
+ * memories has come, whether or not a sweep has marked it yet. A row marked without a known reason
+ * was marked by a deletion, the only reason there was before memories could be updated. Empty for
+ * a narrative not outdated.
  */
-export function invalidationReasons(narrative: NarrativeRow): InvalidationReason[] {
-  if (narrative.invalidated_at === null) return [];
-  const stored = narrative.invalidated_reason?.split(',') ?? [];
-  const known = INVALIDATION_REASONS.filter((reason) => stored.includes(reason));
-  return known.length > 0 ? known : ['memory_deleted'];
+export function invalidationReasons(narrative: NarrativeRow, now: number): InvalidationReason[] {
+  const stored = narrative.invalidated_at === null ? [] : (narrative.invalidated_reason?.split(',') ?? []);
+  const expired = narrative.source_expires_at !== null && narrative.source_expires_at.getTime() <= now;
+  const known = INVALIDATION_REASONS.filter((reason) => stored.includes(reason) || (reason === 'memory_expired' && expired));
+  if (narrative.invalidated_at !== null && !known.some((reason) => stored.includes(reason))) known.unshift('memory_deleted');
+  return known;
 }
 
 export type NarrativeAssessment =
@@ -53,6 +56,6 @@ export function assessNarrative(narrative: NarrativeRow | undefined, now: number
   const reasons: StaleReason[] = [];
   if (ageMs > policy.ttlMs) reasons.push('expired');
   if (narrative.memories_added_since >= policy.invalidateAfterNewMemories) reasons.push('new_memories');
-  if (narrative.invalidated_at) reasons.push(...invalidationReasons(narrative));
+  reasons.push(...invalidationReasons(narrative, now));
   return reasons.length === 0 ? { state: 'fresh', ageMs } : { state: 'stale', ageMs, reasons };
 }

@@ -19,6 +19,7 @@ export interface NarrativeStatus {
     memories_added_since: number;
     memory_deleted_since: boolean;
     memory_updated_since: boolean;
+    memory_expired_since: boolean;
     provider: string;
     model: string;
     built_from_memories: number;
@@ -56,8 +57,8 @@ export class NarrativeStatusService {
     // A success resets the count, so it says whether the last attempt failed without comparing
     // timestamps, which may tie or come from the skewed clocks of several processes.
     const failedLast = (state?.consecutive_failures ?? 0) > 0;
-    const outdatedBy = narrative ? invalidationReasons(narrative) : [];
-    const changes = narrative ? await narrativeChanges(repositories, userId, narrative) : null;
+    const outdatedBy = narrative ? invalidationReasons(narrative, now) : [];
+    const changes = narrative ? await narrativeChanges(repositories, userId, narrative, now) : null;
     return {
       eligible: count >= policy.minMemories,
       memory_count: count,
@@ -72,6 +73,7 @@ export class NarrativeStatusService {
             memories_added_since: narrative.memories_added_since,
             memory_deleted_since: outdatedBy.includes('memory_deleted'),
             memory_updated_since: outdatedBy.includes('memory_updated'),
+            memory_expired_since: outdatedBy.includes('memory_expired'),
             provider: narrative.provider,
             model: narrative.model,
             built_from_memories: narrative.source_memory_ids.length,

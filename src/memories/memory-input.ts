@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { expiresAtSchema, ttlDaysSchema } from './memory-expiry.js';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are refused.
 const DISALLOWED_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
@@ -76,10 +77,16 @@ export function memoryInputSchema(maxChars: number) {
     content: memoryContentSchema(maxChars),
     metadata: memoryMetadataSchema.optional(),
     created_at: memoryTimestampSchema.optional(),
+    expires_at: expiresAtSchema.optional(),
+    ttl_days: ttlDaysSchema.optional(),
   });
 }
 
+/** A memory as a surface gives it: its expiry, if any, as a moment or as days from when it is written. */
 export type MemoryInput = z.output<ReturnType<typeof memoryInputSchema>>;
+
+/** A memory ready to be stored: its expiry resolved to a moment (or none). */
+export type NewMemory = Omit<MemoryInput, 'ttl_days'>;
 
 /** Identifies a memory's text for de-duplication: case and spacing differences count as the same. */
 export function contentHash(content: string): string {

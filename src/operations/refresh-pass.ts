@@ -3,6 +3,7 @@ import { DAY_MS, HOUR_MS } from '../clock/durations.js';
 import type { GenerationOutcome } from '../engine/narrative-generator.js';
 import { assessNarrative } from '../engine/narrative-policy.js';
 import { UserFacingError } from '../errors/user-facing-error.js';
+import { sweepExpiredMemories, type ExpirySweepSummary } from './expiry-sweep.js';
 import type { UserFailure } from './user-failure.js';
 import { whyGenerate } from './why-generate.js';
 
@@ -15,6 +16,8 @@ export interface RefreshPassOptions {
   activeDays: number;
   /** At most this many users per pass, the longest overdue first; the rest wait for the next pass. */
   limit: number;
+  /** Expired memories are removed this many days after they expire (default: `EXPIRED_MEMORY_RETENTION_DAYS`). */
+  expiredRetentionDays?: number;
   /** Aborting stops the pass at once: no more users are asked for, and those asked for are left to the job runner. */
   signal?: AbortSignal;
   onUser?: (event: RefreshUserEvent) => void;
@@ -39,10 +42,13 @@ export interface RefreshSummary {
   durationMs: number;
   failures: UserFailure[];
   interrupted: boolean;
+  /** What the expiry sweep that starts the pass did. */
+  expiry: ExpirySweepSummary;
 }
 
 /**
- * One pass of proactive refresh: asks the job runner, at `scheduled` priority, to rewrite the
+ * One pass of proactive refresh: first sweeps expired memories (marks the narratives that used
+ * them, removes those past their retention), then asks the job runner, at `scheduled` priority, to rewrite the
  * narratives of active users that are stale or whose refresh moment within the horizon has come
  * (see `refreshOffsetMs`), and waits for them. A narrative still fresh is rewritten on purpose; a
  * stale one only if the job, inside the user's lock, still finds it stale.
@@ -57,6 +63,7 @@ export async function runRefreshPass(app: App, options: RefreshPassOptions): Pro
   if (!(options.activeDays > 0)) throw new UserFacingError(`active days must be a positive number; got ${options.activeDays}`);
   if (!(Number.isInteger(options.limit) && options.limit >= 1)) throw new UserFacingError(`the limit must be a whole number of at least 1; got ${options.limit}`);
 
+  const expiry = await sweepExpiredMemories(app, options.expiredRetentionDays ?? app.config.EXPIRED_MEMORY_RETENTION_DAYS);
   const now = app.clock.now();
   const candidates = await app.repositories.narratives.dueForRefresh({
     now: new Date(now),
@@ -75,6 +82,7 @@ export async function runRefreshPass(app: App, options: RefreshPassOptions): Pro
     durationMs: 0,
     failures: [],
     interrupted: false,
+    expiry,
   };
 
   const externalId = async (userId: string) => (await app.repositories.users.findById(userId))?.external_id ?? userId;

@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../clock/clock.js';
 import type { DatabaseSchema, MemoryRow, NewMemoryRow } from '../db/database-schema.js';
-import { contentHash, type MemoryInput } from '../memories/memory-input.js';
+import { contentHash, type NewMemory } from '../memories/memory-input.js';
 import type { MemoryUpdate } from '../memories/memory-update.js';
+import { liveMemory } from './live-memory.js';
 
 export interface AddMemoriesResult {
   added: MemoryRow[];
@@ -17,6 +18,15 @@ export interface ScoredMemory extends MemoryRow {
 export interface SequencedMemory extends MemoryRow {
   /** The memory's number among its user's memories, in commit order, as a decimal string (bigint). */
   seq: string;
+}
+
+/** A live memory as an export writes it, with the text's hash, which orders the user's export. */
+export type ExportedMemory = Pick<MemoryRow, 'content' | 'created_at' | 'metadata' | 'source' | 'expires_at'> & { content_hash: string };
+
+/** Where a page of a user's export continues: after the memory of this date and text hash. */
+export interface ExportCursor {
+  createdAt: Date;
+  contentHash: string;
 }
 
 export interface MemoryStats {
@@ -37,7 +47,9 @@ export interface MemoryChanges {
   updated: number;
   /** Memories deleted between the two versions. */
   deleted: number;
-  /** The newest of those added and of those corrected, live, at most `sample` of each. */
+  /** Memories that expired between the two versions. */
+  expired: number;
+  /** The newest of those added and of those corrected that are live now, at most `sample` of each. */
   addedSample: MemoryRow[];
   updatedSample: MemoryRow[];
 }
@@ -48,10 +60,11 @@ export interface VersionWindow {
   toSeq: string;
   from: Date;
   to: Date;
+  now: Date;
 }
 
-const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'created_at', 'deleted_at', 'updated_at'] as const;
-// Far below PostgreSQL's limit of 65,535 bind parameters per statement (6 per row).
+const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'created_at', 'deleted_at', 'updated_at', 'expires_at'] as const;
+// Far below PostgreSQL's limit of 65,535 bind parameters per statement (7 per row).
 const INSERT_CHUNK = 1_000;
 
 export class MemoryRepository {
@@ -64,9 +77,9 @@ export class MemoryRepository {
    * Adds memories atomically: all of them are stored (less duplicates) or none is. Each is numbered
    * (`seq`) after the user's memories committed before it: the numbers are taken under the user's
    * row lock, which a concurrent insert for the same user waits for until this one commits. A
-   * duplicate's number is skipped.
+   * duplicate's number is skipped. An expired memory with the same text gives its text up first.
    */
-  async addMany(userId: string, inputs: readonly MemoryInput[], source: string): Promise<AddMemoriesResult> {
+  async addMany(userId: string, inputs: readonly NewMemory[], source: string): Promise<AddMemoriesResult> {
     const seen = new Set<string>();
     const now = new Date(this.clock.now());
     const rows: Omit<NewMemoryRow, 'seq'>[] = [];
@@ -81,6 +94,7 @@ export class MemoryRepository {
         metadata: input.metadata ?? {},
         source,
         created_at: input.created_at ?? now,
+        expires_at: input.expires_at ?? null,
       });
     }
     if (rows.length === 0) return { added: [], duplicates: inputs.length };
@@ -93,6 +107,7 @@ export class MemoryRepository {
         .executeTakeFirst();
       if (!numbered) throw new Error(`cannot add memories for user ${userId}: there is no such user`);
       const firstSeq = BigInt(numbered.memory_seq) - BigInt(rows.length) + 1n;
+      await new MemoryRepository(trx, this.clock).releaseExpiredTexts(userId, [...seen]);
       const stored: MemoryRow[] = [];
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
         const chunk = await trx
@@ -120,7 +135,7 @@ export class MemoryRepository {
       .selectFrom('memories')
       .select(MEMORY_COLUMNS)
       .where('user_id', '=', userId)
-      .where('deleted_at', 'is', null)
+      .where(liveMemory(this.#now()))
       .orderBy('created_at', 'desc')
       .orderBy('seq', 'desc')
       .limit(options.limit);
@@ -150,7 +165,7 @@ export class MemoryRepository {
       .selectFrom('memories')
       .select([...MEMORY_COLUMNS, 'seq'])
       .where('user_id', '=', userId)
-      .where('deleted_at', 'is', null);
+      .where(liveMemory(this.#now()));
     // Numbers follow commit order per user, so this is exactly what a read that saw `upToSeq` saw.
     if (options.upToSeq !== undefined) query = query.where('seq', '<=', options.upToSeq);
     if (options.afterSeq !== undefined) query = query.where('seq', '>', options.afterSeq);
@@ -163,14 +178,18 @@ export class MemoryRepository {
 
   /** What happened to the user's memories between two versions of the narrative (see `MemoryChanges`). */
   async changesBetween(userId: string, window: VersionWindow, sample: number): Promise<MemoryChanges> {
-    const added = sql<boolean>`deleted_at is null and seq > ${window.fromSeq}::bigint and seq <= ${window.toSeq}::bigint`;
-    const updated = sql<boolean>`deleted_at is null and updated_at > ${window.from}::timestamptz and updated_at <= ${window.to}::timestamptz`;
+    const live = liveMemory(window.now);
+    const added = sql<boolean>`${live} and seq > ${window.fromSeq}::bigint and seq <= ${window.toSeq}::bigint`;
+    const updated = sql<boolean>`${live} and updated_at > ${window.from}::timestamptz and updated_at <= ${window.to}::timestamptz`;
     const counts = await this.db
       .selectFrom('memories')
       .select([
         sql<number>`count(*) filter (where ${added})::int`.as('added'),
         sql<number>`count(*) filter (where ${updated})::int`.as('updated'),
         sql<number>`count(*) filter (where deleted_at > ${window.from}::timestamptz and deleted_at <= ${window.to}::timestamptz)::int`.as('deleted'),
+        sql<number>`count(*) filter (where deleted_at is null and expires_at > ${window.from}::timestamptz and expires_at <= ${window.to}::timestamptz)::int`.as(
+          'expired',
+        ),
       ])
       .where('user_id', '=', userId)
       .executeTakeFirstOrThrow();
@@ -200,6 +219,42 @@ export class MemoryRepository {
       .execute();
   }
 
+  /**
+   * One page of the user's live memories for an export, oldest first, continuing after `after`.
+   * Ordered by date, then by the text's hash: a text is held by one live memory of a user at most,
+   * so the order is total, and it depends on nothing an import makes anew (ids, numbers), so an
+   * imported export is exported again in the same order.
+   */
+  exportPage(userId: string, after: ExportCursor | undefined, limit: number): Promise<ExportedMemory[]> {
+    let query = this.db
+      .selectFrom('memories')
+      .select(['content', 'created_at', 'metadata', 'source', 'expires_at', 'content_hash'])
+      .where('user_id', '=', userId)
+      .where(liveMemory(this.#now()));
+    if (after) {
+      query = query.where((eb) =>
+        eb.or([
+          eb('created_at', '>', after.createdAt),
+          eb.and([eb('created_at', '=', after.createdAt), eb('content_hash', '>', after.contentHash)]),
+        ]),
+      );
+    }
+    return query.orderBy('created_at').orderBy('content_hash').limit(limit).execute();
+  }
+
+  /** The text hashes of those of these memories that are live, in no particular order. */
+  async liveHashesOf(userId: string, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('memories')
+      .select('content_hash')
+      .where('user_id', '=', userId)
+      .where('id', 'in', ids)
+      .where(liveMemory(this.#now()))
+      .execute();
+    return rows.map((row) => row.content_hash);
+  }
+
   /** Which of these memory ids the user has deleted. */
   async deletedAmong(userId: string, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
@@ -226,7 +281,7 @@ export class MemoryRepository {
         sql<string>`coalesce(max(seq), 0)::text`.as('max_seq'),
       ])
       .where('user_id', '=', userId)
-      .where('deleted_at', 'is', null)
+      .where(liveMemory(this.#now()))
       .executeTakeFirstOrThrow();
     return { count: row.count, newestAt: row.newest_at, maxSeq: row.max_seq };
   }
@@ -248,7 +303,7 @@ export class MemoryRepository {
       .select(MEMORY_COLUMNS.map((column) => `memories.${column}` as const))
       .select(sql<number>`ts_rank(memories.search_vector, q.query, 1)::float8`.as('score'))
       .where('memories.user_id', '=', userId)
-      .where('memories.deleted_at', 'is', null)
+      .where(liveMemory(this.#now()))
       .where(sql<boolean>`memories.search_vector @@ q.query`)
       .orderBy('score', 'desc')
       .orderBy('memories.created_at', 'desc')
@@ -276,20 +331,40 @@ export class MemoryRepository {
       .execute();
   }
 
-  /** The user's live memories holding any of these texts (by `contentHash`), with the hash each holds. */
-  liveWithHashes(userId: string, hashes: readonly string[]): Promise<{ id: string; content_hash: string }[]> {
+  /** The user's live memories holding any of these texts (by `contentHash`), with the hash, number and expiry of each. */
+  liveWithHashes(
+    userId: string,
+    hashes: readonly string[],
+  ): Promise<{ id: string; content_hash: string; seq: string; expires_at: Date | null }[]> {
     if (hashes.length === 0) return Promise.resolve([]);
     return this.db
       .selectFrom('memories')
-      .select(['id', 'content_hash'])
+      .select(['id', 'content_hash', 'seq', 'expires_at'])
       .where('user_id', '=', userId)
       .where('content_hash', 'in', hashes)
-      .where('deleted_at', 'is', null)
+      .where(liveMemory(this.#now()))
       .execute();
   }
 
   /**
-   * Replaces the text and/or metadata of the user's live memories, stamping `updated_at` with the
+   * Marks the user's expired memories holding any of these texts deleted (at their expiry): one
+   * text is held by one undeleted memory at most, and an expired memory must not keep it from the
+   * new memory or the correction that gives it again. Their rows stay until the sweep removes them.
+   */
+  async releaseExpiredTexts(userId: string, hashes: readonly string[]): Promise<void> {
+    if (hashes.length === 0) return;
+    await this.db
+      .updateTable('memories')
+      .set((eb) => ({ deleted_at: eb.ref('expires_at') }))
+      .where('user_id', '=', userId)
+      .where('content_hash', 'in', hashes)
+      .where('deleted_at', 'is', null)
+      .where('expires_at', '<=', this.#now())
+      .execute();
+  }
+
+  /**
+   * Replaces the text, metadata and/or expiry of the user's live memories, stamping `updated_at` with the
    * clock's time; their id, number and creation date stay. Returns the rows as stored, in the
    * order given (a memory that is not a live one of the user is left out).
    */
@@ -303,10 +378,11 @@ export class MemoryRepository {
           updated_at: updatedAt,
           ...(update.content === undefined ? {} : { content: update.content, content_hash: contentHash(update.content) }),
           ...(update.metadata === undefined ? {} : { metadata: update.metadata }),
+          ...(update.expiresAt === undefined ? {} : { expires_at: update.expiresAt }),
         })
         .where('user_id', '=', userId)
         .where('id', '=', update.id)
-        .where('deleted_at', 'is', null)
+        .where(liveMemory(updatedAt))
         .returning(MEMORY_COLUMNS)
         .executeTakeFirst();
       if (row) stored.push(row);
@@ -331,17 +407,35 @@ export class MemoryRepository {
     return rows.filter((row) => row.updated_at!.getTime() !== read.get(row.id)?.getTime()).map((row) => row.id);
   }
 
-  /** Marks the user's live memories with these ids deleted; returns the ids that were. */
+  /** Marks the user's live memories with these ids deleted; returns the ids that were (an expired one is gone already). */
   async softDelete(userId: string, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
+    const now = this.#now();
     const rows = await this.db
       .updateTable('memories')
-      .set({ deleted_at: new Date(this.clock.now()) })
+      .set({ deleted_at: now })
       .where('user_id', '=', userId)
       .where('id', 'in', ids)
-      .where('deleted_at', 'is', null)
+      .where(liveMemory(now))
       .returning('id')
       .execute();
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * Removes for good up to `limit` memories, of any user, that expired at or before `before`;
+   * returns how many. The sweep calls it until it removes fewer than the limit, so no statement
+   * holds many rows at once.
+   */
+  async purgeExpired(before: Date, limit: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('memories')
+      .where('id', 'in', (eb) => eb.selectFrom('memories').select('id').where('expires_at', '<=', before).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
+  #now(): Date {
+    return new Date(this.clock.now());
   }
 }

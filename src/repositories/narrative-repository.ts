@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseSchema, NarrativeBuildKind, NarrativeRow, PreviousNarrativeRow } from '../db/database-schema.js';
+import { liveMemory } from './live-memory.js';
 
 export interface NarrativeWrite {
   content: string;
@@ -19,6 +20,24 @@ export interface NarrativeWrite {
   buildKind: NarrativeBuildKind;
   /** The tokens of this generation, when the provider reported them. */
   tokens: { input: number; output: number } | null;
+  /** The earliest expiry among the memories it stands on (null: none expires); past it, it is outdated. */
+  sourceExpiresAt: Date | null;
+}
+
+/** A narrative as an import restores it (see `NarrativeRepository.restore`). */
+export interface RestoredNarrative {
+  content: string;
+  version: number;
+  provider: string;
+  model: string;
+  generatedAt: Date;
+  memoryCount: number;
+  newestMemoryAt: Date | null;
+  sourceMemoryIds: readonly string[];
+  sourceMaxSeq: string;
+  sourceExpiresAt: Date | null;
+  /** When it is restored: the memories added since it are those live then. */
+  restoredAt: Date;
 }
 
 /** A narrative due for proactive refresh, with the moment it became due. */
@@ -64,6 +83,7 @@ const NARRATIVE_COLUMNS = [
   'last_full_build_at',
   'input_tokens',
   'output_tokens',
+  'source_expires_at',
 ] as const satisfies readonly (keyof NarrativeRow)[];
 
 /** Fails to compile when a column of `NarrativeRow` is missing from `NARRATIVE_COLUMNS`. */
@@ -85,7 +105,14 @@ export class NarrativeRepository {
   async getPrevious(userId: string): Promise<PreviousNarrativeRow | undefined> {
     return this.db
       .selectFrom('user_narratives')
-      .select(['previous_content', 'previous_version', 'previous_generated_at', 'previous_source_memory_ids', 'previous_source_max_seq'])
+      .select([
+        'previous_content',
+        'previous_version',
+        'previous_generated_at',
+        'previous_source_memory_ids',
+        'previous_source_max_seq',
+        'previous_source_expires_at',
+      ])
       .where('user_id', '=', userId)
       .where('previous_version', 'is not', null)
       .executeTakeFirst();
@@ -110,6 +137,9 @@ export class NarrativeRepository {
   }
 
   #upsert(db: Kysely<DatabaseSchema>, userId: string, narrative: NarrativeWrite): Promise<NarrativeRow> {
+    // The replaced version is kept to show what changed, unless a memory it stands on was deleted,
+    // corrected or has expired (which outdated it): its text holds that fact.
+    const keptAsPrevious = sql<boolean>`(user_narratives.invalidated_at is null and (user_narratives.source_expires_at is null or user_narratives.source_expires_at > ${narrative.generatedAt}::timestamptz))`;
     const values = {
       user_id: userId,
       narrative_content: narrative.content,
@@ -126,9 +156,10 @@ export class NarrativeRepository {
       last_full_build_at: narrative.buildKind === 'full' ? narrative.generatedAt : null,
       input_tokens: narrative.tokens?.input ?? null,
       output_tokens: narrative.tokens?.output ?? null,
+      source_expires_at: narrative.sourceExpiresAt,
       memories_added_since: sql<number>`(
         select count(*)::int from memories
-        where user_id = ${userId} and deleted_at is null and seq > ${narrative.sourceMaxSeq}::bigint
+        where user_id = ${userId} and ${liveMemory(narrative.generatedAt)} and seq > ${narrative.sourceMaxSeq}::bigint
       )`,
     };
     return db
@@ -151,14 +182,14 @@ export class NarrativeRepository {
           last_full_build_at: sql<Date | null>`coalesce(excluded.last_full_build_at, user_narratives.last_full_build_at)`,
           input_tokens: eb.ref('excluded.input_tokens'),
           output_tokens: eb.ref('excluded.output_tokens'),
+          source_expires_at: eb.ref('excluded.source_expires_at'),
           version: sql<number>`user_narratives.version + 1`,
-          // The replaced version is kept to show what changed, unless something it was built from
-          // was deleted, corrected or expired meanwhile (which outdated it): its text holds that fact.
-          previous_content: sql<string | null>`case when user_narratives.invalidated_at is null then user_narratives.narrative_content end`,
+          previous_content: sql<string | null>`case when ${keptAsPrevious} then user_narratives.narrative_content end`,
           previous_version: sql<number>`user_narratives.version`,
           previous_generated_at: sql<Date>`user_narratives.generated_at`,
-          previous_source_memory_ids: sql<string[]>`case when user_narratives.invalidated_at is null then user_narratives.source_memory_ids else '{}'::uuid[] end`,
+          previous_source_memory_ids: sql<string[]>`case when ${keptAsPrevious} then user_narratives.source_memory_ids else '{}'::uuid[] end`,
           previous_source_max_seq: sql<string>`user_narratives.source_max_seq`,
+          previous_source_expires_at: sql<Date | null>`case when ${keptAsPrevious} then user_narratives.source_expires_at end`,
           // A revision stands on every memory of the version it revised: a deletion or update of one
           // of them while it was written outdates it too. A full build read every memory afresh.
           invalidated_at: sql<Date | null>`case when excluded.build_kind = 'incremental' then user_narratives.invalidated_at end`,
@@ -167,6 +198,40 @@ export class NarrativeRepository {
       )
       .returning(NARRATIVE_COLUMNS)
       .executeTakeFirstOrThrow();
+  }
+
+  /**
+   * Stores a narrative brought by an import as it was: its text, version and dates, standing on
+   * `sourceMemoryIds`. Only for a user without a narrative; returns whether it was stored.
+   */
+  async restore(userId: string, narrative: RestoredNarrative): Promise<boolean> {
+    const row = await this.db
+      .insertInto('user_narratives')
+      .values({
+        user_id: userId,
+        narrative_content: narrative.content,
+        version: narrative.version,
+        provider: narrative.provider,
+        model: narrative.model,
+        generated_at: narrative.generatedAt,
+        updated_at: narrative.generatedAt,
+        memory_count: narrative.memoryCount,
+        newest_memory_at: narrative.newestMemoryAt,
+        source_memory_ids: [...narrative.sourceMemoryIds],
+        generation_ms: 0,
+        source_max_seq: narrative.sourceMaxSeq,
+        memories_added_since: sql<number>`(
+          select count(*)::int from memories
+          where user_id = ${userId} and ${liveMemory(narrative.restoredAt)} and seq > ${narrative.sourceMaxSeq}::bigint
+        )`,
+        build_kind: 'full',
+        last_full_build_at: narrative.generatedAt,
+        source_expires_at: narrative.sourceExpiresAt,
+      })
+      .onConflict((conflict) => conflict.column('user_id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   /** Counts memories that arrived after the narrative was built (same transaction as the insert). */
@@ -209,6 +274,55 @@ export class NarrativeRepository {
     return row?.invalidated === true;
   }
 
+  /**
+   * Takes the earliest expiry among its memories again for the user's narrative, when it was built
+   * from any of these memories, whose expiry was changed: a shortened one comes sooner, a removed
+   * or later one no longer outdates it.
+   */
+  async recomputeSourceExpiry(userId: string, memoryIds: readonly string[]): Promise<void> {
+    if (memoryIds.length === 0) return;
+    await this.db
+      .updateTable('user_narratives')
+      .set({
+        source_expires_at: sql<Date | null>`(
+          select min(memories.expires_at) from memories
+          where memories.user_id = ${userId} and memories.id = any(user_narratives.source_memory_ids)
+        )`,
+      })
+      .where('user_id', '=', userId)
+      .where(sql<boolean>`source_memory_ids && ${sql.val([...memoryIds])}::uuid[]`)
+      .execute();
+  }
+
+  /**
+   * Marks outdated (`memory_expired`), for every user, the narratives standing on a memory that has
+   * expired by `now` and not yet marked so; returns their users. Drops the previous versions' texts
+   * that stand on one (they are already hidden from the moment it expires). A narrative is judged outdated
+   * from its `source_expires_at` without this mark: the mark lists the reason with the others and
+   * makes the narrative due for proactive refresh.
+   */
+  async markExpiredSources(now: Date): Promise<string[]> {
+    await this.db
+      .updateTable('user_narratives')
+      .set({ previous_content: null, previous_source_memory_ids: [], previous_source_expires_at: null })
+      .where('previous_source_expires_at', '<=', now)
+      .execute();
+    const rows = await this.db
+      .updateTable('user_narratives')
+      .set(invalidation('memory_expired', now))
+      .where('source_expires_at', '<=', now)
+      .where((eb) =>
+        eb.or([
+          eb('invalidated_at', 'is', null),
+          eb('invalidated_reason', 'is', null),
+          sql<boolean>`not ('memory_expired' = any(string_to_array(invalidated_reason, ',')))`,
+        ]),
+      )
+      .returning('user_id')
+      .execute();
+    return rows.map((row) => row.user_id);
+  }
+
   /** The narratives of these users (those that have one). */
   getMany(userIds: readonly string[]): Promise<NarrativeRow[]> {
     if (userIds.length === 0) return Promise.resolve([]);
@@ -231,6 +345,7 @@ export class NarrativeRepository {
         eb.or([
           sql<boolean>`${dueAt} <= ${query.now}::timestamptz`,
           eb('user_narratives.invalidated_at', 'is not', null),
+          eb('user_narratives.source_expires_at', '<=', query.now),
           eb('user_narratives.memories_added_since', '>=', query.invalidateAfterNewMemories),
         ]),
       )
@@ -241,7 +356,7 @@ export class NarrativeRepository {
               .selectFrom('memories')
               .select(sql`1`.as('one'))
               .whereRef('memories.user_id', '=', 'user_narratives.user_id')
-              .where('memories.deleted_at', 'is', null)
+              .where(liveMemory(query.now))
               .where('memories.created_at', '>=', query.activeSince),
           ),
           eb.exists(
@@ -273,4 +388,15 @@ export class NarrativeRepository {
       .limit(query.limit)
       .execute();
   }
+}
+
+/** The columns that mark a narrative outdated for `reason`, kept beside the reasons it already has. */
+function invalidation(reason: string, at: Date) {
+  return {
+    invalidated_at: at,
+    invalidated_reason: sql<string>`case
+      when invalidated_at is null or invalidated_reason is null then ${reason}::text
+      when ${reason}::text = any(string_to_array(invalidated_reason, ',')) then invalidated_reason
+      else invalidated_reason || ',' || ${reason}::text end`,
+  };
 }

@@ -31,7 +31,7 @@ export class RepositorySet {
     private readonly db: Kysely<DatabaseSchema>,
     private readonly clock: Clock,
   ) {
-    this.users = new UserRepository(db);
+    this.users = new UserRepository(db, clock);
     this.memories = new MemoryRepository(db, clock);
     this.narratives = new NarrativeRepository(db);
     this.apiKeys = new ApiKeyRepository(db, clock);

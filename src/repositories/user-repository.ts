@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
+import type { Clock } from '../clock/clock.js';
 import type { DatabaseSchema, UserRow } from '../db/database-schema.js';
+import { liveMemory } from './live-memory.js';
 import type { MemoryStats } from './memory-repository.js';
 
 export interface UserWithMemoryCount extends UserRow {
@@ -14,7 +16,10 @@ export interface UserMemoryCount {
 }
 
 export class UserRepository {
-  constructor(private readonly db: Kysely<DatabaseSchema>) {}
+  constructor(
+    private readonly db: Kysely<DatabaseSchema>,
+    private readonly clock: Clock,
+  ) {}
 
   findById(id: string): Promise<UserRow | undefined> {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
@@ -34,7 +39,7 @@ export class UserRepository {
               sql<string>`coalesce(max(seq), 0)::text`.as('max_memory_seq'),
             ])
             .whereRef('memories.user_id', '=', 'users.id')
-            .where('memories.deleted_at', 'is', null)
+            .where(liveMemory(new Date(this.clock.now())))
             .as('live'),
         (join) => join.onTrue(),
       )
@@ -74,6 +79,13 @@ export class UserRepository {
       .executeTakeFirst();
   }
 
+  /** One keyset page of users ordered by external id, continuing after `after`. */
+  page(options: { after?: string; limit: number }): Promise<UserRow[]> {
+    let query = this.db.selectFrom('users').selectAll().orderBy('external_id').limit(options.limit);
+    if (options.after !== undefined) query = query.where('external_id', '>', options.after);
+    return query.execute();
+  }
+
   /** One page of users ordered by external id, each with its count of live memories. */
   listWithMemoryCounts(options: { after?: string; limit: number }): Promise<UserWithMemoryCount[]> {
     let query = this.db
@@ -84,7 +96,7 @@ export class UserRepository {
           .selectFrom('memories')
           .select(sql<number>`count(*)::int`.as('n'))
           .whereRef('memories.user_id', '=', 'users.id')
-          .where('memories.deleted_at', 'is', null)
+          .where(liveMemory(new Date(this.clock.now())))
           .as('memory_count'),
       )
       .orderBy('external_id')
@@ -106,7 +118,7 @@ export class UserRepository {
             .selectFrom('memories')
             .select(sql<number>`count(*)::int`.as('memory_count'))
             .whereRef('memories.user_id', '=', 'users.id')
-            .where('memories.deleted_at', 'is', null)
+            .where(liveMemory(new Date(this.clock.now())))
             .as('counted'),
         (join) => join.onTrue(),
       )
@@ -126,7 +138,7 @@ export class UserRepository {
           .selectFrom('memories')
           .innerJoin('users', 'users.id', 'memories.user_id')
           .select('memories.user_id')
-          .where('memories.deleted_at', 'is', null)
+          .where(liveMemory(new Date(this.clock.now())))
           .groupBy('memories.user_id')
           .having(sql<number>`count(*)`, '>=', minMemories);
         if (after !== undefined) eligible = eligible.where('users.external_id', '>', after);

@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       OAUTH_CLIENT_METADATA_ALLOW_PRIVATE: false,
       REFRESH_ACTIVE_DAYS: 30,
       REFRESH_MAX_USERS: 500,
+      EXPIRED_MEMORY_RETENTION_DAYS: 0,
       LLM_PROVIDER: 'offline',
     });
     const config = loadConfig({});
@@ -111,6 +112,7 @@ describe('loadConfig', () => {
     ['ANTHROPIC_BASE_URL', 'ftp://example.com', 'ANTHROPIC_BASE_URL must be an http(s) URL'],
     ['LLM_PROVIDER', 'claude', 'LLM_PROVIDER must be one of offline, gemini, openai, anthropic'],
     ['LLM_PROMPT_BUDGET_CHARS', '500', 'LLM_PROMPT_BUDGET_CHARS must be a whole number of characters from 1000 to 10000000'],
+    ['EXPIRED_MEMORY_RETENTION_DAYS', '-1', 'EXPIRED_MEMORY_RETENTION_DAYS must be a number of days from 0 to 36500'],
   ])('rejects %s=%j with a one-line message naming the variable and what it expects', (name, value, expected) => {
     const error = configErrorFor({ [name]: value });
     expect(error.message.slice(0, expected.length)).toBe(expected);

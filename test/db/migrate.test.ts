@@ -159,6 +159,23 @@ describe.each(DATABASES)('numbering memories per user in commit order on %s', (k
     const { rows } = await sql<{ content: string; updated_at: Date | null }>`select content, updated_at from memories`.execute(db);
     expect(rows).toEqual([{ content: 'old', updated_at: null }]);
   });
+
+  it('gives memories and narratives stored before expiry no expiry', async () => {
+    database = await openEmptyDatabase(kind);
+    const db = database.handle.db;
+    const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+    expect((await migrator.migrateTo('0008-memory-updates')).error).toBeUndefined();
+    await sql`insert into users (external_id) values ('ana')`.execute(db);
+    await sql`insert into memories (user_id, content, content_hash, source, seq) select id, 'old', 'old', 'test', 1 from users`.execute(db);
+    await sql`insert into user_narratives (user_id, narrative_content, provider, model, memory_count, generation_ms)
+      select id, 'story', 'test', 'test', 1, 1 from users`.execute(db);
+
+    await migrateToLatest(db);
+
+    const { rows } = await sql<{ expires_at: Date | null; source_expires_at: Date | null }>`
+      select expires_at, source_expires_at from memories, user_narratives`.execute(db);
+    expect(rows).toEqual([{ expires_at: null, source_expires_at: null }]);
+  });
 });
 
 describe('a PGlite data directory', () => {

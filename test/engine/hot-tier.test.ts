@@ -16,6 +16,7 @@ function hotUser(label: string, bytes = 1_000): HotUser {
     created_at: new Date(0),
     deleted_at: null,
     updated_at: null,
+    expires_at: null,
   };
   return { narrative: null, memories: [memory], memoryCount: 1, index: MemoryIndex.build([memory]), complete: true, bytes };
 }

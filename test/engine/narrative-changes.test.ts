@@ -79,7 +79,7 @@ describe.each(DATABASES)('what changed in the last regeneration, on %s', (kind) 
       from_version: before.version,
       from_generated_at: before.generated_at.toISOString(),
       to_version: before.version + 1,
-      memories: { added: 1, updated: 0, deleted: 1 },
+      memories: { added: 1, updated: 0, deleted: 1, expired: 0 },
       added: [{ id: added!.id, content: 'Noor adopted a greyhound called Pip.', updated_at: null }],
       updated: [],
     });
@@ -91,7 +91,7 @@ describe.each(DATABASES)('what changed in the last regeneration, on %s', (kind) 
     const second = (await app.repositories.narratives.get(userId))!;
     await regenerate();
     const next = (await app.engine.status.status(userId)).changes!;
-    expect(next).toMatchObject({ from_version: second.version, memories: { added: 1, updated: 0, deleted: 0 } });
+    expect(next).toMatchObject({ from_version: second.version, memories: { added: 1, updated: 0, deleted: 0, expired: 0 } });
     const current = (await app.repositories.narratives.get(userId))!;
     expect(sides(next.text!)).toEqual({ before: second.narrative_content, after: current.narrative_content });
     expect(next.text!.filter((part) => part.change === 'added').map((part) => part.text).join(' ')).toContain('beekeeping prize');
@@ -121,10 +121,24 @@ describe.each(DATABASES)('what changed in the last regeneration, on %s', (kind) 
 
     await app.engine.runner.onIdle();
     const { changes } = await app.engine.status.status(userId);
-    expect(changes).toMatchObject({ memories: { added: 0, updated: 1, deleted: 0 }, updated: [{ id: memories[1]!.id }] });
+    expect(changes).toMatchObject({ memories: { added: 0, updated: 1, deleted: 0, expired: 0 }, updated: [{ id: memories[1]!.id }] });
     // The version replaced was outdated by the correction, so its text, which quoted the old one, is not kept.
     expect(changes!.text).toBeNull();
     expect(JSON.stringify(await app.repositories.narratives.getPrevious(userId))).not.toContain('is a pilot');
+  });
+
+  it('hides the previous text from the moment a memory it was built from expires, and the sweep drops it', async () => {
+    const expiresAt = new Date(clock.now() + 3_600_000);
+    await app.engine.memories.add(userId, [{ content: 'Noor is in Reykjavik this week for an organ festival.', expires_at: expiresAt }], 'test');
+    await regenerate();
+    await app.engine.memories.add(userId, [{ content: 'Noor plays the oboe in a town band.' }], 'test');
+    await regenerate();
+    expect((await app.engine.status.status(userId)).changes!.text).not.toBeNull();
+
+    await clock.advance(3_600_000);
+    expect((await app.engine.status.status(userId)).changes!.text).toBeNull();
+    await app.repositories.narratives.markExpiredSources(new Date(clock.now()));
+    expect((await app.repositories.narratives.getPrevious(userId))!.previous_content).toBeNull();
   });
 
   it('keeps the served narrative free of the previous version: reading it does not carry the old text', async () => {

@@ -139,7 +139,7 @@ describeInChromium('editing a memory on the dashboard in a headless browser', ()
     await toggle.focus();
     await page.keyboard.press('Enter');
     await shows('changes-body', 'Since version 1');
-    await shows('changes-body', '0 memories added, 1 corrected, 0 deleted');
+    await shows('changes-body', '0 memories added, 1 corrected, 0 deleted, 0 expired');
     expect(await page.getByTestId('changes-updated').textContent()).toBe(NEW_TEXT);
     await page.getByTestId('changes-text-dropped').waitFor();
     expect(await page.getByTestId('changes').textContent()).not.toContain(OLD_TEXT);
@@ -153,7 +153,7 @@ describeInChromium('editing a memory on the dashboard in a headless browser', ()
     await page.keyboard.press('Enter');
     await shows('narrative-version', /^3$/);
     await shows('changes-body', 'Since version 2');
-    await shows('changes-body', '1 memory added, 0 corrected, 0 deleted');
+    await shows('changes-body', '1 memory added, 0 corrected, 0 deleted, 0 expired');
     expect(await page.getByTestId('changes-added').textContent()).toBe(added);
     const inserted = await page.getByTestId('changes-text').locator('ins').allTextContents();
     expect(inserted.join('')).toContain('clavichord for the Bruges museum');

@@ -220,6 +220,7 @@ describe.each(DATABASES)('the HTTP server on %s', (kind) => {
         content: 'Alice now lives in Salzburg.',
         created_at: memory!.created_at.toISOString(),
         updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        expires_at: null,
         metadata: { moved: true },
       },
       narrative_regenerating: true,
@@ -239,6 +240,8 @@ describe.each(DATABASES)('the HTTP server on %s', (kind) => {
       [memory!.id, {}, 400, 'invalid_request'],
       [memory!.id, { content: '  ' }, 400, 'invalid_request'],
       [memory!.id, { metadata: [1] }, 400, 'invalid_request'],
+      [memory!.id, { expires_at: 'tomorrow' }, 400, 'invalid_request'],
+      [memory!.id, { ttl_days: 0 }, 400, 'invalid_request'],
       [memory!.id, [{ content: 'A list.' }], 400, 'invalid_request'],
       [memory!.id, '{"content": ', 400, 'invalid_json'],
       [memory!.id, { content: other!.content.toUpperCase() }, 409, 'duplicate'],
@@ -252,6 +255,34 @@ describe.each(DATABASES)('the HTTP server on %s', (kind) => {
     }
     const [after] = await app.repositories.memories.findByIds(ids.alice!, [memory!.id]);
     expect(after).toMatchObject({ content: 'Alice now lives in Salzburg.', metadata: { moved: true } });
+
+    const expiring = (await (await patch(memory!.id, { ttl_days: 30 })).json()) as { memory: { expires_at: string | null } };
+    expect(Date.parse(expiring.memory.expires_at!)).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    expect(((await (await patch(memory!.id, { expires_at: null })).json()) as { memory: { expires_at: string | null } }).memory.expires_at).toBeNull();
+  });
+
+  it('adds memories that expire over REST, and refuses a past expiry or both ways at once with 400, storing none', async () => {
+    const post = (memories: unknown[]) =>
+      api('/api/v1/memories', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ memories }) });
+    const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
+    const added = await post([{ content: 'Carol is in Bergen until Friday.', expires_at: expiresAt }, { content: 'Carol has a sore knee.', ttl_days: 3 }]);
+    expect(added.status).toBe(201);
+    const body = (await added.json()) as { added: { expires_at: string | null }[] };
+    expect(body.added[0]!.expires_at).toBe(expiresAt);
+    expect(Date.parse(body.added[1]!.expires_at!)).toBeGreaterThan(Date.now() + 2 * 86_400_000);
+
+    const before = await app.repositories.memories.count(ids.alice!);
+    for (const memories of [
+      [{ content: 'Fine.' }, { content: 'Gone.', expires_at: '2020-01-01T00:00:00Z' }],
+      [{ content: 'Fine.' }, { content: 'Both.', expires_at: expiresAt, ttl_days: 1 }],
+      [{ content: 'Fine.' }, { content: 'Never.', ttl_days: -1 }],
+      [{ content: 'Fine.' }, { content: 'Whenever.', expires_at: 'next week' }],
+    ]) {
+      const refused = await post(memories);
+      expect(refused.status, JSON.stringify(memories)).toBe(400);
+      expect(await refused.json()).toEqual({ error: { code: 'invalid_request', message: expect.stringContaining('memories.1') } });
+    }
+    expect(await app.repositories.memories.count(ids.alice!)).toBe(before);
   });
 
   it('refuses a foreign Origin or Host', async () => {

@@ -124,7 +124,7 @@ describe.each(DATABASES)('api key repository holding key owners on %s', (kind) =
     owners = new KeyOwnerCache({ maxEntries: 100, maxAgeMs: 60_000, clock });
     apiKeys = new ApiKeyRepository(handle.db.withPlugin(queries), clock);
     apiKeys.holdOwnersIn(owners);
-    users = new UserRepository(handle.db);
+    users = new UserRepository(handle.db, clock);
     const announcements: HeldPerUser = { invalidate: (userId) => void announced.push(userId), clear: () => undefined, setLive: () => undefined };
     stopListening = await keepHeldCoherent(handle, [owners, announcements], pino({ level: 'silent' }));
   });

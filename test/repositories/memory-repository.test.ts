@@ -182,7 +182,7 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(await repositories.transaction((trx) => trx.memories.lockForUpdate(stranger.id, [added[0]!.id]))).toEqual([]);
 
     const hashes = ['bakes RYE bread', 'Walks to work', 'Swims'].map(contentHash);
-    expect(await repositories.memories.liveWithHashes(owner.id, hashes)).toEqual([{ id: added[0]!.id, content_hash: hashes[0] }]);
+    expect(await repositories.memories.liveWithHashes(owner.id, hashes)).toEqual([{ id: added[0]!.id, content_hash: hashes[0], seq: expect.any(String), expires_at: null }]);
     expect(await repositories.memories.liveWithHashes(stranger.id, hashes)).toEqual([]);
   });
 

@@ -21,6 +21,7 @@ function narrative(overrides: Partial<NarrativeWrite> = {}): NarrativeWrite {
     sourceMaxSeq: '0',
     buildKind: 'full',
     tokens: null,
+    sourceExpiresAt: null,
     ...overrides,
   };
 }

@@ -173,7 +173,7 @@ describe.each(DATABASES)('oauth grant repository holding token owners on %s', (k
     owners = new KeyOwnerCache<AccessTokenOwner>({ maxEntries: 100, maxAgeMs: 60_000, clock });
     grants = new OAuthGrantRepository(handle.db, clock);
     grants.holdOwnersIn(owners);
-    users = new UserRepository(handle.db);
+    users = new UserRepository(handle.db, clock);
     const announcements: HeldPerUser = { invalidate: (userId) => void announced.push(userId), clear: () => undefined, setLive: () => undefined };
     stopListening = await keepHeldCoherent(handle, [owners, announcements], pino({ level: 'silent' }));
   });

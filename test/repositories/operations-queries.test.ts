@@ -46,6 +46,7 @@ describe.each(DATABASES)('the queries behind backfill and refresh on %s', (kind)
       sourceMaxSeq: '999999999',
       buildKind: 'full',
       tokens: null,
+      sourceExpiresAt: null,
     });
   }
 

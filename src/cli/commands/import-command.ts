@@ -15,8 +15,10 @@ export function registerImportCommand(program: Command): void {
   program
     .command('import')
     .description(
-      'Import memories from a JSON Lines file, one {"user", "content", "created_at"?, "metadata"?, "source"?} per line. ' +
-        'Users are created as needed; text a user already has is skipped, so re-running a file changes nothing.',
+      'Import memories from a JSON Lines file, one {"user", "content", "created_at"?, "metadata"?, "source"?, "expires_at"?, "ttl_days"?} ' +
+        'per line. Users are created as needed; text a user already has is skipped, so re-running a file changes nothing; ' +
+        'a memory whose expires_at has passed is skipped and counted. A line of kind "narrative" (as export writes) ' +
+        'restores the user\'s narrative with its version and date when the user has none.',
     )
     .argument('<file>', 'the .jsonl file to read, or - for standard input')
     .option('--batch-size <n>', 'lines written per transaction', positiveInteger, 500)
@@ -34,14 +36,22 @@ export function registerImportCommand(program: Command): void {
         importMemories(app.repositories, fromStdin ? process.stdin : file, {
           maxChars: app.config.MAX_MEMORY_CHARS,
           batchSize: options.batchSize,
+          clock: app.clock,
           onBatch: (progress) => app.logger.debug({ lines: progress.lines, added: progress.added }, 'import batch written'),
         }),
       );
       for (const problem of summary.problems) console.error(`${label}:${problem.line}: ${problem.message} (line skipped)`);
       console.log(
         `Read ${summary.lines} lines: ${summary.added} memories added, ${summary.duplicates} already present, ` +
-          `${summary.usersSeen} users (${summary.usersCreated} new), ${summary.problems.length} bad lines skipped.`,
+          `${summary.usersSeen} users (${summary.usersCreated} new), ${summary.problems.length} bad lines skipped` +
+          (summary.expired > 0 ? `, ${summary.expired} already expired skipped.` : '.'),
       );
+      if (summary.narrativesRestored + summary.narrativesSkipped > 0) {
+        console.log(
+          `Narratives: ${summary.narrativesRestored} restored, ${summary.narrativesSkipped} skipped ` +
+            '(the user had one, or a memory it was built from is not among theirs).',
+        );
+      }
       if (summary.problems.length > 0) process.exitCode = 1;
     });
 }

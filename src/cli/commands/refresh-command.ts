@@ -23,7 +23,8 @@ export function registerRefreshCommand(program: Command): void {
   program
     .command('refresh')
     .description(
-      'One pass of proactive refresh, for cron: rewrites the narratives of recently active users that are stale or expire ' +
+      'One pass of proactive refresh, for cron: sweeps expired memories (marks the narratives that used them, removes them ' +
+        'past $EXPIRED_MEMORY_RETENTION_DAYS), then rewrites the narratives of recently active users that are stale or expire ' +
         'within the horizon (each at its own moment within it, so narratives written together do not expire together), ' +
         'at most --limit users. Run it more often than the horizon, e.g. hourly. Exit code 1 when any user failed.',
     )
@@ -50,6 +51,10 @@ export function registerRefreshCommand(program: Command): void {
             `Refresh pass ${summary.interrupted ? 'stopped' : 'finished'} in ${seconds} s: ${summary.due} due, ${summary.refreshed} refreshed, ` +
               `${summary.skipped} skipped, ${summary.failed} failed${stopped}.`,
           );
+          const { memoriesPurged, narrativesOutdated } = summary.expiry;
+          if (memoriesPurged + narrativesOutdated > 0) {
+            console.log(`Expired memories: ${memoriesPurged} removed, ${narrativesOutdated} narratives marked outdated by one.`);
+          }
           for (const failure of summary.failures) console.log(`  ${failure.user}  ${failure.kind}  ${failure.message}`);
           return interruption.exitCode ?? (summary.failed > 0 ? 1 : 0);
         } finally {

@@ -1,6 +1,10 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { emptyExportSummary } from '../../engine/export-memories.js';
 import type { NarrativeEngine } from '../../engine/narrative-engine.js';
+import { expiresAtSchema, ttlDaysSchema } from '../../memories/memory-expiry.js';
 import { memoryContentSchema, memoryMetadataSchema } from '../../memories/memory-input.js';
 import type { MemoryUpdateRefusal } from '../../memories/memory-update.js';
 import { toMemoryOutput } from '../../mcp/tools/memory-output.js';
@@ -9,18 +13,25 @@ import { ownerOfRequest } from '../request-user.js';
 import { sendError } from '../send-error.js';
 
 const updateBody = z
-  .object({ content: z.unknown().optional(), metadata: z.unknown().optional() }, { error: 'the body must be a JSON object' })
-  .refine((body) => body.content !== undefined || body.metadata !== undefined, { error: 'give content, metadata or both' });
+  .object(
+    { content: z.unknown().optional(), metadata: z.unknown().optional(), expires_at: z.unknown().optional(), ttl_days: z.unknown().optional() },
+    { error: 'the body must be a JSON object' },
+  )
+  .refine((body) => Object.values(body).some((value) => value !== undefined), {
+    error: 'give content, metadata, a new expiry (expires_at, or null for none, or ttl_days), or several',
+  });
 
 /** The status and error code of a refused correction: what is not the user's is not found. */
 const UPDATE_REFUSAL_STATUS: Record<MemoryUpdateRefusal, [number, string]> = {
   invalid_id: [404, 'not_found'],
   not_found: [404, 'not_found'],
   deleted: [404, 'not_found'],
+  expired: [404, 'not_found'],
   repeated_id: [400, 'invalid_request'],
   nothing_to_update: [400, 'invalid_request'],
   invalid_content: [400, 'invalid_request'],
   invalid_metadata: [400, 'invalid_request'],
+  invalid_expiry: [400, 'invalid_request'],
   duplicate: [409, 'duplicate'],
 };
 
@@ -34,7 +45,14 @@ export function narrativeApiRoutes(engine: NarrativeEngine): Router {
   const router = Router();
   const addBody = z.object({
     memories: z
-      .array(z.object({ content: memoryContentSchema(engine.memories.maxMemoryChars), metadata: memoryMetadataSchema.optional() }))
+      .array(
+        z.object({
+          content: memoryContentSchema(engine.memories.maxMemoryChars),
+          metadata: memoryMetadataSchema.optional(),
+          expires_at: expiresAtSchema.optional(),
+          ttl_days: ttlDaysSchema.optional(),
+        }),
+      )
       .min(1)
       .max(100),
   });
@@ -78,6 +96,14 @@ export function narrativeApiRoutes(engine: NarrativeEngine): Router {
     if (!query) return;
     const page = await engine.memories.list(ownerOfRequest(req).id, query.limit, query.cursor);
     res.json({ memories: page.memories.map(toMemoryOutput), next_cursor: page.nextCursor });
+  });
+
+  // The key's user only, streamed: the lines are written as the pages are read, so a user with any
+  // number of memories is exported in constant memory, and a client that stops reading pauses it.
+  router.get('/memories/export', async (req, res) => {
+    const owner = ownerOfRequest(req);
+    res.type('application/x-ndjson').set('Content-Disposition', 'attachment; filename="memories.jsonl"');
+    await pipeline(Readable.from(engine.memories.exportLines({ users: [owner.externalId] }, emptyExportSummary())), res);
   });
 
   router.post('/memories', async (req, res) => {

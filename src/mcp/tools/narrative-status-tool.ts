@@ -30,6 +30,7 @@ const NARRATIVE_STATUS_TOOL = {
         memories_added_since: z.number().int(),
         memory_deleted_since: z.boolean(),
         memory_updated_since: z.boolean(),
+        memory_expired_since: z.boolean(),
         provider: z.string(),
         model: z.string(),
         built_from_memories: z.number().int(),
@@ -51,7 +52,7 @@ const NARRATIVE_STATUS_TOOL = {
         from_version: z.number().int(),
         from_generated_at: z.string(),
         to_version: z.number().int(),
-        memories: z.object({ added: z.number().int(), updated: z.number().int(), deleted: z.number().int() }),
+        memories: z.object({ added: z.number().int(), updated: z.number().int(), deleted: z.number().int(), expired: z.number().int() }),
         added: z.array(CHANGED_MEMORY),
         updated: z.array(CHANGED_MEMORY),
         text: z.array(z.object({ change: z.enum(['same', 'added', 'removed']), text: z.string() })).nullable(),
@@ -98,10 +99,10 @@ function describeStatus(status: NarrativeStatus): string {
   return lines.join('\n');
 }
 
-/** "Since v3: 4 memories added, 1 corrected, 2 deleted; 37 words added and 12 removed." */
+/** "Since v3: 4 memories added, 1 corrected, 2 deleted, 0 expired; 37 words added and 12 removed." */
 function describeChanges(changes: NarrativeChanges): string {
-  const { added, updated, deleted } = changes.memories;
-  const memories = `${added} ${added === 1 ? 'memory' : 'memories'} added, ${updated} corrected, ${deleted} deleted`;
+  const { added, updated, deleted, expired } = changes.memories;
+  const memories = `${added} ${added === 1 ? 'memory' : 'memories'} added, ${updated} corrected, ${deleted} deleted, ${expired} expired`;
   if (!changes.text) return `Since v${changes.from_version}: ${memories}; the previous text is no longer kept (a memory it used was deleted, corrected or expired).`;
   const words = (kind: TextChange['change']) =>
     changes.text!.filter((part) => part.change === kind).reduce((sum, part) => sum + (part.text.match(/\S+/g)?.length ?? 0), 0);

@@ -22,7 +22,7 @@ const ORCHESTRATE_SMART_CONTEXT_TOOL = {
         version: z.number().int(),
         generated_at: z.string(),
         stale: z.boolean(),
-        stale_reasons: z.array(z.enum(['expired', 'new_memories', 'memory_deleted', 'memory_updated'])),
+        stale_reasons: z.array(z.enum(['expired', 'new_memories', 'memory_deleted', 'memory_updated', 'memory_expired'])),
       })
       .nullable(),
     reason: z.string().nullable().describe('Why there is no narrative or analysis, when there is none.'),

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
+import { MAX_TTL_DAYS } from '../../memories/memory-expiry.js';
 import { MEMORY_UPDATE_REFUSALS } from '../../memories/memory-update.js';
 import type { ToolContext } from '../tool-context.js';
 import { runTool, toolResult } from '../tool-result.js';
@@ -22,7 +23,7 @@ function buildUpdateMemoriesTool(maxMemoryChars: number) {
   return {
     title: 'Correct memories',
     description:
-      'Corrects stored memories by id (from list_memories or search_memories): a new text, new metadata, or both. ' +
+      'Corrects stored memories by id (from list_memories or search_memories): a new text, new metadata, a new expiry (expires_at, null for none, or ttl_days), or several. ' +
       'Each memory keeps its id and date; the old text is gone. If the narrative used an old text it is marked stale at ' +
       'once and rewritten in the background. All or nothing: when any item is refused, nothing is changed and each ' +
       'refused item is listed in errors with why.',
@@ -36,11 +37,17 @@ function buildUpdateMemoriesTool(maxMemoryChars: number) {
               .record(z.string(), z.unknown())
               .optional()
               .describe('A JSON object that replaces the memory\'s metadata.'),
+            expires_at: z
+              .string()
+              .nullable()
+              .optional()
+              .describe('A new moment the fact stops being true (ISO 8601 date-time, in the future), or null for never. Not with ttl_days.'),
+            ttl_days: z.number().optional().describe(`Forget the fact this many days from now (more than 0, at most ${MAX_TTL_DAYS}). Not with expires_at.`),
           }),
         )
         .min(1, { error: 'give at least one update' })
         .max(MAX_UPDATES_PER_CALL, { error: `give at most ${MAX_UPDATES_PER_CALL} updates per call` })
-        .describe('The corrections; each needs content, metadata or both.'),
+        .describe('The corrections; each needs content, metadata, a new expiry, or several.'),
     },
     outputSchema: {
       updated: z.array(memoryOutputSchema).describe('The memories as stored now, in the order given; empty when the call was refused.'),
