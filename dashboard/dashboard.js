@@ -156,6 +156,9 @@ ui.addForm.addEventListener('submit', (event) => {
   event.preventDefault();
   void addMemory();
 });
+ui.addInput.addEventListener('input', () => {
+  if (ui.addError.textContent) showAddError('');
+});
 ui.searchInput.addEventListener('input', () => {
   ui.searchClear.hidden = ui.searchInput.value === '';
   clearTimeout(state.searchTimer);
@@ -889,7 +892,7 @@ function removeMemoryItem(item) {
 
 function showMemoryCount() {
   const count = state.memoryCount;
-  ui.memoryCount.textContent = count === null ? '' : `${count} ${count === 1 ? 'memory' : 'memories'}`;
+  ui.memoryCount.textContent = count === null ? '' : countText(count);
 }
 
 // ── Small helpers ───────────────────────────────────────────────────────────────────────────
