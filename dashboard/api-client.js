@@ -49,11 +49,28 @@ export class ApiClient {
     return this.#request('POST', `${API}/narrative/regenerate`);
   }
 
-  /** One page of memories, newest first. */
-  memories(limit, cursor) {
+  /**
+   * One page of memories, newest first: `{ memories, next_cursor, total }`. `range` is
+   * `{ from?, to? }`, ISO dates or date-times, both ends included.
+   */
+  memories(limit, cursor, range = {}) {
     const query = new URLSearchParams({ limit: String(limit) });
     if (cursor) query.set('cursor', cursor);
+    setRange(query, range);
     return this.#request('GET', `${API}?${query}`);
+  }
+
+  /** The memories best matching `text`, best first: `{ memories }`, each with its `score`. */
+  search(text, limit, range = {}) {
+    const query = new URLSearchParams({ q: text, limit: String(limit) });
+    setRange(query, range);
+    return this.#request('GET', `${API}/search?${query}`);
+  }
+
+  /** Adds one memory: `{ added, duplicates, total_memories }` (`added` is empty for a text the user already has). */
+  /** Adds one memory, forgotten after `ttlDays` days when given. */
+  addMemory(content, ttlDays) {
+    return this.#request('POST', API, { memories: [ttlDays ? { content, ttl_days: ttlDays } : { content }] });
   }
 
   /** Corrects a memory: `changes` is `{ content?, metadata? }`; answers `{ memory, narrative_regenerating }`. */
@@ -104,6 +121,11 @@ export class ApiClient {
     }
     return answer;
   }
+}
+
+function setRange(query, range) {
+  if (range.from) query.set('from', range.from);
+  if (range.to) query.set('to', range.to);
 }
 
 function parseJson(text) {

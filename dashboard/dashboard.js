@@ -1,13 +1,15 @@
 /**
  * The dashboard: signs in with an API key (kept in session storage), shows the user's narrative,
- * waits for a new one with polling that backs off, regenerates it on demand, lists memories,
- * corrects and deletes them. All user data reaches the page as text nodes, never as HTML.
+ * waits for a new one with polling that backs off, regenerates it on demand, lists memories (a
+ * page at a time, by creation date, or searched), adds, corrects and deletes them. All user data
+ * reaches the page as text nodes, never as HTML. Date filters are whole days in the browser's zone.
  *
  * Query parameters (for tests and the curious): `poll` is the first polling delay in ms
  * (default 1000, doubling up to 30 s), `page_size` the number of memories per page (default 50).
  */
 import { ApiClient, ApiError, NetworkError } from './api-client.js';
 import { ConnectedClients } from './connected-clients.js';
+import { dayRangeProblem, isWithinDays, localDayRange } from './day-range.js';
 import { renderChanges } from './render-changes.js';
 import { renderNarrative } from './render-narrative.js';
 
@@ -18,6 +20,8 @@ const REWRITING = 'Your narrative is being rewritten without the deleted memory�
 const REWRITING_CORRECTED = 'Your narrative is being rewritten with the corrected memory…';
 const UPDATING = 'A new version of your narrative is being written…';
 const MAX_POLL_MS = 30_000;
+const SEARCH_DELAY_MS = 250;
+const SEARCH_LIMIT = 100;
 
 const query = new URLSearchParams(location.search);
 const FIRST_POLL_MS = boundedInteger(query.get('poll'), 1000, 10, MAX_POLL_MS);
@@ -45,6 +49,8 @@ const FAILURE_KINDS = {
 
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const relativeFormat = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+const numberFormat = new Intl.NumberFormat();
+const dayFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 
 const ui = {
   signOut: byId('sign-out'),
@@ -72,7 +78,21 @@ const ui = {
   memoriesStatus: byId('memories-status'),
   memoriesEmpty: byId('memories-empty'),
   memoryList: byId('memory-list'),
+  memoriesShown: byId('memories-shown'),
   loadMore: /** @type {HTMLButtonElement} */ (byId('load-more')),
+  addForm: /** @type {HTMLFormElement} */ (byId('add-form')),
+  addTtl: /** @type {HTMLSelectElement} */ (byId('add-ttl')),
+  addInput: /** @type {HTMLTextAreaElement} */ (byId('add-input')),
+  addSubmit: /** @type {HTMLButtonElement} */ (byId('add-submit')),
+  addError: byId('add-error'),
+  searchForm: /** @type {HTMLFormElement} */ (byId('search-form')),
+  searchInput: /** @type {HTMLInputElement} */ (byId('search-input')),
+  searchClear: /** @type {HTMLButtonElement} */ (byId('search-clear')),
+  dateFrom: /** @type {HTMLInputElement} */ (byId('date-from')),
+  dateTo: /** @type {HTMLInputElement} */ (byId('date-to')),
+  datesClear: /** @type {HTMLButtonElement} */ (byId('dates-clear')),
+  datesError: byId('dates-error'),
+  datesHint: byId('dates-hint'),
 };
 
 const state = {
@@ -96,6 +116,15 @@ const state = {
   /** Whether the user has enough memories for a narrative, as the last status said. */
   eligible: false,
   memoryCount: /** @type {number | null} */ (null),
+  /**
+   * What the memory list shows: the newest memories, or the best matches of `query` when there is
+   * one, created within `days` (`YYYY-MM-DD` in the browser's zone, '' for an open end).
+   * @type {{ query: string, days: { from: string, to: string } }}
+   */
+  view: { query: '', days: { from: '', to: '' } },
+  /** How many memories the list has in all (within the dates), as the last page said; null for search results. */
+  listTotal: /** @type {number | null} */ (null),
+  searchTimer: /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined),
   cursor: /** @type {string | null} */ (null),
   pollDelay: FIRST_POLL_MS,
   pollTimer: /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined),
@@ -119,6 +148,46 @@ ui.signOut.addEventListener('click', (event) => {
 ui.retry.addEventListener('click', () => reload());
 ui.regenerate.addEventListener('click', () => void regenerate());
 ui.loadMore.addEventListener('click', () => void loadMemories(state.session, false));
+ui.addForm.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && event.target === ui.addInput && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    ui.addForm.requestSubmit();
+  }
+});
+ui.addForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  void addMemory();
+});
+ui.addInput.addEventListener('input', () => {
+  if (ui.addError.textContent) showAddError('');
+});
+ui.searchInput.addEventListener('input', () => {
+  ui.searchClear.hidden = ui.searchInput.value === '';
+  clearTimeout(state.searchTimer);
+  state.searchTimer = setTimeout(() => showMemories(state.session), SEARCH_DELAY_MS);
+});
+ui.searchInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Escape' && ui.searchInput.value !== '') {
+    event.preventDefault();
+    clearSearch();
+  }
+});
+ui.searchForm.addEventListener('submit', (event) => {
+  event.preventDefault();
+  showMemories(state.session, true);
+});
+ui.searchClear.addEventListener('click', () => {
+  clearSearch();
+  ui.searchInput.focus();
+});
+for (const input of [ui.dateFrom, ui.dateTo]) input.addEventListener('change', () => showMemories(state.session));
+ui.datesClear.addEventListener('click', () => {
+  ui.dateFrom.value = '';
+  ui.dateTo.value = '';
+  showMemories(state.session);
+  ui.dateFrom.focus();
+});
+ui.datesHint.textContent = `Whole days, both included, in your time zone (${Intl.DateTimeFormat().resolvedOptions().timeZone}).`;
 
 if (state.key) openDashboard();
 else showKeyForm('');
@@ -189,6 +258,9 @@ function endSession() {
   state.lastFailureAt = null;
   state.eligible = false;
   state.memoryCount = null;
+  state.view = { query: '', days: { from: '', to: '' } };
+  state.listTotal = null;
+  clearTimeout(state.searchTimer);
   state.cursor = null;
   state.pollDelay = FIRST_POLL_MS;
   ui.connectionError.hidden = true;
@@ -200,8 +272,16 @@ function endSession() {
   ui.lastFailure.replaceChildren();
   ui.memoryList.replaceChildren();
   ui.memoriesEmpty.hidden = true;
+  ui.memoriesShown.textContent = '';
   ui.loadMore.hidden = true;
   ui.memoryCount.textContent = '';
+  ui.addInput.value = '';
+  showAddError('');
+  ui.searchInput.value = '';
+  ui.searchClear.hidden = true;
+  ui.dateFrom.value = '';
+  ui.dateTo.value = '';
+  showDatesError('');
   setRegenerating(false);
   setStatus('', 'info');
   setMessage(ui.regenerateMessage, '', 'info');
@@ -228,7 +308,7 @@ function reload() {
   ui.connectionError.hidden = true;
   state.pollDelay = FIRST_POLL_MS;
   void refresh(state.session);
-  void loadMemories(state.session, true);
+  showMemories(state.session, true);
   void connectedClients.load();
 }
 
@@ -425,26 +505,188 @@ function rateLimitedMessage(retryAfterSeconds) {
 
 // ── Memories ────────────────────────────────────────────────────────────────────────────────
 
+/**
+ * Shows the memories the search field and the dates ask for: the best matches of the search, or
+ * the newest memories a page at a time. Nothing is asked while the dates are the wrong way round,
+ * nor (unless `force`) when they and the search are what is shown already.
+ */
+function showMemories(session, force = false) {
+  clearTimeout(state.searchTimer);
+  ui.datesClear.hidden = !ui.dateFrom.value && !ui.dateTo.value;
+  const days = { from: ui.dateFrom.value, to: ui.dateTo.value };
+  const problem = dayRangeProblem(days);
+  showDatesError(problem ?? '');
+  if (problem) return;
+  const view = { query: ui.searchInput.value.trim(), days };
+  const same = view.query === state.view.query && days.from === state.view.days.from && days.to === state.view.days.to;
+  if (same && !force) return;
+  state.view = view;
+  if (view.query) void searchMemories(session);
+  else void loadMemories(session, true);
+}
+
+function clearSearch() {
+  ui.searchInput.value = '';
+  ui.searchClear.hidden = true;
+  showMemories(state.session);
+}
+
 async function loadMemories(session, reset) {
   const loadNumber = ++state.memoryLoads;
+  const view = state.view;
   setBusy(ui.loadMore, true, 'Loading…');
+  if (reset) ui.memoryList.setAttribute('aria-busy', 'true');
   try {
-    const page = await api.memories(PAGE_SIZE, reset ? null : state.cursor);
+    const page = await api.memories(PAGE_SIZE, reset ? null : state.cursor, localDayRange(view.days));
     if (session !== state.session || loadNumber !== state.memoryLoads) return;
+    const focusWasOnLoadMore = document.activeElement === ui.loadMore;
     if (reset) ui.memoryList.replaceChildren();
     const present = new Set([...ui.memoryList.children].map((item) => /** @type {HTMLElement} */ (item).dataset.memoryId));
-    const fresh = page.memories.filter((memory) => !present.has(memory.id));
-    ui.memoryList.append(...fresh.map(memoryItem));
+    const fresh = page.memories.filter((memory) => !present.has(memory.id)).map(memoryItem);
+    ui.memoryList.append(...fresh);
     state.cursor = page.next_cursor;
+    state.listTotal = page.total;
     ui.loadMore.hidden = !page.next_cursor;
-    ui.memoriesEmpty.hidden = ui.memoryList.children.length > 0;
-    setMessage(ui.memoriesStatus, reset ? '' : `Loaded ${fresh.length} more ${fresh.length === 1 ? 'memory' : 'memories'}.`, 'info');
+    const filtered = Boolean(view.days.from || view.days.to);
+    ui.memoriesEmpty.hidden = ui.memoryList.children.length > 0 || filtered;
+    showShown();
+    if (reset) {
+      const none = filtered && page.total === 0 ? `No memories were created ${daysText(view.days)}.` : '';
+      setMessage(ui.memoriesStatus, filtered && !none ? `${countText(page.total)} created ${daysText(view.days)}.` : none, 'info');
+    } else {
+      setMessage(ui.memoriesStatus, `Loaded ${countText(fresh.length, 'more')}. ${ui.memoriesShown.textContent}.`, 'info');
+      // Keyboard users continue from the first memory loaded, not from the top of the page.
+      if (fresh[0]) fresh[0].focus();
+      else if (focusWasOnLoadMore && ui.loadMore.hidden) ui.memoriesTitle.focus();
+    }
   } catch (error) {
     if (session !== state.session || loadNumber !== state.memoryLoads) return;
     if (!handleCommonError(error)) setMessage(ui.memoriesStatus, `Memories could not be loaded: ${messageOf(error)}`, 'error');
   } finally {
-    if (loadNumber === state.memoryLoads) setBusy(ui.loadMore, false, 'Load more');
+    if (loadNumber === state.memoryLoads) {
+      setBusy(ui.loadMore, false, 'Load more');
+      ui.memoryList.removeAttribute('aria-busy');
+    }
   }
+}
+
+/** Shows the memories that best match the search, within the dates; no paging: the best `SEARCH_LIMIT` at most. */
+async function searchMemories(session) {
+  const loadNumber = ++state.memoryLoads;
+  const view = state.view;
+  ui.loadMore.hidden = true;
+  ui.memoryList.setAttribute('aria-busy', 'true');
+  setMessage(ui.memoriesStatus, 'Searching…', 'pending');
+  try {
+    const { memories } = await api.search(view.query, SEARCH_LIMIT, localDayRange(view.days));
+    if (session !== state.session || loadNumber !== state.memoryLoads) return;
+    ui.memoryList.replaceChildren(...memories.map(memoryItem));
+    state.cursor = null;
+    state.listTotal = null;
+    ui.memoriesEmpty.hidden = true;
+    showShown();
+    setMessage(ui.memoriesStatus, `${matchesText(memories.length, view)}.`, 'info');
+  } catch (error) {
+    if (session !== state.session || loadNumber !== state.memoryLoads) return;
+    if (!handleCommonError(error)) setMessage(ui.memoriesStatus, `The search failed: ${messageOf(error)}`, 'error');
+  } finally {
+    if (loadNumber === state.memoryLoads) ui.memoryList.removeAttribute('aria-busy');
+  }
+}
+
+/** "Showing 50 of 1,200" under the newest memories; how many matches under search results. */
+function showShown() {
+  const shown = ui.memoryList.children.length;
+  if (state.view.query) {
+    ui.memoriesShown.textContent = shown === 0 ? '' : `${matchesText(shown, state.view)}, best first`;
+  } else {
+    const total = state.listTotal;
+    ui.memoriesShown.textContent = total === null || total === 0 ? '' : `Showing ${numberFormat.format(shown)} of ${numberFormat.format(total)}`;
+  }
+}
+
+/** "3 memories created on 1 May 2025 match “garden”", "No memories match “garden”". */
+function matchesText(count, { query, days }) {
+  const created = days.from || days.to ? ` created ${daysText(days)}` : '';
+  if (count === 0) return `No memories${created} match “${query}”`;
+  if (count >= SEARCH_LIMIT) return `The ${numberFormat.format(count)} memories${created} best matching “${query}”`;
+  return `${countText(count)}${created} ${count === 1 ? 'matches' : 'match'} “${query}”`;
+}
+
+function showDatesError(message) {
+  ui.datesError.textContent = message;
+  for (const input of [ui.dateFrom, ui.dateTo]) input.setAttribute('aria-invalid', message ? 'true' : 'false');
+}
+
+/** "from 1 May 2025 to 3 May 2025", "on 1 May 2025", "since …", "until …". */
+function daysText({ from, to }) {
+  const day = (text) => dayFormat.format(new Date(`${text}T12:00:00`));
+  if (from && to) return from === to ? `on ${day(from)}` : `from ${day(from)} to ${day(to)}`;
+  return from ? `since ${day(from)}` : `until ${day(to)}`;
+}
+
+function countText(count, adjective = '') {
+  const noun = count === 1 ? 'memory' : 'memories';
+  return `${numberFormat.format(count)} ${adjective ? `${adjective} ` : ''}${noun}`;
+}
+
+/** Adds the memory written in the field: Enter (or Add) adds, Shift+Enter starts a new line. */
+async function addMemory() {
+  if (ui.addSubmit.disabled) return;
+  const content = ui.addInput.value.trim();
+  if (!content) {
+    showAddError('Write the memory first: a memory cannot be empty.');
+    ui.addInput.focus();
+    return;
+  }
+  const session = state.session;
+  showAddError('');
+  setBusy(ui.addSubmit, true, 'Adding…');
+  ui.addInput.readOnly = true;
+  let result;
+  try {
+    result = await api.addMemory(content, Number(ui.addTtl.value) || undefined);
+  } catch (error) {
+    if (session !== state.session) return;
+    if (error instanceof ApiError && error.status === 400) showAddError(capitalized(error.message.replace(/^memories\.0\.content: /, '')) + '.');
+    else if (error instanceof ApiError && error.status === 413) showAddError('This memory is too long to send; shorten it.');
+    else if (!handleCommonError(error)) showAddError(`The memory could not be added: ${messageOf(error)}`);
+    ui.addInput.focus();
+    return;
+  } finally {
+    if (session === state.session) {
+      setBusy(ui.addSubmit, false, 'Add');
+      ui.addInput.readOnly = false;
+    }
+  }
+  if (session !== state.session) return;
+  const memory = result.added[0];
+  if (!memory) {
+    showAddError('You already have a memory with this text.');
+    ui.addInput.focus();
+    return;
+  }
+  ui.addInput.value = '';
+  ui.addTtl.value = '';
+  state.memoryCount = result.total_memories;
+  showMemoryCount();
+  if (!state.view.query && isWithinDays(memory.created_at, state.view.days)) {
+    ui.memoryList.prepend(memoryItem(memory));
+    if (state.listTotal !== null) state.listTotal += 1;
+    ui.memoriesEmpty.hidden = true;
+    showShown();
+    setMessage(ui.memoriesStatus, 'Memory added.', 'info');
+  } else {
+    setMessage(ui.memoriesStatus, 'Memory added. Clear the search or the dates to see it in the list.', 'info');
+  }
+  ui.addInput.focus();
+  // The narrative's status follows: enough memories for a first one, or a new version on its way.
+  void refresh(session);
+}
+
+function showAddError(message) {
+  ui.addError.textContent = message;
+  ui.addInput.setAttribute('aria-invalid', message ? 'true' : 'false');
 }
 
 function memoryItem(memory) {
@@ -452,6 +694,7 @@ function memoryItem(memory) {
   item.className = 'memory';
   item.dataset.testid = 'memory';
   item.dataset.memoryId = memory.id;
+  item.tabIndex = -1;
   showMemory(item, memory);
   return item;
 }
@@ -471,6 +714,11 @@ function showMemory(item, memory) {
     const edited = timeElement(memory.updated_at);
     edited.dataset.testid = 'memory-edited';
     dates.append(' · edited ', edited);
+  }
+  if (memory.expires_at) {
+    const expires = timeElement(memory.expires_at);
+    expires.dataset.testid = 'memory-expires';
+    dates.append(' · forgotten on ', expires);
   }
   text.append(content, dates);
 
@@ -643,13 +891,16 @@ function removeMemoryItem(item) {
   item.remove();
   if (hadFocus) /** @type {HTMLElement | null} */ (neighbour?.querySelector('button') ?? ui.memoriesTitle)?.focus();
   if (state.memoryCount !== null) state.memoryCount = Math.max(0, state.memoryCount - 1);
+  if (state.listTotal !== null) state.listTotal = Math.max(0, state.listTotal - 1);
   showMemoryCount();
-  ui.memoriesEmpty.hidden = ui.memoryList.children.length > 0 || !ui.loadMore.hidden;
+  showShown();
+  const filtered = Boolean(state.view.query || state.view.days.from || state.view.days.to);
+  ui.memoriesEmpty.hidden = ui.memoryList.children.length > 0 || !ui.loadMore.hidden || filtered;
 }
 
 function showMemoryCount() {
   const count = state.memoryCount;
-  ui.memoryCount.textContent = count === null ? '' : `${count} ${count === 1 ? 'memory' : 'memories'}`;
+  ui.memoryCount.textContent = count === null ? '' : countText(count);
 }
 
 // ── Small helpers ───────────────────────────────────────────────────────────────────────────

@@ -10,7 +10,7 @@ import {
   type MemoryUpdateError,
   type MemoryUpdateRequest,
 } from '../memories/memory-update.js';
-import type { AddMemoriesResult, ScoredMemory } from '../repositories/memory-repository.js';
+import type { AddMemoriesResult, CreatedRange, ScoredMemory } from '../repositories/memory-repository.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
 import { exportLines, type ExportSummary } from './export-memories.js';
 import type { HotTier } from './hot-tier.js';
@@ -79,20 +79,38 @@ export class MemoryService {
   /**
    * The user's memories most relevant to the query, best first, ranked in process (so every
    * database ranks alike); a user with more memories than the tier holds is searched in SQL.
+   * `created` keeps the memories created in the range: the best `limit` of those.
    */
-  async search(userId: string, query: string, limit: number): Promise<ScoredMemory[]> {
+  async search(userId: string, query: string, limit: number, created?: CreatedRange): Promise<ScoredMemory[]> {
     const user = await this.deps.tier.get(userId);
     // PostgreSQL refuses NUL in text; in process it only parts words, as a space does.
-    if (!user.complete) return this.deps.repositories.memories.search(userId, query.replaceAll('\u0000', ' '), limit);
-    return user.index.rank(query, limit).map(({ memory, score }) => ({ ...memory, score }));
+    if (!user.complete) return this.deps.repositories.memories.search(userId, query.replaceAll('\u0000', ' '), limit, created);
+    const ranked = created
+      ? user.index.rank(query, user.index.size).filter(({ memory }) => isCreatedIn(memory, created)).slice(0, limit)
+      : user.index.rank(query, limit);
+    return ranked.map(({ memory, score }) => ({ ...memory, score }));
   }
 
-  async list(userId: string, limit: number, cursor?: string): Promise<MemoryPage> {
+  /**
+   * A page of the user's live memories, newest first (those created in `created` only, when
+   * given). The cursor places the next page after the last memory shown, so memories added or
+   * deleted meanwhile neither repeat one nor skip one.
+   */
+  async list(userId: string, limit: number, cursor?: string, created?: CreatedRange): Promise<MemoryPage> {
     const before = cursor === undefined ? undefined : decodeCursor(cursor);
-    const memories = await this.deps.repositories.memories.recent(userId, { limit: limit + 1, ...(before ? { before } : {}) });
+    const memories = await this.deps.repositories.memories.recent(userId, {
+      limit: limit + 1,
+      ...(before ? { before } : {}),
+      ...(created ? { created } : {}),
+    });
     const page = memories.slice(0, limit);
     const last = page.at(-1);
     return { memories: page, nextCursor: memories.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  /** How many live memories the user has (those created in `created` only, when given). */
+  count(userId: string, created?: CreatedRange): Promise<number> {
+    return this.deps.repositories.memories.countCreated(userId, created);
   }
 
   /**
@@ -241,7 +259,10 @@ function withExpiries(inputs: readonly MemoryInput[], now: number): NewMemory[] 
       return memory;
     }
     const { expires_at: _asked, ...rest } = memory;
-    return expiry.expiresAt === null ? rest : { ...rest, expires_at: expiry.expiresAt };
+    if (expiry.expiresAt === null) return rest;
+    // A memory kept `ttl_days` is kept exactly that long from its own creation.
+    const createdAt = ttl_days === undefined ? {} : { created_at: memory.created_at ?? new Date(now) };
+    return { ...rest, ...createdAt, expires_at: expiry.expiresAt };
   });
   if (problems.length > 0) {
     const refused = problems.length === 1 ? '1 memory was refused' : `${problems.length} memories were refused`;
@@ -260,6 +281,11 @@ export async function addMemories(
   const result = await repositories.memories.addMany(userId, inputs, source);
   await repositories.narratives.noteNewMemories(userId, result.added.length);
   return result;
+}
+
+function isCreatedIn(memory: MemoryRow, range: CreatedRange): boolean {
+  const at = memory.created_at.getTime();
+  return (range.from === undefined || at >= range.from.getTime()) && (range.before === undefined || at < range.before.getTime());
 }
 
 /** A UUID as the database writes it: a cursor with any other id is refused here instead of failing in SQL. */

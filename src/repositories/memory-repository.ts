@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { Clock } from '../clock/clock.js';
 import type { DatabaseSchema, MemoryRow, NewMemoryRow } from '../db/database-schema.js';
 import { contentHash, type NewMemory } from '../memories/memory-input.js';
@@ -61,6 +61,12 @@ export interface VersionWindow {
   from: Date;
   to: Date;
   now: Date;
+}
+
+/** Creation times from `from` (inclusive) to `before` (exclusive); an absent end is open. */
+export interface CreatedRange {
+  from?: Date;
+  before?: Date;
 }
 
 const MEMORY_COLUMNS = ['id', 'user_id', 'content', 'metadata', 'source', 'created_at', 'deleted_at', 'updated_at', 'expires_at'] as const;
@@ -128,14 +134,16 @@ export class MemoryRepository {
 
   /**
    * Live memories, newest first (memories stored in the same millisecond in the order they were
-   * stored); `before` continues from the last page's oldest memory.
+   * stored); `before` continues from the last page's oldest memory; `created` keeps those created
+   * in the range.
    */
-  recent(userId: string, options: { limit: number; before?: { createdAt: Date; id: string } }): Promise<MemoryRow[]> {
+  recent(userId: string, options: { limit: number; before?: { createdAt: Date; id: string }; created?: CreatedRange }): Promise<MemoryRow[]> {
     let query = this.db
       .selectFrom('memories')
       .select(MEMORY_COLUMNS)
       .where('user_id', '=', userId)
       .where(liveMemory(this.#now()))
+      .where(createdIn(options.created))
       .orderBy('created_at', 'desc')
       .orderBy('seq', 'desc')
       .limit(options.limit);
@@ -154,6 +162,18 @@ export class MemoryRepository {
       );
     }
     return query.execute();
+  }
+
+  /** How many live memories the user has created in the range (all of them without one). */
+  async countCreated(userId: string, created?: CreatedRange): Promise<number> {
+    const row = await this.db
+      .selectFrom('memories')
+      .select(sql<number>`count(*)::int`.as('count'))
+      .where('user_id', '=', userId)
+      .where(liveMemory(this.#now()))
+      .where(createdIn(created))
+      .executeTakeFirstOrThrow();
+    return row.count;
   }
 
   /**
@@ -288,9 +308,10 @@ export class MemoryRepository {
 
   /**
    * Live memories matching any word of the query, best first. Words are reduced to the same
-   * English stems as the stored text, so "painting" finds "painted".
+   * English stems as the stored text, so "painting" finds "painted". `created` keeps those created
+   * in the range.
    */
-  async search(userId: string, query: string, limit: number): Promise<ScoredMemory[]> {
+  async search(userId: string, query: string, limit: number, created?: CreatedRange): Promise<ScoredMemory[]> {
     // Building the tsquery from to_tsvector's lexemes (each one quoted) means no user input is
     // ever parsed as tsquery syntax, and a query of stop words alone matches nothing quietly.
     const tsquery = sql<string>`(
@@ -305,6 +326,8 @@ export class MemoryRepository {
       .where('memories.user_id', '=', userId)
       .where(liveMemory(this.#now()))
       .where(sql<boolean>`memories.search_vector @@ q.query`)
+      .$if(created?.from !== undefined, (qb) => qb.where('memories.created_at', '>=', created!.from!))
+      .$if(created?.before !== undefined, (qb) => qb.where('memories.created_at', '<', created!.before!))
       .orderBy('score', 'desc')
       .orderBy('memories.created_at', 'desc')
       .orderBy('memories.id')
@@ -438,4 +461,12 @@ export class MemoryRepository {
   #now(): Date {
     return new Date(this.clock.now());
   }
+}
+
+function createdIn(range: CreatedRange | undefined) {
+  return (eb: ExpressionBuilder<DatabaseSchema, 'memories'>) =>
+    eb.and([
+      ...(range?.from ? [eb('created_at', '>=', range.from)] : []),
+      ...(range?.before ? [eb('created_at', '<', range.before)] : []),
+    ]);
 }

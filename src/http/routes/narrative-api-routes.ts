@@ -8,6 +8,7 @@ import { expiresAtSchema, ttlDaysSchema } from '../../memories/memory-expiry.js'
 import { memoryContentSchema, memoryMetadataSchema } from '../../memories/memory-input.js';
 import type { MemoryUpdateRefusal } from '../../memories/memory-update.js';
 import { toMemoryOutput } from '../../mcp/tools/memory-output.js';
+import type { CreatedRange } from '../../repositories/memory-repository.js';
 import { describeZodError } from '../../validation/describe-zod-error.js';
 import { ownerOfRequest } from '../request-user.js';
 import { sendError } from '../send-error.js';
@@ -39,6 +40,48 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
   cursor: z.string().max(500).optional(),
 });
+
+const searchQuery = z.object({
+  q: z
+    .string({ error: 'q is missing: give the words to search for' })
+    .trim()
+    .min(1, { error: 'q is empty: give the words to search for' })
+    .max(1_000, { error: 'q is longer than 1000 characters' }),
+  limit: z.coerce.number().int().min(1).max(100).default(10),
+});
+
+/** A day (`2025-05-01`, in UTC) or an instant with its offset (`2025-05-01T08:00:00+02:00`), from year 1. */
+const dateOrInstant = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })], {
+    error: 'give a date (2025-05-01) or a date-time with its offset (2025-05-01T08:00:00Z or …+02:00)',
+  })
+  .refine((text) => !text.startsWith('0000'), { error: 'the year must be 1 or later' });
+
+const DAY_MS = 86_400_000;
+
+/**
+ * `from` and `to` as a range of creation times, both ends included: a date is the whole UTC day
+ * (`to=2025-05-01` reaches the end of that day), a date-time that instant, to the millisecond
+ * (the precision memories are stored with).
+ */
+const createdQuery = z
+  .object({ from: dateOrInstant.optional(), to: dateOrInstant.optional() })
+  .transform(({ from, to }, ctx): { range: CreatedRange | undefined } => {
+    const first = from === undefined ? undefined : Date.parse(isDay(from) ? `${from}T00:00:00Z` : from);
+    const last = to === undefined ? undefined : isDay(to) ? Date.parse(`${to}T00:00:00Z`) + DAY_MS - 1 : Date.parse(to);
+    if (first !== undefined && last !== undefined && first > last) {
+      ctx.addIssue({ code: 'custom', message: `from (${from}) is after to (${to}): give the earlier one as from` });
+      return z.NEVER;
+    }
+    if (first === undefined && last === undefined) return { range: undefined };
+    return {
+      range: { ...(first === undefined ? {} : { from: new Date(first) }), ...(last === undefined ? {} : { before: new Date(last + 1) }) },
+    };
+  });
+
+function isDay(text: string): boolean {
+  return text.length === 10;
+}
 
 /** The REST API of the dashboard and other HTTP clients, under `/api/v1`, always for the key's owner. */
 export function narrativeApiRoutes(engine: NarrativeEngine): Router {
@@ -93,9 +136,22 @@ export function narrativeApiRoutes(engine: NarrativeEngine): Router {
 
   router.get('/memories', async (req, res) => {
     const query = parse(listQuery, req.query, res);
-    if (!query) return;
-    const page = await engine.memories.list(ownerOfRequest(req).id, query.limit, query.cursor);
-    res.json({ memories: page.memories.map(toMemoryOutput), next_cursor: page.nextCursor });
+    const created = query && parse(createdQuery, req.query, res);
+    if (!query || !created) return;
+    const userId = ownerOfRequest(req).id;
+    const [page, total] = await Promise.all([
+      engine.memories.list(userId, query.limit, query.cursor, created.range),
+      engine.memories.count(userId, created.range),
+    ]);
+    res.json({ memories: page.memories.map(toMemoryOutput), next_cursor: page.nextCursor, total });
+  });
+
+  router.get('/memories/search', async (req, res) => {
+    const query = parse(searchQuery, req.query, res);
+    const created = query && parse(createdQuery, req.query, res);
+    if (!query || !created) return;
+    const found = await engine.memories.search(ownerOfRequest(req).id, query.q, query.limit, created.range);
+    res.json({ memories: found.map((memory) => ({ ...toMemoryOutput(memory), score: memory.score })) });
   });
 
   // The key's user only, streamed: the lines are written as the pages are read, so a user with any
