@@ -15,6 +15,7 @@ interface ListedMemory {
   content: string;
   created_at: string;
   updated_at: string | null;
+  expires_at: string | null;
   metadata: Record<string, unknown>;
 }
 
@@ -39,7 +40,7 @@ describe.each(DATABASES)('narrative-mcp memories on %s', (kind) => {
     const table = await runCli(['memories', 'list', '--user', 'lena'], env);
     expect(table.code).toBe(0);
     const [header, ...rows] = table.stdout.trim().split('\n');
-    expect(header).toMatch(/^ID\s+CREATED\s+UPDATED\s+CONTENT$/);
+    expect(header).toMatch(/^ID\s+CREATED\s+UPDATED\s+EXPIRES\s+CONTENT$/);
     expect(rows.map((row) => row.slice(row.indexOf('Lena')))).toEqual([...FACTS].reverse());
 
     const memories = await listed();
@@ -79,7 +80,9 @@ describe.each(DATABASES)('narrative-mcp memories on %s', (kind) => {
       [[first!.id, '--content', second!.content.toUpperCase()], `the user already has this text as memory ${second!.id}`],
       [[first!.id, '--metadata', '{not json'], '--metadata is not JSON'],
       [[first!.id, '--metadata', '[1, 2]'], 'metadata must be a JSON object'],
-      [[first!.id], 'give --content, --metadata or both'],
+      [[first!.id], 'give --content, --metadata, an expiry (--expires-at, --ttl-days or --never-expires), or several'],
+      [[first!.id, '--ttl-days', '7', '--never-expires'], 'give one of --expires-at, --ttl-days and --never-expires'],
+      [[first!.id, '--expires-at', '2001-01-01T00:00:00Z'], 'is not in the future'],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(['memories', 'update', '--user', 'lena', ...args], env);
@@ -89,6 +92,18 @@ describe.each(DATABASES)('narrative-mcp memories on %s', (kind) => {
     expect(await listed()).toEqual(before);
     const stranger = await runCli(['memories', 'update', '--user', 'nobody', first!.id, '--content', 'x'], env);
     expect(stranger.stderr).toContain('no user "nobody"');
+  });
+
+  it('sets a memory to be forgotten, and takes the expiry away again', async () => {
+    const memory = (await listed()).find((listedMemory) => listedMemory.content === FACTS[3])!;
+    const set = await runCli(['memories', 'update', '--user', 'lena', memory.id, '--ttl-days', '30'], env);
+    expect(set.code, set.stderr).toBe(0);
+    const expiresAt = /It is forgotten on (\S+)\./.exec(set.stdout)![1]!;
+    expect(Date.parse(expiresAt) - Date.now()).toBeGreaterThan(29 * 86_400_000);
+    expect((await listed()).find((listedMemory) => listedMemory.id === memory.id)!.expires_at).toBe(expiresAt);
+
+    const removed = await runCli(['memories', 'update', '--user', 'lena', memory.id, '--never-expires'], env);
+    expect(removed.stdout).toContain('It is kept until it is deleted.');
   });
 
   it('shows help for the memories commands', async () => {

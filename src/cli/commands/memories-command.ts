@@ -24,12 +24,12 @@ export function registerMemoriesCommand(program: Command): void {
           const page = await app.engine.memories.list(user.id, PAGE_SIZE, cursor);
           for (const memory of page.memories.map(toMemoryOutput)) {
             if (options.json) console.log(JSON.stringify(memory));
-            else rows.push([memory.id, memory.created_at, memory.updated_at ?? '', memory.content.replace(/\s+/g, ' ')]);
+            else rows.push([memory.id, memory.created_at, memory.updated_at ?? '', memory.expires_at ?? '', memory.content.replace(/\s+/g, ' ')]);
           }
           cursor = page.nextCursor ?? undefined;
         } while (cursor !== undefined);
         if (!options.json) {
-          console.log(rows.length === 0 ? `User ${user.external_id} has no memories.` : formatTable(['ID', 'CREATED', 'UPDATED', 'CONTENT'], rows));
+          console.log(rows.length === 0 ? `User ${user.external_id} has no memories.` : formatTable(['ID', 'CREATED', 'UPDATED', 'EXPIRES', 'CONTENT'], rows));
         }
       });
     });
@@ -41,15 +41,25 @@ export function registerMemoriesCommand(program: Command): void {
     .argument('<memory>', 'the memory id, from `memories list`')
     .option('--content <text>', 'the corrected text')
     .option('--metadata <json>', 'a JSON object that replaces the metadata')
-    .action(async (memoryId: string, options: { user: string; content?: string; metadata?: string }) => {
-      if (options.content === undefined && options.metadata === undefined) throw new UserFacingError('give --content, --metadata or both');
+    .option('--expires-at <date-time>', 'forget the memory at this moment (ISO 8601, in the future)')
+    .option('--ttl-days <days>', 'forget the memory this many days from now')
+    .option('--never-expires', 'keep the memory until it is deleted, removing its expiry')
+    .action(async (memoryId: string, options: UpdateOptions) => {
+      const expiry = expiryOf(options);
+      if (options.content === undefined && options.metadata === undefined && expiry === undefined) {
+        throw new UserFacingError('give --content, --metadata, an expiry (--expires-at, --ttl-days or --never-expires), or several');
+      }
       const metadata = options.metadata === undefined ? undefined : parseJson(options.metadata);
       await runWithApp(async (app) => {
         const user = await requireUser(app.repositories.users, options.user);
         // A one-shot command calls no LLM: the stale narrative is rewritten by whoever serves the user next.
-        const result = await app.engine.memories.update(user.id, [{ id: memoryId, content: options.content, metadata }], { rewriteNarrative: false });
+        const result = await app.engine.memories.update(user.id, [{ id: memoryId, content: options.content, metadata, ...expiry }], {
+          rewriteNarrative: false,
+        });
         if (!result.ok) throw new UserFacingError(`cannot update memory ${memoryId}: ${result.errors[0]!.message}`);
         console.log(`Updated memory ${memoryId} of user ${user.external_id}.`);
+        const expiresAt = result.updated[0]!.expires_at;
+        if (expiry !== undefined) console.log(expiresAt ? `It is forgotten on ${expiresAt.toISOString()}.` : 'It is kept until it is deleted.');
         if (result.narrativeInvalidated) {
           console.log(
             `The narrative used its old text: it is stale until it is rewritten at the user's next conversation, ` +
@@ -58,6 +68,25 @@ export function registerMemoriesCommand(program: Command): void {
         }
       });
     });
+}
+
+interface UpdateOptions {
+  user: string;
+  content?: string;
+  metadata?: string;
+  expiresAt?: string;
+  ttlDays?: string;
+  neverExpires?: boolean;
+}
+
+/** The expiry the options ask for, as `update_memories` takes it; undefined when they ask for none. */
+function expiryOf(options: UpdateOptions): { expires_at?: string | null; ttl_days?: number } | undefined {
+  const given = [options.expiresAt !== undefined, options.ttlDays !== undefined, options.neverExpires === true].filter(Boolean).length;
+  if (given > 1) throw new UserFacingError('give one of --expires-at, --ttl-days and --never-expires');
+  if (options.neverExpires) return { expires_at: null };
+  if (options.expiresAt !== undefined) return { expires_at: options.expiresAt };
+  if (options.ttlDays !== undefined) return { ttl_days: Number(options.ttlDays) };
+  return undefined;
 }
 
 function parseJson(text: string): unknown {
