@@ -29,6 +29,9 @@ const originList = (what: string) =>
 
 const PUBLIC_URL_ERROR = 'must be the http(s) origin clients reach the server at, such as https://narrative.example.com (no path, query or fragment)';
 
+const ISSUER_ERROR = 'must be the issuer identifier of an authorization server, an https URL (http only on a loopback address) with no query or fragment';
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const LLM_PROVIDERS = ['offline', 'gemini', 'openai', 'anthropic'] as const;
@@ -108,6 +111,29 @@ const configShape = {
     .enum(['true', 'false'], { error: 'must be true or false' })
     .transform((value) => value === 'true')
     .default(false),
+  /**
+   * An external authorization server (Keycloak, Auth0, WorkOS…) whose access tokens the server
+   * accepts instead of running its own sign-in; its issuer identifier, exactly as its tokens' `iss`.
+   */
+  OAUTH_ISSUER: z
+    .url({ protocol: /^https?$/, error: ISSUER_ERROR })
+    .refine((url) => URL.canParse(url) && !/[?#]/.test(url) && (new URL(url).protocol === 'https:' || LOOPBACK_HOSTS.has(new URL(url).hostname)), {
+      error: ISSUER_ERROR,
+    })
+    .optional(),
+  /** An audience the issuer's tokens may carry instead of this server's resource, `<HTTP_PUBLIC_URL>/mcp`. */
+  OAUTH_AUDIENCE: z.string().min(1).optional(),
+  /** The claim of the issuer's tokens that names the user (their external id here). */
+  OAUTH_USER_CLAIM: z.string().min(1).default('sub'),
+  /** A user the issuer's token names and the server has never seen is created (true) or refused (false). */
+  OAUTH_CREATE_USERS: z
+    .enum(['true', 'false'], { error: 'must be true or false' })
+    .transform((value) => value === 'true')
+    .default(true),
+  /** Check the issuer's tokens by RFC 7662 introspection at this URL instead of as JWTs. */
+  OAUTH_INTROSPECTION_URL: httpUrl().optional(),
+  OAUTH_INTROSPECTION_CLIENT_ID: z.string().min(1).optional(),
+  OAUTH_INTROSPECTION_CLIENT_SECRET: z.string().min(1).optional(),
   HTTP_ALLOWED_HOSTS: hostList('a comma-separated list of host names').optional(),
   HTTP_ALLOWED_ORIGINS: originList('a comma-separated list of origins such as https://app.example.com').optional(),
   HTTP_MAX_BODY_BYTES: integer(1_024, 100_000_000, 'a whole number of bytes from 1024 to 100000000').default(1_048_576),
@@ -149,6 +175,17 @@ export const configSchema = z.object(configShape).superRefine((config, context) 
   if (config.LLM_PROVIDER !== undefined && config.LLM_PROVIDER !== 'offline' && !configured.some(({ provider }) => provider === config.LLM_PROVIDER)) {
     context.addIssue({ code: 'custom', path: ['LLM_PROVIDER'], message: `needs ${PROVIDER_SETTINGS[config.LLM_PROVIDER].missing}` });
   }
+  const introspection = ['OAUTH_INTROSPECTION_URL', 'OAUTH_INTROSPECTION_CLIENT_ID', 'OAUTH_INTROSPECTION_CLIENT_SECRET'] as const;
+  const introspectionSet = introspection.filter((name) => config[name] !== undefined);
+  if (introspectionSet.length > 0 && introspectionSet.length < introspection.length) {
+    const missing = introspection.filter((name) => config[name] === undefined);
+    context.addIssue({ code: 'custom', path: [missing[0]!], message: `must be set with ${introspectionSet.join(' and ')} (token introspection needs all three)` });
+  }
+  for (const name of ['OAUTH_AUDIENCE', ...introspection] as const) {
+    if (config[name] !== undefined && config.OAUTH_ISSUER === undefined) {
+      context.addIssue({ code: 'custom', path: [name], message: 'is used only with OAUTH_ISSUER, which is not set' });
+    }
+  }
   // A horizon as long as the TTL would make every narrative due at every pass.
   if (config.REFRESH_HORIZON_HOURS !== undefined && config.REFRESH_HORIZON_HOURS >= config.NARRATIVE_TTL_DAYS * 24) {
     context.addIssue({
@@ -180,6 +217,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const issue = parsed.error.issues[0]!;
   const name = String(issue.path[0] ?? 'configuration');
   const value = present[name];
-  const shown = value === undefined || name.includes('KEY') || name === 'DATABASE_URL' ? '' : ` (got ${JSON.stringify(value)})`;
+  const shown = value === undefined || name.includes('KEY') || name.includes('SECRET') || name === 'DATABASE_URL' ? '' : ` (got ${JSON.stringify(value)})`;
   throw new ConfigError(`${name} ${issue.message}${shown}`);
 }

@@ -3,13 +3,15 @@ import type { App } from '../app/app.js';
 import { projectPath } from '../app/project-path.js';
 import { errorHandler } from './error-handler.js';
 import { HttpMetrics } from './http-metrics.js';
-import { bearerAuth } from './middleware/bearer-auth.js';
+import { bearerAuth, type AccessTokenCheck } from './middleware/bearer-auth.js';
 import { coalesceWrites } from './middleware/coalesce-writes.js';
 import { keyRateLimit } from './middleware/key-rate-limit.js';
 import { requestGuards } from './middleware/request-guards.js';
 import { requestLog } from './middleware/request-log.js';
+import { ExternalTokenVerifier } from './oauth/external-token-verifier.js';
 import { oauthRoutes } from './oauth/oauth-routes.js';
 import { oauthOffered, oauthUrls } from './oauth/oauth-urls.js';
+import { protectedResourceRoutes } from './oauth/protected-resource-routes.js';
 import { connectedClientsRoutes } from './routes/connected-clients-routes.js';
 import { mcpSseRoutes } from './routes/mcp-sse-routes.js';
 import { mcpStatelessRoutes } from './routes/mcp-stateless-routes.js';
@@ -50,9 +52,18 @@ export function createHttpApp(app: App, port: () => number, publicUrl: string, o
   );
   server.use(operationsRoutes(app, httpMetrics));
   const urls = oauthUrls(publicUrl);
-  const oauth = oauthOffered(publicUrl) ? oauthRoutes(app, urls) : undefined;
-  if (oauth) server.use(oauth.router);
-  else logger.warn({ publicUrl }, 'OAuth sign-in is off: it needs HTTP_PUBLIC_URL to be https (or a loopback address); API keys work as before');
+  let accessTokens: AccessTokenCheck | undefined;
+  if (config.OAUTH_ISSUER !== undefined) {
+    // An external authorization server signs users in: this server only checks its tokens.
+    accessTokens = ExternalTokenVerifier.fromConfig(config, urls.resource, { users: app.repositories.users, clock: app.clock, logger });
+    server.use(protectedResourceRoutes(urls, config.OAUTH_ISSUER));
+  } else if (oauthOffered(publicUrl)) {
+    const oauth = oauthRoutes(app, urls);
+    accessTokens = oauth.provider;
+    server.use(oauth.router);
+  } else {
+    logger.warn({ publicUrl }, 'OAuth sign-in is off: it needs HTTP_PUBLIC_URL to be https (or a loopback address); API keys work as before');
+  }
   server.use(
     express.static(projectPath('dashboard'), {
       index: 'index.html',
@@ -63,7 +74,7 @@ export function createHttpApp(app: App, port: () => number, publicUrl: string, o
   );
 
   const authenticated = [
-    bearerAuth({ apiKeys: app.repositories.apiKeys, accessTokens: oauth?.provider, resourceMetadataUrl: oauth && urls.resourceMetadataUrl, logger }),
+    bearerAuth({ apiKeys: app.repositories.apiKeys, accessTokens, resourceMetadataUrl: accessTokens && urls.resourceMetadataUrl, logger }),
     keyRateLimit(config.HTTP_RATE_LIMIT_PER_MINUTE),
   ];
   const json = express.json({ limit: config.HTTP_MAX_BODY_BYTES, strict: true });

@@ -63,6 +63,7 @@ export async function runRefreshPass(app: App, options: RefreshPassOptions): Pro
   if (!(options.activeDays > 0)) throw new UserFacingError(`active days must be a positive number; got ${options.activeDays}`);
   if (!(Number.isInteger(options.limit) && options.limit >= 1)) throw new UserFacingError(`the limit must be a whole number of at least 1; got ${options.limit}`);
 
+  await purgeExpiredOAuth(app);
   const expiry = await sweepExpiredMemories(app, options.expiredRetentionDays ?? app.config.EXPIRED_MEMORY_RETENTION_DAYS);
   const now = app.clock.now();
   const candidates = await app.repositories.narratives.dueForRefresh({
@@ -129,6 +130,19 @@ export async function runRefreshPass(app: App, options: RefreshPassOptions): Pro
   }
   summary.durationMs = Math.round(performance.now() - startedAt);
   return summary;
+}
+
+/**
+ * Drops the OAuth codes, pending sign-ins and tokens that can no longer be used. A failure is
+ * logged and leaves the pass to go on: they are tried again at the next one.
+ */
+export async function purgeExpiredOAuth(app: App): Promise<void> {
+  try {
+    const purged = await app.repositories.oauthGrants.purgeExpired();
+    app.logger.debug({ purged }, 'expired OAuth codes and tokens purged');
+  } catch (error) {
+    app.logger.warn({ err: error }, 'expired OAuth codes and tokens could not be purged; the next pass tries again');
+  }
 }
 
 /**

@@ -6,8 +6,9 @@ import type { ApiKeyRow, DatabaseSchema } from '../db/database-schema.js';
 import type { ApiKeyOwner } from './api-key-owner.js';
 import type { KeyOwnerCache } from './key-owner-cache.js';
 
-const KEY_PREFIX = 'nmcp_';
-const SHOWN_PREFIX_LENGTH = KEY_PREFIX.length + 8;
+/** Every API key starts with this, so a bearer check tells keys from OAuth access tokens by the token alone. */
+export const API_KEY_PREFIX = 'nmcp_';
+const SHOWN_PREFIX_LENGTH = API_KEY_PREFIX.length + 8;
 /** `last_used_at` is written at most this often per key, not on every request. */
 const LAST_USED_PRECISION_MS = MINUTE_MS;
 
@@ -43,7 +44,7 @@ export class ApiKeyRepository {
   }
 
   async create(userId: string, name?: string): Promise<CreatedApiKey> {
-    const key = KEY_PREFIX + randomBytes(32).toString('base64url');
+    const key = API_KEY_PREFIX + randomBytes(32).toString('base64url');
     const row = await this.db
       .insertInto('api_keys')
       .values({

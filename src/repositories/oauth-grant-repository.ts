@@ -13,6 +13,8 @@ import type { KeyOwnerCache } from './key-owner-cache.js';
 export const ACCESS_TOKEN_PREFIX = 'nmat_';
 const REFRESH_TOKEN_PREFIX = 'nmrt_';
 const CODE_PREFIX = 'nmac_';
+/** A spent code is kept this long past its expiry, so a code replayed late still revokes what was issued for it. */
+const SPENT_CODE_RETENTION_MS = DAY_MS;
 /** `last_used_at` of a grant is written at most this often, not on every request. */
 const LAST_USED_PRECISION_MS = MINUTE_MS;
 
@@ -64,6 +66,14 @@ export type RefreshExchange =
   | { outcome: 'unknown' | 'expired' | 'revoked' | 'resource_mismatch' }
   /** A token already rotated, presented again: its whole family is revoked. */
   | { outcome: 'replayed' };
+
+/** How many of each were purged. */
+export interface OAuthPurge {
+  pendingAuthorizations: number;
+  codes: number;
+  accessTokens: number;
+  refreshTokens: number;
+}
 
 export interface GrantListing {
   id: string;
@@ -339,6 +349,33 @@ export class OAuthGrantRepository {
       .executeTakeFirst();
     this.#owners?.invalidate(userId);
     return revoked.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Deletes what can no longer be used: pending authorizations and access tokens past their expiry
+   * or revoked, codes a day past theirs, refresh tokens expired or revoked. A rotated refresh token
+   * is kept until it expires, since one presented again revokes its family.
+   */
+  async purgeExpired(): Promise<OAuthPurge> {
+    const now = new Date(this.clock.now());
+    const count = (result: { numDeletedRows: bigint }) => Number(result.numDeletedRows);
+    const pendingAuthorizations = count(await this.db.deleteFrom('oauth_pending_authorizations').where('expires_at', '<=', now).executeTakeFirst());
+    const codes = count(
+      await this.db
+        .deleteFrom('oauth_authorization_codes')
+        .where('expires_at', '<=', new Date(now.getTime() - SPENT_CODE_RETENTION_MS))
+        .executeTakeFirst(),
+    );
+    const spentTokens = async (table: 'oauth_access_tokens' | 'oauth_refresh_tokens') =>
+      count(
+        await this.db
+          .deleteFrom(table)
+          .where((eb) => eb.or([eb('expires_at', '<=', now), eb('revoked_at', 'is not', null)]))
+          .executeTakeFirst(),
+      );
+    const accessTokens = await spentTokens('oauth_access_tokens');
+    const refreshTokens = await spentTokens('oauth_refresh_tokens');
+    return { pendingAuthorizations, codes, accessTokens, refreshTokens };
   }
 
   async #issue(db: Kysely<DatabaseSchema>, token: { userId: string; grantId: string; familyId: string; resource: string }): Promise<IssuedTokens> {

@@ -47,6 +47,8 @@ describe('loadConfig', () => {
       HTTP_SESSIONS: 'stateful',
       HTTP_WORKERS: 1,
       OAUTH_CLIENT_METADATA_ALLOW_PRIVATE: false,
+      OAUTH_USER_CLAIM: 'sub',
+      OAUTH_CREATE_USERS: true,
       REFRESH_ACTIVE_DAYS: 30,
       REFRESH_MAX_USERS: 500,
       EXPIRED_MEMORY_RETENTION_DAYS: 0,
@@ -227,5 +229,24 @@ describe('loadConfig choosing the LLM provider', () => {
     for (const wrong of ['https://narrative.example.com/mcp', 'ftp://narrative.example.com', 'https://narrative.example.com/?a=1', 'narrative.example.com']) {
       expect(configErrorFor({ HTTP_PUBLIC_URL: wrong }).message).toContain('HTTP_PUBLIC_URL must be the http(s) origin');
     }
+  });
+
+  it('reads an external issuer exactly as its tokens name it, and refuses one on plain http away from the machine', () => {
+    expect(loadConfig({ OAUTH_ISSUER: 'https://tenant.eu.auth0.com/' }).OAUTH_ISSUER).toBe('https://tenant.eu.auth0.com/');
+    expect(loadConfig({ OAUTH_ISSUER: 'http://127.0.0.1:8080/realms/narrative' }).OAUTH_ISSUER).toBe('http://127.0.0.1:8080/realms/narrative');
+    for (const wrong of ['http://keycloak.internal/realms/x', 'https://idp.example.com/?a=1', 'idp.example.com']) {
+      expect(configErrorFor({ OAUTH_ISSUER: wrong }).message).toContain('OAUTH_ISSUER must be the issuer identifier');
+    }
+    expect(loadConfig({ OAUTH_ISSUER: 'https://idp.example.com', OAUTH_CREATE_USERS: 'false' }).OAUTH_CREATE_USERS).toBe(false);
+  });
+
+  it('needs the introspection URL and both client credentials together, with an issuer', () => {
+    const issuer = { OAUTH_ISSUER: 'https://idp.example.com' };
+    const all = { ...issuer, OAUTH_INTROSPECTION_URL: 'https://idp.example.com/introspect', OAUTH_INTROSPECTION_CLIENT_ID: 'narrative', OAUTH_INTROSPECTION_CLIENT_SECRET: 'hunter2' };
+    expect(loadConfig(all).OAUTH_INTROSPECTION_CLIENT_SECRET).toBe('hunter2');
+    expect(configErrorFor({ ...all, OAUTH_INTROSPECTION_CLIENT_SECRET: '' }).message).toContain('OAUTH_INTROSPECTION_CLIENT_SECRET must be set with');
+    expect(configErrorFor({ OAUTH_AUDIENCE: 'narrative-api' }).message).toContain('OAUTH_AUDIENCE is used only with OAUTH_ISSUER');
+    const { OAUTH_ISSUER: _, ...withoutIssuer } = all;
+    expect(configErrorFor(withoutIssuer).message).toContain('used only with OAUTH_ISSUER');
   });
 });

@@ -179,4 +179,18 @@ describe.each(DATABASES)('a refresh pass on %s', (kind) => {
     await expect(pass({ activeDays: 0 })).rejects.toThrow('active days must be a positive number; got 0');
     await expect(pass({ limit: 0 })).rejects.toThrow('the limit must be a whole number of at least 1; got 0');
   });
+
+  it('purges the OAuth sign-ins left unanswered past their expiry', async () => {
+    const client = await app.repositories.oauthClients.register({ clientId: 'purged-client', secretHash: null, metadata: {} });
+    const pending = await app.repositories.oauthGrants.createPending({
+      client_id: client.clientId, redirect_uri: 'https://c.example/cb', code_challenge: 'c', state: null, resource: 'https://n.example/mcp', scopes: [],
+    });
+    const left = () => app.database.db.selectFrom('oauth_pending_authorizations').select('id_hash').execute();
+    await pass();
+    expect(await left()).toHaveLength(1);
+    await clock.advance(11 * 60_000);
+    await pass();
+    expect(await left()).toEqual([]);
+    expect(await app.repositories.oauthGrants.takePending(pending.id)).toBe(false);
+  });
 });

@@ -157,6 +157,42 @@ describe.each(DATABASES)('oauth grant repository on %s', (kind) => {
       for (const secret of [code, issued.tokens.accessToken, issued.tokens.refreshToken]) expect(rows[0]!.text).not.toContain(secret.slice(5));
     }
   });
+
+  it('purges sign-ins and access tokens once expired or revoked, codes a day after, and rotated refresh tokens only once expired', async ({ repositories, clock, database }) => {
+    const grants = repositories.oauthGrants;
+    const { code, client, user } = await approvedCode(repositories, 'purge');
+    await grants.createPending({ client_id: client.clientId, redirect_uri: 'https://client.example/callback', code_challenge: 'c', state: null, resource: RESOURCE, scopes: [] });
+    const first = await grants.exchangeCode(code, { clientId: client.clientId });
+    if (first.outcome !== 'issued') throw new Error(first.outcome);
+    const second = await grants.exchangeRefreshToken(first.tokens.refreshToken, { clientId: client.clientId });
+    if (second.outcome !== 'issued') throw new Error(second.outcome);
+    await grants.revokeToken(second.tokens.accessToken, client.clientId);
+    const count = async (table: 'oauth_pending_authorizations' | 'oauth_authorization_codes' | 'oauth_access_tokens' | 'oauth_refresh_tokens') => {
+      let query = database.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n'));
+      query = table === 'oauth_pending_authorizations' ? query.where('client_id', '=', client.clientId) : query.where('user_id', '=', user.id);
+      return Number((await query.executeTakeFirstOrThrow()).n);
+    };
+    const rows = async () => ({
+      pending: await count('oauth_pending_authorizations'),
+      codes: await count('oauth_authorization_codes'),
+      access: await count('oauth_access_tokens'),
+      refresh: await count('oauth_refresh_tokens'),
+    });
+
+    expect((await grants.purgeExpired()).accessTokens).toBeGreaterThanOrEqual(1);
+    expect(await rows()).toEqual({ pending: 1, codes: 1, access: 1, refresh: 2 });
+    await clock.advance(2 * 60 * 60_000);
+    await grants.purgeExpired();
+    expect(await rows()).toEqual({ pending: 0, codes: 1, access: 0, refresh: 2 });
+    await clock.advance(24 * 60 * 60_000);
+    await grants.purgeExpired();
+    // The spent refresh token stays: presented again, it would still revoke its family.
+    expect(await rows()).toEqual({ pending: 0, codes: 0, access: 0, refresh: 2 });
+    expect(await grants.exchangeRefreshToken(second.tokens.refreshToken, { clientId: client.clientId })).toMatchObject({ outcome: 'issued' });
+    await clock.advance(31 * 24 * 60 * 60_000);
+    await grants.purgeExpired();
+    expect(await rows()).toEqual({ pending: 0, codes: 0, access: 0, refresh: 0 });
+  });
 });
 
 describe.each(DATABASES)('oauth grant repository holding token owners on %s', (kind) => {

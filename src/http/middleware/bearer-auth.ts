@@ -1,19 +1,23 @@
-import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { AccessDeniedError, InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { OAuthTokenVerifier } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { ApiKeyRepository } from '../../repositories/api-key-repository.js';
-import { ACCESS_TOKEN_PREFIX } from '../../repositories/oauth-grant-repository.js';
 import { authInfoFor } from '../request-user.js';
 import { sendError } from '../send-error.js';
 
 const ACCESS_TOKEN_IN_QUERY = /[?&]access_token=/;
 
+/** Checks the OAuth access tokens it accepts (told apart from API keys by the token alone). */
+export interface AccessTokenCheck extends OAuthTokenVerifier {
+  accepts(token: string): boolean;
+}
+
 export interface BearerAuthOptions {
   apiKeys: ApiKeyRepository;
   /** Checks OAuth access tokens; without it only API keys are accepted. */
-  accessTokens?: OAuthTokenVerifier | undefined;
+  accessTokens?: AccessTokenCheck | undefined;
   /** Protected Resource Metadata (RFC 9728) every 401 points OAuth clients to. */
   resourceMetadataUrl?: string | undefined;
   logger: Logger;
@@ -23,7 +27,8 @@ export interface BearerAuthOptions {
  * Requires `Authorization: Bearer <key or access token>`; it decides the user. An API key is looked
  * up by its hash (in a serving process usually among the key owners it holds, which a revocation
  * empties at once, see `KeyOwnerCache`); an OAuth access token, told apart by its prefix, is checked
- * for expiry, revocation and this server as its resource. Neither is ever logged, nor accepted in a URL.
+ * for expiry, revocation and this server as its resource (by this server, or with the external
+ * issuer's keys or introspection). Neither is ever logged, nor accepted in a URL.
  */
 export function bearerAuth({ apiKeys, accessTokens, resourceMetadataUrl, logger }: BearerAuthOptions): RequestHandler {
   const challenge = `Bearer realm="narrative-mcp"${resourceMetadataUrl ? `, resource_metadata="${resourceMetadataUrl}"` : ''}`;
@@ -46,7 +51,7 @@ export function bearerAuth({ apiKeys, accessTokens, resourceMetadataUrl, logger 
     const token = match[1]!;
     let auth: AuthInfo | undefined;
     try {
-      if (accessTokens && token.startsWith(ACCESS_TOKEN_PREFIX)) {
+      if (accessTokens?.accepts(token)) {
         auth = await accessTokens.verifyAccessToken(token);
       } else {
         const owner = await apiKeys.findOwnerByKey(token);
@@ -55,6 +60,10 @@ export function bearerAuth({ apiKeys, accessTokens, resourceMetadataUrl, logger 
     } catch (error) {
       if (error instanceof InvalidTokenError) {
         refuse(res, error.message, 'invalid_token');
+        return;
+      }
+      if (error instanceof AccessDeniedError) {
+        sendError(res, 403, 'forbidden', error.message);
         return;
       }
       logger.error({ err: error }, 'key lookup failed');

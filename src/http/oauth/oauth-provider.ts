@@ -5,7 +5,8 @@ import type { OAuthClientInformationFull, OAuthTokenRevocationRequest, OAuthToke
 import type { Response } from 'express';
 import type { Clock } from '../../clock/clock.js';
 import { SECOND_MS } from '../../clock/durations.js';
-import type { IssuedTokens, OAuthGrantRepository } from '../../repositories/oauth-grant-repository.js';
+import { ACCESS_TOKEN_PREFIX, type IssuedTokens, type OAuthGrantRepository } from '../../repositories/oauth-grant-repository.js';
+import type { AccessTokenCheck } from '../middleware/bearer-auth.js';
 import { consentCookie, renderConsentPage } from './consent-page.js';
 import type { OAuthClientsStore } from './oauth-clients-store.js';
 import type { OAuthUrls } from './oauth-urls.js';
@@ -27,7 +28,7 @@ const GRANT_REFUSALS = {
  * decides. The user signs in on our consent page with one of their API keys; codes and tokens
  * live in the database (`OAuthGrantRepository`), bound to this server's resource.
  */
-export class OAuthProvider implements OAuthServerProvider {
+export class OAuthProvider implements OAuthServerProvider, AccessTokenCheck {
   constructor(
     readonly clientsStore: OAuthClientsStore,
     private readonly grants: OAuthGrantRepository,
@@ -86,6 +87,10 @@ export class OAuthProvider implements OAuthServerProvider {
     if (exchange.outcome === 'issued') return tokenResponse(exchange.tokens);
     if (exchange.outcome === 'resource_mismatch') throw new InvalidTargetError('resource is not the one the refresh token was issued for');
     throw new InvalidGrantError(GRANT_REFUSALS[exchange.outcome]);
+  }
+
+  accepts(token: string): boolean {
+    return token.startsWith(ACCESS_TOKEN_PREFIX);
   }
 
   /** The owner of a live access token for this server; throws `InvalidTokenError` saying why not. */

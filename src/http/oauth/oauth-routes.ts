@@ -1,6 +1,5 @@
 import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/metadata.js';
 import { createOAuthMetadata, mcpAuthRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
-import type { OAuthProtectedResourceMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { Router } from 'express';
 import type { App } from '../../app/app.js';
 import { clientSecretCheck } from './client-secret-check.js';
@@ -8,6 +7,7 @@ import { consentRoutes } from './consent-routes.js';
 import { OAuthClientsStore } from './oauth-clients-store.js';
 import { OAuthProvider } from './oauth-provider.js';
 import type { OAuthUrls } from './oauth-urls.js';
+import { protectedResourceRoutes } from './protected-resource-routes.js';
 
 /**
  * This server as an OAuth 2.1 authorization server and the metadata of its protected resource:
@@ -27,15 +27,8 @@ export function oauthRoutes(app: App, urls: OAuthUrls): { router: Router; provid
     authorization_response_iss_parameter_supported: true,
     client_id_metadata_document_supported: true,
   };
-  const resourceMetadata: OAuthProtectedResourceMetadata = {
-    resource: urls.resource,
-    authorization_servers: [urls.issuer],
-    bearer_methods_supported: ['header'],
-    resource_name: 'narrative-mcp',
-  };
   router.use('/.well-known/oauth-authorization-server', metadataHandler(serverMetadata));
-  router.use('/.well-known/oauth-protected-resource/mcp', metadataHandler(resourceMetadata));
-  router.use('/.well-known/oauth-protected-resource', metadataHandler(resourceMetadata));
+  router.use(protectedResourceRoutes(urls, urls.issuer));
   router.post(['/token', '/revoke'], ...clientSecretCheck(app.repositories.oauthClients));
   // RFC 9207: every answer sent back to the client names the issuer, including the errors the SDK's handler sends.
   router.use('/authorize', (_req, res, next) => {
