@@ -1,5 +1,6 @@
 import { cp, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../src/db/migrate.js';
@@ -7,7 +8,9 @@ import { openDatabase, type DatabaseHandle } from '../../src/db/open-database.js
 import { Kysely, PostgresDialect } from 'kysely';
 import { systemClock } from '../../src/clock/system-clock.js';
 import type { DatabaseSchema } from '../../src/db/database-schema.js';
+import { claimOwnership, readOwner } from '../../src/db/local-sharing/owner-election.js';
 import { SharedEmbeddedDatabase } from '../../src/db/local-sharing/shared-embedded-database.js';
+import { socketPathFor } from '../../src/db/local-sharing/socket-path.js';
 import { MemoryRepository } from '../../src/repositories/memory-repository.js';
 import type { UserChangeListener } from '../../src/db/user-change-feed.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -69,6 +72,24 @@ describe('an embedded data directory opened twice', () => {
   afterEach(async () => {
     await Promise.all(open.splice(0).map((handle) => handle.close()));
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('gives up on an owner that takes a connection and never answers, and names it', async () => {
+    // What a guest meets when it connects just as the owner is killed: the connection is queued and
+    // then neither accepted nor closed. Here a live "owner" that never answers stands for it.
+    const ownership = (await claimOwnership(dataDir, (await readOwner(dataDir)).generation + 1))!;
+    const socketPath = await socketPathFor(dataDir);
+    const taken: Socket[] = [];
+    const silent = createServer((socket) => taken.push(socket));
+    await new Promise<void>((resolve) => silent.listen(socketPath, resolve));
+    try {
+      await expect(SharedEmbeddedDatabase.open({ dataDir, startupWaitMs: 100 })).rejects.toThrow(`owned by process ${process.pid}, which does not answer`);
+      expect(taken).toHaveLength(1);
+    } finally {
+      for (const socket of taken) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+      await ownership.release();
+    }
   });
 
   it('lets the second opening read and write what the first holds', async () => {

@@ -99,6 +99,11 @@ export class DatabaseGuest {
     return this.closed;
   }
 
+  /** Drops the connection at once: everything waiting fails as a lost session. */
+  abandon(): void {
+    this.socket.destroy();
+  }
+
   #ask(message: (id: number) => GuestMessage): Promise<HostMessage> {
     if (this.#lost) return Promise.reject(new SessionLostError(new Error('the process that owns the embedded database ended')));
     const id = this.#nextId++;

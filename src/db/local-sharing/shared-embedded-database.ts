@@ -23,6 +23,8 @@ const STARTUP_WAIT_MS = 30 * SECOND_MS;
 const IDLE_SESSION_MS = 30 * SECOND_MS;
 const RETRY_FIRST_MS = 10;
 const RETRY_MOST_MS = 200;
+/** How long an owner may take to answer a new guest, which it does without touching the database. */
+const HANDSHAKE_MS = 3 * SECOND_MS;
 
 type Role =
   | {
@@ -211,9 +213,16 @@ export class SharedEmbeddedDatabase {
   }
 
   async #becomeGuest(guest: DatabaseGuest, ownerPid: number): Promise<Role> {
-    await guest.listen((userId) => {
-      for (const listener of this.#listeners) listener.changed(userId);
-    });
+    // A connection made to an owner that is being killed can be queued on its socket and then
+    // neither accepted nor closed: a guest that hears nothing gives it up and looks again.
+    const silent = setTimeout(() => guest.abandon(), HANDSHAKE_MS);
+    try {
+      await guest.listen((userId) => {
+        for (const listener of this.#listeners) listener.changed(userId);
+      });
+    } finally {
+      clearTimeout(silent);
+    }
     for (const listener of this.#listeners) listener.listening();
     void guest.closed.then(() => {
       if (this.#closed) return;
