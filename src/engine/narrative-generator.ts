@@ -86,11 +86,11 @@ export class NarrativeGenerator {
   async #generateLocked(userId: string, { force, signal, priority }: GenerateOptions, lease: HeldLease): Promise<GenerationOutcome> {
     const { repositories, clock, policy, provider, metrics, logger } = this.deps;
     const startedAt = clock.now();
-    const current = await repositories.narratives.get(userId);
+    const snapshot = await repositories.users.findForGeneration(userId);
+    const current = snapshot?.narrative;
     if (!force && assessNarrative(current, startedAt, policy).state === 'fresh') return { status: 'skipped', reason: 'fresh' };
-    const user = await repositories.users.findWithMemoryStats(userId);
-    if (!user || user.stats.count < policy.minMemories) return { status: 'skipped', reason: 'not_eligible' };
-    const { stats } = user;
+    if (!snapshot || snapshot.stats.count < policy.minMemories) return { status: 'skipped', reason: 'not_eligible' };
+    const { user, stats } = snapshot;
     const plan = planBuild(current, {
       now: startedAt,
       // `regenerate_narrative` forces a manual job; a deletion or update asks for one at the same priority unforced.
@@ -132,11 +132,10 @@ export class NarrativeGenerator {
           // A memory forgotten or updated while the LLM was writing must not make this version look
           // fresh. A revision also keeps the mark a change to one of the memories it carries put on
           // the version it revised (see `NarrativeRepository.write`).
-          const forgotten = await trx.memories.deletedAmong(userId, sourceMemoryIds);
+          const { deleted: forgotten, updated } = await trx.memories.changedSinceRead(userId, sourceMemoryIds, generation.readUpdatedAt);
           if (forgotten.length > 0) {
             await trx.narratives.invalidateIfBuiltFrom(userId, forgotten, 'memory_deleted', new Date(generatedAt));
           }
-          const updated = await trx.memories.updatedSinceRead(userId, readAmong(generation.readUpdatedAt, sourceMemoryIds));
           if (updated.length > 0) {
             await trx.narratives.invalidateIfBuiltFrom(userId, updated, 'memory_updated', new Date(generatedAt));
           }
@@ -216,16 +215,6 @@ export class NarrativeGenerator {
       carriedExpiresAt: current.source_expires_at,
     };
   }
-}
-
-/** The `updated_at` a generation read for each of these memories that it read. */
-function readAmong(readUpdatedAt: ReadonlyMap<string, Date | null>, ids: readonly string[]): Map<string, Date | null> {
-  const read = new Map<string, Date | null>();
-  for (const id of ids) {
-    const updatedAt = readUpdatedAt.get(id);
-    if (updatedAt !== undefined) read.set(id, updatedAt);
-  }
-  return read;
 }
 
 /**

@@ -275,19 +275,6 @@ export class MemoryRepository {
     return rows.map((row) => row.content_hash);
   }
 
-  /** Which of these memory ids the user has deleted. */
-  async deletedAmong(userId: string, ids: readonly string[]): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('memories')
-      .select('id')
-      .where('user_id', '=', userId)
-      .where('id', 'in', ids)
-      .where('deleted_at', 'is not', null)
-      .execute();
-    return rows.map((row) => row.id);
-  }
-
   async count(userId: string): Promise<number> {
     return (await this.stats(userId)).count;
   }
@@ -414,20 +401,30 @@ export class MemoryRepository {
   }
 
   /**
-   * Which of these memories were updated after they were read: their `updated_at` is no longer the
-   * one read (`read` maps each id to it). Compared for equality, so the clocks of other processes
-   * cannot hide an update.
+   * Which of these memories the user has deleted, and which were updated after they were read: their
+   * `updated_at` is no longer the one read (`read` maps an id to it; an id it lacks is only checked
+   * for deletion). Compared for equality, so the clocks of other processes cannot hide an update.
+   * One statement, in the transaction that stores a narrative built from them.
    */
-  async updatedSinceRead(userId: string, read: ReadonlyMap<string, Date | null>): Promise<string[]> {
-    if (read.size === 0) return [];
+  async changedSinceRead(
+    userId: string,
+    ids: readonly string[],
+    read: ReadonlyMap<string, Date | null>,
+  ): Promise<{ deleted: string[]; updated: string[] }> {
+    if (ids.length === 0) return { deleted: [], updated: [] };
     const rows = await this.db
       .selectFrom('memories')
-      .select(['id', 'updated_at'])
+      .select(['id', 'deleted_at', 'updated_at'])
       .where('user_id', '=', userId)
-      .where('id', 'in', [...read.keys()])
-      .where('updated_at', 'is not', null)
+      .where('id', 'in', ids)
+      .where((eb) => eb.or([eb('deleted_at', 'is not', null), eb('updated_at', 'is not', null)]))
       .execute();
-    return rows.filter((row) => row.updated_at!.getTime() !== read.get(row.id)?.getTime()).map((row) => row.id);
+    return {
+      deleted: rows.filter((row) => row.deleted_at !== null).map((row) => row.id),
+      updated: rows
+        .filter((row) => row.updated_at !== null && read.has(row.id) && row.updated_at.getTime() !== read.get(row.id)?.getTime())
+        .map((row) => row.id),
+    };
   }
 
   /** Marks the user's live memories with these ids deleted; returns the ids that were (an expired one is gone already). */

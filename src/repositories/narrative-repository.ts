@@ -62,7 +62,7 @@ export interface RefreshQuery {
 }
 
 /** Every column of the version being served: the previous version's text stays off the hot path. */
-const NARRATIVE_COLUMNS = [
+export const NARRATIVE_COLUMNS = [
   'id',
   'user_id',
   'narrative_content',

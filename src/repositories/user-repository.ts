@@ -1,8 +1,16 @@
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../clock/clock.js';
-import type { DatabaseSchema, UserRow } from '../db/database-schema.js';
+import type { DatabaseSchema, NarrativeRow, UserRow } from '../db/database-schema.js';
 import { liveMemory } from './live-memory.js';
 import type { MemoryStats } from './memory-repository.js';
+import { NARRATIVE_COLUMNS } from './narrative-repository.js';
+
+/** The user, the statistics of their live memories and their narrative, as one read saw them. */
+export interface GenerationSnapshot {
+  user: UserRow;
+  stats: MemoryStats;
+  narrative: NarrativeRow | undefined;
+}
 
 export interface UserWithMemoryCount extends UserRow {
   memory_count: number;
@@ -25,8 +33,11 @@ export class UserRepository {
     return this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** The user with the statistics of their live memories, in one statement (what a generation starts from). */
-  async findWithMemoryStats(id: string): Promise<(UserRow & { stats: MemoryStats }) | undefined> {
+  /**
+   * What a generation starts from, in one statement: the user, the statistics of their live
+   * memories and their narrative (undefined while they have none).
+   */
+  async findForGeneration(id: string): Promise<GenerationSnapshot | undefined> {
     const row = await this.db
       .selectFrom('users')
       .innerJoinLateral(
@@ -43,13 +54,23 @@ export class UserRepository {
             .as('live'),
         (join) => join.onTrue(),
       )
+      .leftJoin('user_narratives as narrative', 'narrative.user_id', 'users.id')
       .selectAll('users')
       .select(['live.memory_count', 'live.newest_memory_at', 'live.max_memory_seq'])
+      .select(NARRATIVE_COLUMNS.map((column) => sql<unknown>`${sql.ref(`narrative.${column}`)}`.as(`narrative_${column}`)))
       .where('users.id', '=', id)
       .executeTakeFirst();
     if (!row) return undefined;
-    const { memory_count, newest_memory_at, max_memory_seq, ...user } = row;
-    return { ...user, stats: { count: memory_count, newestAt: newest_memory_at, maxSeq: max_memory_seq } };
+    const columns = row as unknown as Record<string, unknown>;
+    const narrative =
+      columns['narrative_id'] === null
+        ? undefined
+        : (Object.fromEntries(NARRATIVE_COLUMNS.map((column) => [column, columns[`narrative_${column}`]])) as unknown as NarrativeRow);
+    return {
+      user: { id: row.id, external_id: row.external_id, display_name: row.display_name, created_at: row.created_at, memory_seq: row.memory_seq },
+      stats: { count: row.memory_count, newestAt: row.newest_memory_at, maxSeq: row.max_memory_seq },
+      narrative,
+    };
   }
 
   findByExternalId(externalId: string): Promise<UserRow | undefined> {

@@ -30,7 +30,7 @@ describe('the statements of one generation', () => {
   });
   afterAll(() => app.close({ graceMs: 0 }));
 
-  it('reads the user, memories and narrative in three statements and stores the result in one transaction', async () => {
+  it('reads the user with their narrative and statistics, then their memories, and stores the result in one transaction', async () => {
     const user = await app.repositories.users.getOrCreate('robin');
     await app.engine.memories.add(user.id, FACTS, 'test');
     recording = true;
@@ -44,15 +44,13 @@ describe('the statements of one generation', () => {
     });
     expect(verbs).toEqual([
       'insert narrative_generation_state', // the lease, with the attempt's time
-      'select user_narratives', // the current narrative
-      'select users', // the user with the statistics of their memories
+      'select users', // the user, the statistics of their memories and their narrative
       'select memories', // the memories for the prompt
       'begin',
       'select narrative_generation_state', // the fence
       'select users', // the user's row in share mode, for the count of memories added since
       'insert user_narratives',
-      'select memories', // any of them forgotten meanwhile
-      'select memories', // any of them corrected meanwhile
+      'select memories', // any of them forgotten or corrected meanwhile
       'update narrative_generation_state', // success, and the lease given up
       'select', // PGlite's probe of the transaction before COMMIT
       'commit',

@@ -38,6 +38,46 @@ describe.each(DATABASES)('user repository on %s', (kind) => {
   it('finds nothing for an unknown external id', async ({ repositories: { users } }) => {
     expect(await users.findByExternalId('nobody')).toBeUndefined();
   });
+
+  it('reads what a generation starts from in one go: the user, their live memories counted, and their narrative', async ({
+    repositories: { users, memories, narratives },
+  }) => {
+    const user = await users.getOrCreate('snapshot', 'Snap');
+    const { added } = await memories.addMany(
+      user.id,
+      [
+        { content: 'Plays the cello', created_at: new Date('2024-01-01T00:00:00Z') },
+        { content: 'Grew up in Porto', created_at: new Date('2024-02-01T00:00:00Z') },
+        { content: 'Has two cats', created_at: new Date('2024-03-01T00:00:00Z') },
+      ],
+      'test',
+    );
+    await memories.softDelete(user.id, [added[2]!.id]);
+
+    const before = await users.findForGeneration(user.id);
+    expect(before).toEqual({
+      user: { ...user, memory_seq: '3' },
+      stats: { count: 2, newestAt: new Date('2024-02-01T00:00:00Z'), maxSeq: '2' },
+      narrative: undefined,
+    });
+
+    const written = await narratives.write(user.id, {
+      content: 'Snap plays the cello.',
+      provider: 'offline',
+      model: 'offline-extractive-1',
+      memoryCount: 2,
+      newestMemoryAt: null,
+      sourceMemoryIds: [added[0]!.id],
+      generationMs: 3,
+      generatedAt: new Date('2024-03-02T00:00:00Z'),
+      sourceMaxSeq: '2',
+      buildKind: 'full',
+      tokens: null,
+      sourceExpiresAt: null,
+    });
+    expect((await users.findForGeneration(user.id))!.narrative).toEqual(written);
+    expect(await users.findForGeneration('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+  });
 });
 
 // A listing sees every user in the database, so each of these tests starts from an empty one.
