@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { isHttpsOrLoopback } from './loopback.js';
 
 const integer = (min: number, max: number, what: string) =>
   z.coerce
@@ -30,7 +31,6 @@ const originList = (what: string) =>
 const PUBLIC_URL_ERROR = 'must be the http(s) origin clients reach the server at, such as https://narrative.example.com (no path, query or fragment)';
 
 const ISSUER_ERROR = 'must be the issuer identifier of an authorization server, an https URL (http only on a loopback address) with no query or fragment';
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -117,7 +117,7 @@ const configShape = {
    */
   OAUTH_ISSUER: z
     .url({ protocol: /^https?$/, error: ISSUER_ERROR })
-    .refine((url) => URL.canParse(url) && !/[?#]/.test(url) && (new URL(url).protocol === 'https:' || LOOPBACK_HOSTS.has(new URL(url).hostname)), {
+    .refine((url) => URL.canParse(url) && !/[?#]/.test(url) && isHttpsOrLoopback(new URL(url)), {
       error: ISSUER_ERROR,
     })
     .optional(),

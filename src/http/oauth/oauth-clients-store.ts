@@ -3,6 +3,7 @@ import { InvalidClientError, InvalidClientMetadataError } from '@modelcontextpro
 import type { OAuthClientInformationFull } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { hashApiKey as hashSecret } from '../../repositories/api-key-repository.js';
 import type { Clock } from '../../clock/clock.js';
+import { isLoopbackHost } from '../../config/loopback.js';
 import { HOUR_MS } from '../../clock/durations.js';
 import type { OAuthClientRepository } from '../../repositories/oauth-client-repository.js';
 import {
@@ -13,7 +14,6 @@ import {
   type ClientMetadataFetchOptions,
 } from './client-metadata-document.js';
 
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** A fetched metadata document is used this long before it is fetched again. */
 const METADATA_DOCUMENT_MAX_AGE_MS = HOUR_MS;
 
@@ -62,7 +62,7 @@ export class OAuthClientsStore implements OAuthRegisteredClientsStore {
     for (const uri of client.redirect_uris) {
       const url = new URL(uri);
       // OAuth 2.1: redirect URIs are https, plain http only back to the client's own machine, or an app's own scheme.
-      if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+      if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
         throw new InvalidClientMetadataError(`redirect_uri ${uri} must use https (plain http is allowed only for localhost and 127.0.0.1)`);
       }
       if (url.hash) throw new InvalidClientMetadataError(`redirect_uri ${uri} must not have a fragment`);

@@ -1,3 +1,5 @@
+import { isHttpsOrLoopback } from '../../config/loopback.js';
+
 /** How the server names itself to OAuth clients, all from its public base URL. */
 export interface OAuthUrls {
   /** The base URL clients reach the server at, without a trailing slash. */
@@ -9,8 +11,6 @@ export interface OAuthUrls {
   /** Where the resource's metadata is served; every 401 points to it. */
   resourceMetadataUrl: string;
 }
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /** `HTTP_PUBLIC_URL`, or the address the server listens on. */
 export function publicUrlOf(configured: string | undefined, host: string, port: number): string {
@@ -32,6 +32,5 @@ export function oauthUrls(publicUrl: string): OAuthUrls {
  * refused (the MCP SDK's router would throw), so the server then offers API keys only.
  */
 export function oauthOffered(publicUrl: string): boolean {
-  const url = new URL(publicUrl);
-  return url.protocol === 'https:' || LOOPBACK_HOSTS.has(url.hostname);
+  return isHttpsOrLoopback(new URL(publicUrl));
 }
