@@ -1,11 +1,13 @@
 import type { App } from '../app/app.js';
 import { openApp } from '../app/app.js';
+import { trimHeapWhenIdle } from '../app/idle-heap-trim.js';
 import { loadConfig, type Config } from '../config/config.js';
 import { createLogger } from '../logging/create-logger.js';
 
 /**
  * Opens the app from the environment for one command and always closes it afterwards; `serves`
- * marks a command that answers requests, whose hot tier is kept coherent.
+ * marks a command that answers requests, whose hot tier is kept coherent and whose heap is trimmed
+ * while it waits for them.
  */
 export async function runWithApp<T>(
   work: (app: App) => Promise<T>,
@@ -15,9 +17,11 @@ export async function runWithApp<T>(
   const config = options.configure ? options.configure(loaded) : loaded;
   const logger = createLogger(config.LOG_LEVEL);
   const app = await openApp(config, logger, { migrate: options.migrate ?? true, holdUsers: options.serves ?? false });
+  const stopTrimming = options.serves ? trimHeapWhenIdle() : () => undefined;
   try {
     return await work(app);
   } finally {
+    stopTrimming();
     await app.close();
     logger.flush();
   }
