@@ -72,6 +72,8 @@ await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
 console.log(
   `backfill of ${users} users (${result.memories} memories, ${result.database}, concurrency ${concurrency}): ` +
     `${result.backfill.generated} generated in ${(result.backfill.durationMs / 1000).toFixed(1)} s = ${result.backfill.usersPerSecond} users/s; ` +
+    `CPU per user ${result.backfill.cpuMsPerUser.process} ms here` +
+    (result.backfill.cpuMsPerUser.postgres === null ? '; ' : `, ${result.backfill.cpuMsPerUser.postgres} ms in PostgreSQL; `) +
     `re-run skipped ${result.rerunAllFresh.skipped} in ${(result.rerunAllFresh.durationMs / 1000).toFixed(1)} s; ` +
     `RSS ${result.rssMb.beforeBackfill} MB before, peak ${result.rssMb.peakDuringBackfill} MB (by tenths: ${result.rssMb.atEachTenth.join(', ')}); ` +
     `JS heap ${result.heapUsedMb.beforeBackfill} MB before, peak ${result.heapUsedMb.peakDuringBackfill} MB (by tenths: ${result.heapUsedMb.atEachTenth.join(', ')})`,

@@ -2,10 +2,12 @@ import { cpus } from 'node:os';
 import pino from 'pino';
 import { openApp } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { sql } from 'kysely';
 import { openDatabase, type DatabaseHandle } from '../../src/db/open-database.js';
 import { backfill } from '../../src/operations/backfill.js';
 import { InstantProvider } from '../instant-provider.js';
 import { createPostgresBenchDatabase } from '../support/postgres-bench-database.js';
+import { processCpuSeconds } from '../support/process-cpu-seconds.js';
 import { generateBenchUsers } from './generate-bench-users.js';
 
 const MB = 1024 * 1024;
@@ -62,6 +64,8 @@ export async function runBackfillBenchmark(options: BackfillBenchmarkOptions) {
     peakHeap = heapBefore;
     const rssByTenth: number[] = [];
     const heapByTenth: number[] = [];
+    const serverCpu = await serverCpuFrom(handle);
+    const cpuBefore = process.cpuUsage();
     const first = await backfill(app, {
       concurrency,
       batchSize,
@@ -78,8 +82,12 @@ export async function runBackfillBenchmark(options: BackfillBenchmarkOptions) {
         }
       },
     });
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverCpuSeconds = await serverCpu();
     options.signal?.throwIfAborted();
     const peakDuringBackfill = { rss: peakRss, heap: peakHeap };
+    const perUserMs = (seconds: number) => Number(((seconds * 1000) / Math.max(1, first.generated)).toFixed(3));
+    const processCpuSecondsUsed = (cpu.user + cpu.system) / 1e6;
     const second = await backfill(app, { concurrency, batchSize });
     await app.close({ graceMs: 0 });
 
@@ -98,6 +106,14 @@ export async function runBackfillBenchmark(options: BackfillBenchmarkOptions) {
         ...first,
         failures: first.failures.length,
         usersPerSecond: Number((first.generated / (first.durationMs / 1000)).toFixed(1)),
+        /**
+         * CPU per user generated: this process's (on PGlite, the database's too), and on
+         * PostgreSQL its backends serving the throw-away database, read from /proc.
+         */
+        cpuMsPerUser: {
+          process: perUserMs(processCpuSecondsUsed),
+          postgres: serverCpuSeconds === null ? null : perUserMs(serverCpuSeconds),
+        },
       },
       rerunAllFresh: {
         skipped: second.skipped,
@@ -120,6 +136,35 @@ export async function runBackfillBenchmark(options: BackfillBenchmarkOptions) {
     clearInterval(sampler);
     await drop();
   }
+}
+
+/**
+ * The CPU time the PostgreSQL backends connected to the handle's database use from now until the
+ * returned function is called (null on PGlite, whose work is this process's). A backend that
+ * connects meanwhile counts from its start; one that ends meanwhile is not counted.
+ */
+async function serverCpuFrom(handle: DatabaseHandle): Promise<() => Promise<number | null>> {
+  if (handle.kind !== 'postgres') return async () => null;
+  const backends = async () => {
+    const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(handle.db);
+    return rows.map((row) => row.pid);
+  };
+  const cpuOf = (pid: number) => {
+    try {
+      return processCpuSeconds(pid);
+    } catch {
+      return null;
+    }
+  };
+  const before = new Map((await backends()).map((pid) => [pid, cpuOf(pid) ?? 0]));
+  return async () => {
+    let total = 0;
+    for (const pid of new Set([...before.keys(), ...(await backends())])) {
+      const now = cpuOf(pid);
+      if (now !== null) total += now - (before.get(pid) ?? 0);
+    }
+    return total;
+  };
 }
 
 async function throwAwayDatabase(options: BackfillBenchmarkOptions): Promise<{ handle: DatabaseHandle; drop: () => Promise<void> }> {
