@@ -19,8 +19,16 @@ import { registerUserContextPrompt } from './user-context-prompt.js';
  */
 const JSON_SCHEMA_VALIDATOR = new AjvJsonSchemaValidator();
 
+export interface McpServerOptions {
+  /**
+   * Offer subscriptions to the narrative resource (default true). They need a session that
+   * outlives the request, to send notifications on: a server without sessions does not offer them.
+   */
+  subscriptions?: boolean;
+}
+
 /** One MCP server (one session) with every tool, the narrative resource and prompt. */
-export function createMcpServer(context: ToolContext): McpServer {
+export function createMcpServer(context: ToolContext, { subscriptions = true }: McpServerOptions = {}): McpServer {
   const server = new McpServer(
     { name: 'narrative-mcp', version: PACKAGE_VERSION },
     {
@@ -40,7 +48,7 @@ export function createMcpServer(context: ToolContext): McpServer {
   registerDeleteMemoriesTool(server, context);
   registerRegenerateNarrativeTool(server, context);
   registerNarrativeStatusTool(server, context);
-  registerNarrativeResource(server, context);
+  registerNarrativeResource(server, context, { subscriptions });
   registerUserContextPrompt(server, context);
   return server;
 }

@@ -7,10 +7,10 @@ import type { ToolContext } from './tool-context.js';
 export const NARRATIVE_URI = 'narrative://me';
 
 /**
- * The user's narrative as a resource. A client that subscribes is told each time a new version
- * is written for this session's user; the listener goes when the session closes.
+ * The user's narrative as a resource. With `subscriptions`, a client that subscribes is told each
+ * time a new version is written for this session's user; the listener goes when the session closes.
  */
-export function registerNarrativeResource(server: McpServer, { engine, logger, resolveUser }: ToolContext): void {
+export function registerNarrativeResource(server: McpServer, { engine, logger, resolveUser }: ToolContext, { subscriptions }: { subscriptions: boolean }): void {
   server.registerResource(
     'narrative',
     NARRATIVE_URI,
@@ -26,6 +26,7 @@ export function registerNarrativeResource(server: McpServer, { engine, logger, r
         return { contents: [{ uri: uri.href, mimeType: 'text/markdown', text: context.text }] };
       }),
   );
+  if (!subscriptions) return;
 
   const subscribedUsers = new Set<string>();
   server.server.registerCapabilities({ resources: { subscribe: true } });

@@ -76,6 +76,26 @@ describe.each(DATABASES)('Streamable HTTP without sessions (HTTP_SESSIONS=statel
     expect(listeners()).toBe(before);
   });
 
+  it('answers each user on servers that acted for them alone, request after request', async () => {
+    const eve = await hosted.addUser('eve', ['Eve restores clocks.']);
+    const clients = [await hosted.mcpClient(dana.key), await hosted.mcpClient(eve.key)];
+    for (let round = 0; round < 20; round++) {
+      const [forDana, forEve] = await Promise.all(
+        clients.map(async (client) => JSON.stringify(((await client.callTool({ name: 'search_memories', arguments: { query: 'bees clocks' } })) as CallToolResult).structuredContent)),
+      );
+      expect(forDana).toContain('bees');
+      expect(forDana).not.toContain('clocks');
+      expect(forEve).toContain('clocks');
+      expect(forEve).not.toContain('bees');
+    }
+  });
+
+  it('offers no resource subscriptions, which would need a session to be notified on', async () => {
+    const client = await hosted.mcpClient(dana.key);
+    expect(client.getServerCapabilities()?.resources?.subscribe).toBeFalsy();
+    expect((await client.listResources()).resources.map((resource) => resource.uri)).toContain('narrative://me');
+  });
+
   it('answers what needs a session with a clear refusal', async () => {
     const stream = await hosted.fetch('/mcp', { headers: { accept: 'text/event-stream' } }, dana.key);
     expect(stream.status).toBe(405);

@@ -4,26 +4,33 @@ import type { Logger } from 'pino';
 import type { NarrativeEngine } from '../../engine/narrative-engine.js';
 import { ownerOfRequest } from '../request-user.js';
 import { createSessionServer } from './create-session-server.js';
+import { IdleServerPool } from './idle-server-pool.js';
 import type { McpRoutes } from './mcp-streamable-routes.js';
 
 /**
- * MCP over Streamable HTTP at `/mcp` without sessions: every POST is answered by a server and a
- * transport of its own, acting for the owner of the request's key, and nothing outlives the
- * request. So any process behind one port can answer any request. A call's progress still reaches
- * the client on that call's own response stream; what needs a session (a GET stream for
- * notifications, resource subscriptions, `Mcp-Session-Id`) is not offered.
+ * MCP over Streamable HTTP at `/mcp` without sessions: every POST is answered on a transport of
+ * its own by a server acting for the owner of the request's key, and nothing of the request
+ * outlives it (the server, once closed, waits in a pool for the user's next request). So any
+ * process behind one port can answer any request. A call's progress still reaches the client on
+ * that call's own response stream; what needs a session (a GET stream for notifications, resource
+ * subscriptions, `Mcp-Session-Id`) is not offered.
  */
 export function mcpStatelessRoutes(engine: NarrativeEngine, logger: Logger): McpRoutes {
   const router = Router();
   const open = new Set<StreamableHTTPServerTransport>();
+  const idle = new IdleServerPool();
 
   router.post('/mcp', async (req, res) => {
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    const server = createSessionServer(engine, logger, ownerOfRequest(req));
+    const owner = ownerOfRequest(req);
+    const server = idle.take(owner.id, () => createSessionServer(engine, logger, owner, { subscriptions: false }));
     open.add(transport);
     res.on('close', () => {
       open.delete(transport);
-      void server.close().catch(() => undefined);
+      server.close().then(
+        () => idle.give(owner.id, server),
+        () => undefined,
+      );
     });
     await server.connect(transport);
     await transport.handleRequest(req, res, req.body);
