@@ -53,6 +53,17 @@ describe('a narrative of first-person memories', () => {
     expect(await narrate(unnamed, { externalId: 'u-81f2', displayName: 'Dana Reis' })).toContain('Dana loves sailing.');
   });
 
+  it('leaves out a memory too short to stand as a sentence', async () => {
+    const { text, memoryIds } = await new OfflineProvider().writeNarrative({
+      user: { externalId: 'u-81f2', displayName: null },
+      memories: [...clientMemories, memory('short', 'Vegan.', '2024-05-04T09:00:00Z')],
+      now: NOW,
+      signal: new AbortController().signal,
+    });
+    expect(memoryIds).not.toContain('short');
+    expect(text).not.toContain('Vegan');
+  });
+
   it('has nothing a reader would trip on: every sentence supported by a memory, no violation of readability', async () => {
     const text = await narrate(clientMemories);
     expect(measureReading(text, clientMemories.map((candidate) => candidate.content))).toMatchObject({ unsupported: [], violations: [] });
