@@ -70,10 +70,11 @@ const PRIORITY: readonly (keyof typeof SECTION_LEXICONS)[] = ['goals', 'work', '
 
 /**
  * A word for a person counts as someone in the user's life when it is theirs ("her grandmother",
- * "Dana's two kids", "my best friend"), when the user is with them ("with friends") or when it is
- * named ("a puppy named Pixie"); "the dream of having a family" and "kids in need" name no one.
+ * "Dana's two kids", "has a sister"), when the user is in their company ("with friends", "around
+ * friends") or when it is named ("a puppy named Pixie"); "the dream of having a family" and "kids
+ * in need" name no one.
  */
-const SOMEONE_OF_THEIRS = /(?:\b(?:my|his|her|their|our|with|has|have|had)\s+|['’]s\s+)(?:[a-z0-9-]+\s+){0,2}$/i;
+const SOMEONE_OF_THEIRS = /(?:\b(?:my|his|her|their|our|with|around|among|has|have|had)\s+|['’]s\s+)(?:[a-z0-9-]+\s+){0,2}$/i;
 const NAMED_AFTER = /^\s+(?:named|called|[A-Z][a-z]+\b)/;
 
 /**

@@ -25,6 +25,7 @@ describe('the section of a memory', () => {
     expect(classifyMemory('Sam has a sister who lives in Oslo.')).toBe('people');
     expect(classifyMemory("Sam's two kids started swimming lessons.")).toBe('people');
     expect(classifyMemory('Sam spends Sundays with friends.')).toBe('people');
+    expect(classifyMemory('Sam loves being around friends.')).toBe('people');
     expect(classifyMemory('Sam is researching adoption agencies with the dream of having a family and kids.')).toBe('goals');
     expect(classifyMemory('Sam values the joy that kids bring.')).toBe('identity');
   });
