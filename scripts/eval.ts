@@ -10,7 +10,8 @@
  * into a throw-away database (in-memory PGlite, or a new database on DATABASE_URL's server, dropped afterwards); narratives are written
  * with the configured provider (offline without GEMINI_API_KEY). Prints tables and writes JSON to
  * bench/results/eval-<database>-<date>.json. `--held-out` names conversations reported apart from
- * the others; `--show` prints a user's narrative. `--contradictions` instead judges the narratives of
+ * the others; `--show` prints a user's narrative and the sentences of it that no memory supports
+ * or that read wrong (see eval/reading-measures.ts). `--contradictions` instead judges the narratives of
  * the cases in FILE (data/contradictions/cases.jsonl by default) where a newer memory replaces an
  * older one, and writes bench/results/contradictions-<database>-<date>.json.
  */
@@ -20,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { formatContradictionReport, readContradictionCases, runContradictionEval } from './eval/contradiction-eval.js';
 import { readEvalDataset } from './eval/eval-dataset.js';
 import { formatEvalReport } from './eval/format-eval-report.js';
+import { formatReadingExamples, readingCounts } from './eval/reading-measures.js';
 import { runEval } from './eval/run-eval.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -73,11 +75,16 @@ process.stdout.write(formatEvalReport(report));
 for (const user of values.show ?? []) {
   const outcome = report.users.find((candidate) => candidate.user === user);
   process.stdout.write(`\n== Narrative of ${user} ==\n${outcome?.narrativeText ?? '(none)\n'}`);
+  const examples = formatReadingExamples(outcome?.reading ?? null);
+  if (examples.length > 0) process.stdout.write(`\n== What a reader would trip on in ${user}'s narrative ==\n${examples.join('\n')}\n`);
 }
 
 const out = values.out ?? join(ROOT, 'bench', 'results', `eval-${report.database}-${report.date.replace(/[:.]/g, '-')}.json`);
 await mkdir(dirname(out), { recursive: true });
 // Figures only: the narratives are made of the dataset's own text, which stays where it is.
-const figures = { ...report, users: report.users.map(({ narrativeText: _text, ...outcome }) => outcome) };
+const figures = {
+  ...report,
+  users: report.users.map(({ narrativeText: _text, reading, ...outcome }) => ({ ...outcome, reading: reading && readingCounts(reading) })),
+};
 await writeFile(out, `${JSON.stringify(figures, null, 2)}\n`);
 process.stderr.write(`wrote ${out}\n`);

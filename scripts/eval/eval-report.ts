@@ -1,3 +1,4 @@
+import type { ReadingOutcome } from './reading-measures.js';
 import type { RecallSummary } from './recall-summary.js';
 
 /** How much of a user's events one text covers, and how long it is. */
@@ -28,6 +29,8 @@ export interface UserOutcome {
   /** The narrative as stored, or null when none was written. */
   narrativeText: string | null;
   narrative: TextCoverage | null;
+  /** The narrative's faithfulness and readability, or null when none was written. */
+  reading: ReadingOutcome | null;
   baselines: Record<BaselineName, TextCoverage>;
   /** Questions about the user that some memory can answer. */
   questions: QuestionOutcome[];

@@ -1,4 +1,5 @@
 import type { EvalReport, EvalSummary } from './eval-report.js';
+import { formatReadingTotals } from './reading-measures.js';
 import { RECALL_CUTOFFS, type RecallSummary } from './recall-summary.js';
 
 /** LoCoMo's question categories (adversarial ones are not in the data). */
@@ -30,6 +31,7 @@ export function formatEvalReport(report: EvalReport): string {
       ),
     );
   }
+  lines.push('', ...formatReadingTotals(report.users.map((user) => user.reading)));
   lines.push('', ...formatSummary('All users', report.overall, report));
   if (report.splits) {
     const { development, heldOut, heldOutConversations } = report.splits;

@@ -16,6 +16,7 @@ import type { EvalDataset } from './eval-dataset.js';
 import type { BaselineName, EvalReport, QuestionOutcome, TextCoverage, UserOutcome } from './eval-report.js';
 import { eventCoverage } from './event-coverage.js';
 import { evidenceHitRank } from './evidence-hit-rank.js';
+import { measureReading } from './reading-measures.js';
 import { recentMemoriesText } from './recent-memories-text.js';
 import { summariseUsers } from './summarise-users.js';
 import { openThrowAwayDatabase } from './throw-away-database.js';
@@ -191,6 +192,7 @@ async function evaluateUser(
       memories: memories.length,
       narrativeText,
       narrative: narrativeCoverage,
+      reading: narrativeText === null ? null : measureReading(narrativeText, memories.map((memory) => memory.content), row.display_name),
       baselines,
       questions,
       unanswerable,

@@ -1,5 +1,5 @@
 import { factClaims, type FactClaim } from './fact-claims.js';
-import { STOP_WORDS } from './stop-words.js';
+import { dominantName } from './dominant-name.js';
 
 /** A memory as the supersession needs it: its text and when it was said. */
 export interface DatedText {
@@ -7,9 +7,6 @@ export interface DatedText {
   text: string;
   createdAt: Date;
 }
-
-/** Share of memories a name must open to be taken for the person the memories are about. */
-const SELF_NAME_SHARE = 0.2;
 
 /**
  * The memories a newer memory contradicts: an older statement of where someone lives, their job,
@@ -19,7 +16,8 @@ const SELF_NAME_SHARE = 0.2;
  */
 export function supersededMemories(memories: readonly DatedText[], userNames: readonly string[] = []): Set<string> {
   const ordered = [...memories].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-  const selfNames = new Set([...userNames.map((name) => name.toLowerCase()), ...dominantName(ordered)]);
+  const opener = dominantName(ordered.map((memory) => memory.text));
+  const selfNames = new Set([...userNames, ...(opener ? [opener] : [])].map((name) => name.toLowerCase()));
   const claimsByMemory = ordered.map((memory) => ({ id: memory.id, claims: factClaims(memory.text, selfNames) }));
   const superseded = new Set<string>();
   for (let newer = claimsByMemory.length - 1; newer > 0; newer -= 1) {
@@ -44,15 +42,4 @@ function replaces(newer: FactClaim, older: FactClaim): boolean {
 function isSubset(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
   for (const item of a) if (!b.has(item)) return false;
   return true;
-}
-
-/** The name that opens a good share of the memories ("Caroline attended…"): the person they are about. */
-function dominantName(memories: readonly DatedText[]): string[] {
-  const counts = new Map<string, number>();
-  for (const memory of memories) {
-    const name = /^([A-Z][a-z]+)(?:'s)?\s+[a-z]/.exec(memory.text.trim())?.[1]?.toLowerCase();
-    if (name && !STOP_WORDS.has(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
-  }
-  const [name, count] = [...counts].sort((a, b) => b[1] - a[1])[0] ?? [];
-  return name !== undefined && count! >= 2 && count! >= memories.length * SELF_NAME_SHARE ? [name] : [];
 }

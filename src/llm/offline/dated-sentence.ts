@@ -36,7 +36,7 @@ const RELATIVE_TIME = new RegExp(
     String.raw`(?<count>a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d{1,2})\s+(?<unit>day|week|month|year)s?\s+ago` +
     String.raw`|(?<deictic>yesterday|today|tomorrow)${partOfDay('part')}|(?<tonight>tonight)|this\s+(?<thisPart>morning|afternoon|evening)` +
     String.raw`|(?<relation>last|next|this)\s+(?:(?<weekday>${WEEKDAY})${partOfDay('weekdayPart')}|(?<span>night|week|weekend|month|year|summer|spring|autumn|fall))` +
-    String.raw`|recently|lately|ago|currently|soon|upcoming` +
+    String.raw`|recently|lately|ago|currently|soon|upcoming|nowadays|these\s+days|over\s+the\s+weekend` +
     String.raw`|(?:last|next|this|previous|coming|past|the\s+other)\s+(?:day|night|week|weekend|month|year|summer|winter|spring|fall|autumn|semester|season|${WEEKDAY}|few\s+\w+|couple\s+of\s+\w+)` +
     String.raw`)\b`,
   'gi',

@@ -68,15 +68,37 @@ const SECTION_LEXICONS: Record<Exclude<SectionId, 'recent' | 'identity'>, { word
 /** On a tie the more specific kind of statement wins: a plan about work is a plan. */
 const PRIORITY: readonly (keyof typeof SECTION_LEXICONS)[] = ['goals', 'work', 'people', 'interests'];
 
+/**
+ * A word for a person counts as someone in the user's life when it is theirs ("her grandmother",
+ * "Dana's two kids", "has a sister"), when the user is in their company ("with friends", "around
+ * friends") or when it is named ("a puppy named Pixie"); "the dream of having a family" and "kids
+ * in need" name no one.
+ */
+const SOMEONE_OF_THEIRS = /(?:\b(?:my|his|her|their|our|with|around|among|has|have|had)\s+|['’]s\s+)(?:[a-z0-9-]+\s+){0,2}$/i;
+const NAMED_AFTER = /^\s+(?:named|called|[A-Z][a-z]+\b)/;
+
+/**
+ * A clause opened by a comma and a participle tells how or why the main verb happened, not a plan
+ * of the user's: "painted a piece, aiming to capture unity" is a painting, not a goal.
+ */
+const TRAILING_PARTICIPLE = /,\s+[a-z]+ing\b.*$/;
+
 /** The thematic section a sentence belongs to, from the general-English lexicons of each section. */
 export function classifyMemory(sentence: string): SectionId {
   const lower = sentence.toLowerCase();
-  const tokens = lower.match(/[a-z]+/g) ?? [];
+  const people = [...sentence.matchAll(/[A-Za-z]+/g)].filter(
+    (match) =>
+      SECTION_LEXICONS.people.words.has(match[0].toLowerCase()) &&
+      (SOMEONE_OF_THEIRS.test(sentence.slice(0, match.index)) || NAMED_AFTER.test(sentence.slice(match.index + match[0].length))),
+  ).length;
+  const mainClause = lower.replace(TRAILING_PARTICIPLE, '');
   let best: SectionId = 'identity';
   let bestScore = 0;
   for (const section of PRIORITY) {
     const lexicon = SECTION_LEXICONS[section];
-    const score = tokens.filter((token) => lexicon.words.has(token)).length + (lexicon.phrases.test(lower) ? 1 : 0);
+    const text = section === 'goals' ? mainClause : lower;
+    const words = section === 'people' ? people : (text.match(/[a-z]+/g) ?? []).filter((token) => lexicon.words.has(token)).length;
+    const score = words + (lexicon.phrases.test(text) ? 1 : 0);
     if (score > bestScore) {
       best = section;
       bestScore = score;

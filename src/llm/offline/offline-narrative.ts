@@ -25,8 +25,10 @@ export function writeOfflineNarrative(
   let best: ExtractiveText | undefined;
   let bestWords = -1;
   let sentenceBudget = budgetWords;
+  // A fragment ("Sailing.") says too little to stand as a sentence of its own.
+  const candidates = memories.filter((memory) => !memory.fragment);
   for (let attempt = 0; attempt < ATTEMPTS && sentenceBudget > 0; attempt += 1) {
-    const choices = selectNarrativeMemories(memories, sentenceBudget, tuning);
+    const choices = selectNarrativeMemories(candidates, sentenceBudget, tuning);
     let narrative = renderNarrative(choices, memories.length);
     let words = countWords(narrative.text);
     const overshoot = words - budgetWords;

@@ -3,6 +3,7 @@ import { LlmError } from '../llm-error.js';
 import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, PromptMemory, PromptUser } from '../llm-provider.js';
 import { writeOfflineAnalysis } from './offline-analysis.js';
 import { writeOfflineNarrative } from './offline-narrative.js';
+import { narrativeSubject } from './narrative-subject.js';
 import { prepareMemories } from './prepared-memory.js';
 
 const DEFAULT_NARRATIVE_WORDS = 550;
@@ -14,7 +15,9 @@ const ANALYSIS_WORDS = 250;
  * The provider used without an API key: no network, no model, no randomness. Narratives and analyses
  * are extractive — the user's memories, selected and arranged, never rewritten but for a time said
  * relative to the memory's date ("last year"), which the narrative dates ("in 2025", in UTC; see
- * `resolveRelativeTime`) — and say so in their first line. The same memories give the same text,
+ * `resolveRelativeTime`), and for the first person, told in the third ("I love sailing" → "Dana
+ * loves sailing", see `inThirdPerson`; the name from `narrativeSubject`) or quoted as the user's
+ * words where that rewrite would not be certain — and say so in their first line. The same memories give the same text,
  * whatever their order and whatever `now` is (the latest events are those just before the newest
  * memory).
  *
@@ -49,7 +52,8 @@ export class OfflineProvider implements LlmProvider {
 
   async writeNarrative(request: NarrativeRequest): Promise<LlmOutput> {
     throwIfAborted(request.signal);
-    const memories = prepareMemories(stillTrue(request.memories, request.user));
+    const current = stillTrue(request.memories, request.user);
+    const memories = prepareMemories(current, narrativeSubject(request.user, current));
     if (memories.length === 0) {
       throw new LlmError('empty', 'There are no memories to build a narrative from; add memories first.');
     }
@@ -58,7 +62,8 @@ export class OfflineProvider implements LlmProvider {
 
   async analyze(request: AnalysisRequest): Promise<LlmOutput> {
     throwIfAborted(request.signal);
-    const memories = prepareMemories(stillTrue(request.memories, request.user));
+    const current = stillTrue(request.memories, request.user);
+    const memories = prepareMemories(current, narrativeSubject(request.user, current));
     if (memories.length === 0) {
       return { text: 'There are no memories of this user yet, so nothing is known about them.\n', model: this.model, memoryIds: [] };
     }

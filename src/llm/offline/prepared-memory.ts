@@ -1,14 +1,20 @@
 import { CONVERSATION_GAP_MS } from '../../memories/conversation-gap.js';
 import { contentTerms } from '../../text/content-terms.js';
 import type { PromptMemory } from '../llm-provider.js';
-import { resolveRelativeTime } from './dated-sentence.js';
+import { formatMonth, resolveRelativeTime } from './dated-sentence.js';
 import { classifyMemory, type SectionId } from './narrative-sections.js';
+import { onlyGivesName, UNNAMED_SUBJECT } from './narrative-subject.js';
+import { inThirdPerson, quotedAsSaid } from './third-person.js';
 
 /** A memory made ready for extractive selection: its sentence, what it is about and where it belongs. */
 export interface PreparedMemory {
   readonly id: string;
   /** Position in time order (ties broken by id): the last tie-breaker of every choice. */
   readonly index: number;
+  /**
+   * The memory as one sentence in the narrative's third person ("I love sailing" → "Dana loves
+   * sailing"), or quoted as the user's words where that rewrite would not be certain.
+   */
   readonly sentence: string;
   readonly createdAt: Date;
   /** Distinct stemmed content words of the sentence. */
@@ -28,15 +34,20 @@ export interface PreparedMemory {
   readonly kind: 'event' | 'remark' | 'other';
   /** The first memory after a pause: what a person mentions first when they come back is often their news. */
   readonly opensConversation: boolean;
+  /** A sentence of it would read as a fragment (under four words, but for the subject and two words). */
+  readonly fragment: boolean;
 }
 
 /**
- * Turns the request's memories into sentences ready for selection, oldest first; blank memories are
- * left out. Ordered by time, then id, then text, so the output never depends on the request's order.
+ * Turns the request's memories into sentences about `subject` (the user's name, or "the user": see
+ * `narrativeSubject`) ready for selection, oldest first; blank memories, and those that only give
+ * the user's name, are left out. Ordered by time, then id, then text, so the output never depends
+ * on the request's order.
  */
-export function prepareMemories(memories: readonly PromptMemory[]): PreparedMemory[] {
+export function prepareMemories(memories: readonly PromptMemory[], subject: string = UNNAMED_SUBJECT): PreparedMemory[] {
   const usable = memories
-    .map((memory) => ({ memory, sentence: asSentence(memory.content) }))
+    .map((memory) => asSentence(memory.content))
+    .map((written, i) => ({ memory: memories[i]!, ...voiced(onlyGivesName(written) ? '' : written, subject) }))
     .filter(({ sentence }) => sentence.length > 0)
     .sort(
       (a, b) =>
@@ -44,9 +55,14 @@ export function prepareMemories(memories: readonly PromptMemory[]): PreparedMemo
         compareText(a.memory.id, b.memory.id) ||
         compareText(a.sentence, b.sentence),
     );
-  return usable.map(({ memory, sentence }, index) => {
+  return usable.map(({ memory, sentence, said }, index) => {
     const previous = usable[index - 1]?.memory.createdAt.getTime();
-    const resolved = resolveRelativeTime(sentence, memory.createdAt);
+    // The user's own words are quoted as said, so a time in them is dated by when they said it.
+    const resolved =
+      said === undefined
+        ? resolveRelativeTime(sentence, memory.createdAt)
+        : resolveRelativeTime(said, memory.createdAt) && `In ${formatMonth(memory.createdAt)}, ${sentence}`;
+    const narrativeSentence = resolved ?? sentence;
     return {
       id: memory.id,
       index,
@@ -56,11 +72,30 @@ export function prepareMemories(memories: readonly PromptMemory[]): PreparedMemo
       words: countWords(sentence),
       section: classifyMemory(sentence),
       relativeTime: resolved !== undefined,
-      narrativeSentence: resolved ?? sentence,
-      narrativeWords: countWords(resolved ?? sentence),
+      narrativeSentence,
+      narrativeWords: countWords(narrativeSentence),
       kind: statementKind(sentence),
       opensConversation: previous === undefined || memory.createdAt.getTime() - previous >= CONVERSATION_GAP_MS,
+      fragment: readsAsFragment(narrativeSentence, subject),
     };
+  });
+}
+
+/**
+ * The sentence in the narrative's third person, or quoted as what the user said (`said`: their
+ * words as they said them) where the rewrite would not be certain.
+ */
+function voiced(sentence: string, subject: string): { sentence: string; said?: string } {
+  if (sentence.length === 0) return { sentence };
+  const rewritten = inThirdPerson(sentence, subject);
+  return rewritten === undefined ? { sentence: quotedAsSaid(sentence, subject), said: sentence } : { sentence: rewritten };
+}
+
+/** Whether a sentence of the text has fewer than four words, but for three opening with the subject ("Dana loves sailing."). */
+function readsAsFragment(text: string, subject: string): boolean {
+  return text.split(/(?<=[.!?…]["'”’)\]]*)\s+(?=["“‘(]?[A-Z0-9])/).some((piece) => {
+    const words = piece.split(/\s+/).filter((word) => /[\p{L}\p{N}]/u.test(word));
+    return words.length < 3 || (words.length === 3 && !piece.toLowerCase().startsWith(subject.toLowerCase()));
   });
 }
 

@@ -84,6 +84,8 @@ describe('relative time that cannot be resolved', () => {
     expect(resolveRelativeTime('I will move to Porto soon!', said)).toBe('I will move to Porto soon (said in December 2026)!');
     expect(resolveRelativeTime('I got a tattoo a few weeks ago.', said)).toBe('I got a tattoo a few weeks ago (said in December 2026).');
     expect(resolveRelativeTime('Lately I have been sleeping badly.', said)).toBe('Lately I have been sleeping badly (said in December 2026).');
+    expect(resolveRelativeTime('My mom visited over the weekend.', said)).toBe('My mom visited over the weekend (said in December 2026).');
+    expect(resolveRelativeTime('These days I walk to work.', said)).toBe('These days I walk to work (said in December 2026).');
   });
 
   it('is attributed once, beside the phrases that were resolved', () => {

@@ -21,6 +21,20 @@ describe('the section of a memory', () => {
     expect(classifyMemory('Caroline is considering a career in counseling.')).toBe('goals');
   });
 
+  it('counts a word for a person only for someone of theirs, someone they are with, or someone named', () => {
+    expect(classifyMemory('Sam has a sister who lives in Oslo.')).toBe('people');
+    expect(classifyMemory("Sam's two kids started swimming lessons.")).toBe('people');
+    expect(classifyMemory('Sam spends Sundays with friends.')).toBe('people');
+    expect(classifyMemory('Sam loves being around friends.')).toBe('people');
+    expect(classifyMemory('Sam is researching adoption agencies with the dream of having a family and kids.')).toBe('goals');
+    expect(classifyMemory('Sam values the joy that kids bring.')).toBe('identity');
+  });
+
+  it('reads a trailing clause of purpose as how something was done, not as a plan', () => {
+    expect(classifyMemory('Sam painted a mural of the harbour, aiming to capture its calm.')).toBe('interests');
+    expect(classifyMemory('Sam is aiming to run a marathon.')).toBe('goals');
+  });
+
   it('says who the user is when no lexicon matches', () => {
     expect(classifyMemory('Caroline started transitioning three years ago.')).toBe('identity');
   });

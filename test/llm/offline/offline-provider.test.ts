@@ -191,13 +191,13 @@ describe('relative time in the offline narrative', () => {
 
   it('writes the year a memory speaks of, not the month it was said beside a relative time', async () => {
     const text = await narrativeOf(...earlier, memory('portuguese', 'I started learning Portuguese last year', '2026-12-06T09:00:00Z'));
-    expect(text).toContain('I started learning Portuguese in 2025.');
+    expect(text).toContain('Caroline started learning Portuguese in 2025.');
     expect(text).not.toContain('December 2026');
   });
 
   it('never joins the month it was said to a capitalised phrase', async () => {
     const text = await narrativeOf(...earlier, memory('cat', 'Last week, I adopted a cat named Miso', '2026-12-06T09:00:00Z'));
-    expect(text).toContain('In the week of 23 November 2026, I adopted a cat named Miso.');
+    expect(text).toContain('In the week of 23 November 2026, Caroline adopted a cat named Miso.');
     expect(text).not.toMatch(/In \w+ \d{4}, (?:Last|In) /);
   });
 
@@ -208,27 +208,27 @@ describe('relative time in the offline narrative', () => {
       memory('marathon', 'I ran my first marathon yesterday', '2023-03-01T09:00:00Z'),
       memory('cello', 'I took up the cello last year', '2027-01-20T09:00:00Z'),
     );
-    expect(text).toContain('I moved to Porto in December 2026.');
-    expect(text).toContain('I finished my first aid course on 29 February 2024.');
-    expect(text).toContain('I ran my first marathon on 28 February 2023.');
-    expect(text).toContain('I took up the cello in 2026.');
+    expect(text).toContain('Caroline moved to Porto in December 2026.');
+    expect(text).toContain('Caroline finished their first aid course on 29 February 2024.');
+    expect(text).toContain('Caroline ran their first marathon on 28 February 2023.');
+    expect(text).toContain('Caroline took up the cello in 2026.');
   });
 
   it('resolves every relative phrase of a sentence', async () => {
-    const text = await narrativeOf(...earlier, memory('move', 'Yesterday I quit my job and next month I move to Porto', '2026-12-06T09:00:00Z'));
-    expect(text).toContain('On 5 December 2026 I quit my job and in January 2027 I move to Porto.');
+    const text = await narrativeOf(...earlier, memory('move', 'Yesterday I left my job and next month I move to Porto', '2026-12-06T09:00:00Z'));
+    expect(text).toContain('On 5 December 2026 Caroline left their job and in January 2027 they move to Porto.');
   });
 
   it('attributes a relative time it cannot resolve to the month it was said', async () => {
     const text = await narrativeOf(...earlier, memory('pottery', 'I recently took up pottery with my neighbour', '2026-12-06T09:00:00Z'));
-    expect(text).toContain('I recently took up pottery with my neighbour (said in December 2026).');
+    expect(text).toContain('Caroline recently took up pottery with their neighbour (said in December 2026).');
     expect(text).not.toContain('In December 2026, ');
   });
 
   it('writes a sentence without relative time as before: a latest event with its month, others as they are', async () => {
     const text = await narrativeOf(...earlier, memory('course', 'I finished a first aid course at the hospital', '2026-12-06T09:00:00Z'));
-    expect(text).toContain('In December 2026, I finished a first aid course at the hospital.');
-    expect(text).toContain('I work as a nurse at the city hospital.');
+    expect(text).toContain('In December 2026, Caroline finished a first aid course at the hospital.');
+    expect(text).toContain('Caroline works as a nurse at the city hospital.');
     expect(text).not.toContain('said in');
   });
 });

@@ -76,4 +76,13 @@ describe.each(DATABASES)('the LoCoMo evaluation on %s', (kind) => {
     expect(text).toContain('recent memories, 400 words');
     expect(text).toContain('multi-hop');
   });
+
+  it('judges every narrative as a reader would: no unsupported sentence, no readability violation', () => {
+    for (const user of report.users) {
+      expect(user.reading!.sentences).toBeGreaterThan(10);
+      expect(user.reading!.unsupported).toEqual([]);
+      expect(user.reading!.violations).toEqual([]);
+    }
+    expect(formatEvalReport(report)).toMatch(/faithfulness: sentences no memory supports\s+0\n/);
+  });
 });
