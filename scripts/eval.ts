@@ -19,6 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatContradictionReport, readContradictionCases, runContradictionEval } from './eval/contradiction-eval.js';
 import { readEvalDataset } from './eval/eval-dataset.js';
+import { crossValidationMarkdown, formatCrossValidation } from './eval/format-cross-validation.js';
 import { formatEvalReport } from './eval/format-eval-report.js';
 import { runEval } from './eval/run-eval.js';
 
@@ -34,6 +35,8 @@ const { values, positionals } = parseArgs({
     out: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     contradictions: { type: 'boolean', default: false },
+    folds: { type: 'string' },
+    markdown: { type: 'boolean', default: false },
   },
 });
 
@@ -62,14 +65,24 @@ if (values.contradictions) {
 
 const dir = resolve(positionals[0] ?? join(ROOT, 'data', 'locomo'));
 const dataset = await readEvalDataset(dir);
+const conversations = new Set(dataset.memories.map((line) => line.metadata.conversation ?? line.user)).size;
+// Every conversation its own fold by default; none when only some users are asked for.
+const folds = values.folds === undefined ? (conversations >= 2 && !values.user ? conversations : 0) : Number(values.folds);
+if (!Number.isInteger(folds) || folds < 0 || folds === 1 || folds > conversations) {
+  console.error(`eval: --folds must be 0 (none) or from 2 to ${conversations}, the conversations in ${dir}; got ${values.folds}`);
+  process.exit(2);
+}
 const report = await runEval(dataset, {
   database: values.database,
   ...(process.env.DATABASE_URL ? { serverUrl: process.env.DATABASE_URL } : {}),
   ...(values['held-out'] ? { heldOut: values['held-out'].split(',').map((id) => id.trim()).filter(Boolean) } : {}),
   ...(values.user ? { users: values.user } : {}),
+  folds,
   onProgress: values.quiet ? undefined : (message) => process.stderr.write(`${message}\n`),
 });
 process.stdout.write(formatEvalReport(report));
+if (report.crossValidation) process.stdout.write(`\n${formatCrossValidation(report.crossValidation)}`);
+if (values.markdown && report.crossValidation) process.stdout.write(`\n${crossValidationMarkdown(report.crossValidation, report)}`);
 for (const user of values.show ?? []) {
   const outcome = report.users.find((candidate) => candidate.user === user);
   process.stdout.write(`\n== Narrative of ${user} ==\n${outcome?.narrativeText ?? '(none)\n'}`);

@@ -1,0 +1,69 @@
+import type { CrossValidation } from './cross-validate-users.js';
+import type { EvalReport } from './eval-report.js';
+import { FIGURES } from './fold-figures.js';
+import type { Spread } from './fold-spread.js';
+
+/** A number's grid makes no difference when no fold's training objective moves by more than this. */
+const NO_DIFFERENCE = 0.002;
+
+const spread = ({ mean, sd, min, max }: Spread) => `${mean.toFixed(3)} ± ${sd.toFixed(3)} (${min.toFixed(3)}–${max.toFixed(3)})`;
+const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(3)}`;
+
+/** The cross-validation as plain-text tables: each figure over folds, each tuned number's choices, each fold. */
+export function formatCrossValidation(cv: CrossValidation): string {
+  const widths = [36, 30, 9, 7, 30];
+  const lines = [
+    `Cross-validation over ${cv.folds} folds of conversations: every tuned number chosen on the other folds, measured on the fold left out` +
+      `${cv.inProcessMatchesProduct ? '' : ' (WARNING: in-process figures differ from the product\'s)'}`,
+    row(['figure', 'left out: mean ± sd (min–max)', 'tuned on', 'gap', 'shipped tunings: mean ± sd (min–max)'], widths),
+    ...FIGURES.map(({ key, label }) => {
+      const figure = cv.figures[key];
+      return row([label.replaceAll('`', ''), spread(figure.leftOut), figure.tuned.toFixed(3), signed(figure.gap), spread(figure.shipped)], widths);
+    }),
+    '',
+    `Tuned numbers: the value each fold chose, and the largest change its grid made to a fold's training objective (others held)`,
+    ...Object.entries(cv.numbers).map(
+      ([name, number]) =>
+        `${name.padEnd(16)} ${number.chosen.join(' ').padEnd(40)} ${number.largestEffect.toFixed(4)}` +
+        `${number.largestEffect <= NO_DIFFERENCE ? '  makes no difference' : ''}`,
+    ),
+    '',
+    'Per fold, left out (conversations): coverage, recall@10, attached; tuned on the others: coverage, recall@10',
+    ...cv.outcomes.map(
+      (outcome) =>
+        `fold ${outcome.fold} (${outcome.conversations.join(', ')}): ${outcome.leftOut.coverage.toFixed(3)} ${outcome.leftOut.search10.toFixed(3)} ` +
+        `${outcome.leftOut.attached.toFixed(3)}; ${outcome.tuned.coverage.toFixed(3)} ${outcome.tuned.search10.toFixed(3)}`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The README's Quality table, from the same figures. */
+export function crossValidationMarkdown(cv: CrossValidation, report: Pick<EvalReport, 'provider' | 'database' | 'overall'>): string {
+  const questions = report.overall.recall.searchMemories.questions;
+  const lines = [
+    `Over ${cv.folds} folds of conversations (${report.overall.users} users, ${questions} answerable questions), ${report.provider.name} provider, ${report.database}:`,
+    '',
+    '| | left out: mean ± sd (min–max) | folds tuned on | gap | shipped tunings, per fold |',
+    '| --- | --- | --- | --- | --- |',
+    ...FIGURES.map(({ key, label }) => {
+      const figure = cv.figures[key];
+      return `| ${label} | **${spread(figure.leftOut)}** | ${figure.tuned.toFixed(3)} | ${signed(figure.gap)} | ${spread(figure.shipped)} |`;
+    }),
+    '',
+    '| tuned number | chosen per fold | largest effect on a fold\'s objective |',
+    '| --- | --- | --- |',
+    ...Object.entries(cv.numbers).map(
+      ([name, number]) =>
+        `| \`${name}\` | ${number.chosen.join(', ')} | ${number.largestEffect.toFixed(4)}${number.largestEffect <= NO_DIFFERENCE ? ' (none)' : ''} |`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function row(cells: readonly string[], widths: readonly number[]): string {
+  return cells
+    .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+    .join('  ')
+    .trimEnd();
+}
