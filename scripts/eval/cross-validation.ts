@@ -58,6 +58,8 @@ export interface TunedNumber {
 export interface CrossValidationReport {
   folds: number;
   plan: CrossValidationPlan;
+  /** The same search on every user: the tunings to ship, whose figures the folds estimate. */
+  chosenOnAll: { search: SearchTuning; selection: SelectionTuning };
   outcomes: FoldOutcome[];
   figures: Record<FigureKey, FigureSummary>;
   numbers: Record<string, TunedNumber>;
@@ -78,23 +80,26 @@ export async function crossValidate<U extends FoldUser>(
     plan.folds,
   );
   const cached = memoised(measures);
+  const searchRanks = async (group: readonly U[], tuning: SearchTuning) =>
+    (await Promise.all(group.map((user) => cached.searchRanks(user, tuning)))).flat();
+  const coverages = (group: readonly U[], tuning: SelectionTuning) => Promise.all(group.map((user) => cached.coverage(user, tuning)));
+  const tuneOn = async (training: readonly U[]) => ({
+    search: await coordinateDescent(
+      plan.search.start,
+      plan.search.grid,
+      async (tuning) => foldFigures([], await searchRanks(training, tuning)).search10,
+    ),
+    selection: await coordinateDescent(
+      plan.selection.start,
+      plan.selection.grid,
+      async (tuning) => foldFigures(await coverages(training, tuning), []).coverage,
+    ),
+  });
   const outcomes: FoldOutcome[] = [];
   for (let fold = 0; fold < plan.folds; fold += 1) {
     const leftOut = users.filter((user) => foldOf.get(user.conversation) === fold);
     const training = users.filter((user) => foldOf.get(user.conversation) !== fold);
-    const searchRanks = async (group: readonly U[], tuning: SearchTuning) =>
-      (await Promise.all(group.map((user) => cached.searchRanks(user, tuning)))).flat();
-    const coverages = (group: readonly U[], tuning: SelectionTuning) => Promise.all(group.map((user) => cached.coverage(user, tuning)));
-    const search = await coordinateDescent(
-      plan.search.start,
-      plan.search.grid,
-      async (tuning) => foldFigures([], await searchRanks(training, tuning)).search10,
-    );
-    const selection = await coordinateDescent(
-      plan.selection.start,
-      plan.selection.grid,
-      async (tuning) => foldFigures(await coverages(training, tuning), []).coverage,
-    );
+    const { search, selection } = await tuneOn(training);
     const figuresOf = async (group: readonly U[]) =>
       foldFigures(await coverages(group, selection.tuning), await searchRanks(group, search.tuning));
     outcomes.push({
@@ -111,7 +116,15 @@ export async function crossValidate<U extends FoldUser>(
       profiles: { ...search.profiles, ...selection.profiles },
     });
   }
-  return { folds: plan.folds, plan, outcomes, figures: summariseFigures(outcomes), numbers: summariseNumbers(outcomes) };
+  const onAll = await tuneOn(users);
+  return {
+    folds: plan.folds,
+    plan,
+    chosenOnAll: { search: onAll.search.tuning, selection: onAll.selection.tuning },
+    outcomes,
+    figures: summariseFigures(outcomes),
+    numbers: summariseNumbers(outcomes),
+  };
 }
 
 function summariseFigures(outcomes: readonly FoldOutcome[]): Record<FigureKey, FigureSummary> {

@@ -21,10 +21,10 @@ export function formatCrossValidation(cv: CrossValidation): string {
       return row([label.replaceAll('`', ''), spread(figure.leftOut), figure.tuned.toFixed(3), signed(figure.gap), spread(figure.shipped)], widths);
     }),
     '',
-    `Tuned numbers: the value each fold chose, and the largest change its grid made to a fold's training objective (others held)`,
+    `Tuned numbers: the value each fold chose, the value chosen on all users, and the largest change its grid made to a fold's training objective (others held)`,
     ...Object.entries(cv.numbers).map(
       ([name, number]) =>
-        `${name.padEnd(16)} ${number.chosen.join(' ').padEnd(40)} ${number.largestEffect.toFixed(4)}` +
+        `${name.padEnd(16)} ${number.chosen.join(' ').padEnd(40)} ${String(chosenOnAll(cv, name)).padEnd(6)} ${number.largestEffect.toFixed(4)}` +
         `${number.largestEffect <= NO_DIFFERENCE ? '  makes no difference' : ''}`,
     ),
     '',
@@ -51,14 +51,19 @@ export function crossValidationMarkdown(cv: CrossValidation, report: Pick<EvalRe
       return `| ${label} | **${spread(figure.leftOut)}** | ${figure.tuned.toFixed(3)} | ${signed(figure.gap)} | ${spread(figure.shipped)} |`;
     }),
     '',
-    '| tuned number | chosen per fold | largest effect on a fold\'s objective |',
-    '| --- | --- | --- |',
+    '| tuned number | chosen per fold | chosen on all users | largest effect on a fold\'s objective |',
+    '| --- | --- | --- | --- |',
     ...Object.entries(cv.numbers).map(
       ([name, number]) =>
-        `| \`${name}\` | ${number.chosen.join(', ')} | ${number.largestEffect.toFixed(4)}${number.largestEffect <= NO_DIFFERENCE ? ' (none)' : ''} |`,
+        `| \`${name}\` | ${number.chosen.join(', ')} | ${chosenOnAll(cv, name)} | ${number.largestEffect.toFixed(4)}${number.largestEffect <= NO_DIFFERENCE ? ' (none)' : ''} |`,
     ),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function chosenOnAll(cv: CrossValidation, name: string): number | undefined {
+  const { search, selection } = cv.chosenOnAll as unknown as Record<'search' | 'selection', Record<string, number>>;
+  return search[name] ?? selection[name];
 }
 
 function row(cells: readonly string[], widths: readonly number[]): string {

@@ -5,16 +5,25 @@ import type { TuningGrid } from './coordinate-descent.js';
 /**
  * Where the tuning search starts: textbook BM25 (k1 1.2, b 0.75) and every other signal off, so
  * that a signal is on only when the training folds ask for it, whatever the shipped values are.
+ * k1 and b stay at the textbook values: chosen by the folds they gained nothing on the folds left
+ * out (recall@10 0.866 ± 0.057 tuned, 0.868 ± 0.055 fixed).
  */
-export const SEARCH_START: SearchTuning = { k1: 1.2, b: 0.75, pairWeight: 0, variantWeight: 0, dateBoost: 0, neighbourShare: 0 };
+export const SEARCH_START: SearchTuning = {
+  k1: 1.2,
+  b: 0.75,
+  pairWeight: 0,
+  variantWeight: 0,
+  dateBoost: 0,
+  neighbourShare: 0,
+  whenBoost: 0,
+};
 
 export const SEARCH_GRID: TuningGrid<SearchTuning> = {
-  k1: [0.6, 0.9, 1.2, 1.5, 2],
-  b: [0.25, 0.5, 0.75, 0.9],
   pairWeight: [0, 0.25, 0.5, 1],
   variantWeight: [0, 0.25, 0.5, 1],
   dateBoost: [0, 0.5, 1, 2],
   neighbourShare: [0, 0.15, 0.3, 0.5],
+  whenBoost: [0, 0.25, 0.5, 1, 2],
 };
 
 /**

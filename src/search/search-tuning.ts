@@ -12,6 +12,8 @@ export interface SearchTuning {
   dateBoost: number;
   /** Share of the best score given to memories of the same conversation as the best ones. */
   neighbourShare: number;
+  /** Score multiplier added for a memory that places what it tells in time, for a question about when. */
+  whenBoost: number;
 }
 
 /**
@@ -25,4 +27,5 @@ export const DEFAULT_SEARCH_TUNING: SearchTuning = {
   variantWeight: 0.5,
   dateBoost: 1,
   neighbourShare: 0.3,
+  whenBoost: 0,
 };

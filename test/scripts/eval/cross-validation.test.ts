@@ -120,5 +120,8 @@ describe('the cross-validation', () => {
     expect(cv.figures.search10.gap).toBeCloseTo(cv.figures.search10.tuned - cv.figures.search10.leftOut.mean, 12);
     expect(cv.numbers.openerBonus).toEqual({ chosen: [1, 1, 1, 1], largestEffect: 0.25 });
     expect(cv.numbers.k1!.chosen).toEqual([2, 2, 0.6, 0.6]);
+    // On all users together: 6 questions for 0.6 against 5 for 2.
+    expect(cv.chosenOnAll.search.k1).toBe(0.6);
+    expect(cv.chosenOnAll.selection.openerBonus).toBe(1);
   });
 });
