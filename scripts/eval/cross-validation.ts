@@ -87,12 +87,12 @@ export async function crossValidate<U extends FoldUser>(
     search: await coordinateDescent(
       plan.search.start,
       plan.search.grid,
-      async (tuning) => foldFigures([], await searchRanks(training, tuning)).search10,
+      async (tuning) => foldFigures([], await searchRanks(training, tuning)).search10 ?? 0,
     ),
     selection: await coordinateDescent(
       plan.selection.start,
       plan.selection.grid,
-      async (tuning) => foldFigures(await coverages(training, tuning), []).coverage,
+      async (tuning) => foldFigures(await coverages(training, tuning), []).coverage ?? 0,
     ),
   });
   const outcomes: FoldOutcome[] = [];

@@ -21,7 +21,8 @@ export const FIGURES = [
 ] as const;
 
 export type FigureKey = (typeof FIGURES)[number]['key'];
-export type Figures = Record<FigureKey, number>;
+/** Each figure, or null when the group has nothing it measures (no users, or no question of a kind). */
+export type Figures = Record<FigureKey, number | null>;
 
 /** LoCoMo's question categories, by the figure that reports their recall@10. */
 const CATEGORY_FIGURES: Record<number, FigureKey> = { 1: 'multiHop', 2: 'temporal', 3: 'openDomain', 4: 'singleHop' };
@@ -32,18 +33,18 @@ const CATEGORY_FIGURES: Record<number, FigureKey> = { 1: 'multiHop', 2: 'tempora
  */
 export function foldFigures(coverages: readonly number[], questions: readonly QuestionRanks[]): Figures {
   const share = (subset: readonly QuestionRanks[], hit: (question: QuestionRanks) => boolean) =>
-    subset.length === 0 ? 0 : subset.filter(hit).length / subset.length;
+    subset.length === 0 ? null : subset.filter(hit).length / subset.length;
   const within = (k: number) => (rank: number | null) => rank !== null && rank < k;
   const figures: Figures = {
-    coverage: coverages.length === 0 ? 0 : coverages.reduce((sum, value) => sum + value, 0) / coverages.length,
+    coverage: coverages.length === 0 ? null : coverages.reduce((sum, value) => sum + value, 0) / coverages.length,
     search5: share(questions, (q) => within(5)(q.search)),
     search10: share(questions, (q) => within(10)(q.search)),
     search20: share(questions, (q) => within(20)(q.search)),
     attached: share(questions, (q) => q.attached !== null),
-    multiHop: 0,
-    temporal: 0,
-    openDomain: 0,
-    singleHop: 0,
+    multiHop: null,
+    temporal: null,
+    openDomain: null,
+    singleHop: null,
   };
   for (const [category, key] of Object.entries(CATEGORY_FIGURES)) {
     figures[key] = share(

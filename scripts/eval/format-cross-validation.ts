@@ -6,19 +6,21 @@ import type { Spread } from './fold-spread.js';
 /** A number's grid makes no difference when no fold's training objective moves by more than this. */
 const NO_DIFFERENCE = 0.002;
 
-const spread = ({ mean, sd, min, max }: Spread) => `${mean.toFixed(3)} ± ${sd.toFixed(3)} (${min.toFixed(3)}–${max.toFixed(3)})`;
+const spread = ({ folds, mean, sd, min, max }: Spread, of: number) =>
+  `${mean.toFixed(3)} ± ${sd.toFixed(3)} (${min.toFixed(3)}–${max.toFixed(3)})${folds < of ? `, ${folds} folds` : ''}`;
+const figure = (value: number | null) => (value === null ? '—' : value.toFixed(3));
 const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(3)}`;
 
 /** The cross-validation as plain-text tables: each figure over folds, each tuned number's choices, each fold. */
 export function formatCrossValidation(cv: CrossValidation): string {
-  const widths = [36, 30, 9, 7, 30];
+  const widths = [36, 38, 9, 7, 38];
   const lines = [
     `Cross-validation over ${cv.folds} folds of conversations: every tuned number chosen on the other folds, measured on the fold left out` +
       `${cv.inProcessMatchesProduct ? '' : ' (WARNING: in-process figures differ from the product\'s)'}`,
     row(['figure', 'left out: mean ± sd (min–max)', 'tuned on', 'gap', 'shipped tunings: mean ± sd (min–max)'], widths),
     ...FIGURES.map(({ key, label }) => {
       const figure = cv.figures[key];
-      return row([label.replaceAll('`', ''), spread(figure.leftOut), figure.tuned.toFixed(3), signed(figure.gap), spread(figure.shipped)], widths);
+      return row([label.replaceAll('`', ''), spread(figure.leftOut, cv.folds), figure.tuned.toFixed(3), signed(figure.gap), spread(figure.shipped, cv.folds)], widths);
     }),
     '',
     `Tuned numbers: the value each fold chose, the value chosen on all users, and the largest change its grid made to a fold's training objective (others held)`,
@@ -31,8 +33,8 @@ export function formatCrossValidation(cv: CrossValidation): string {
     'Per fold, left out (conversations): coverage, recall@10, attached; tuned on the others: coverage, recall@10',
     ...cv.outcomes.map(
       (outcome) =>
-        `fold ${outcome.fold} (${outcome.conversations.join(', ')}): ${outcome.leftOut.coverage.toFixed(3)} ${outcome.leftOut.search10.toFixed(3)} ` +
-        `${outcome.leftOut.attached.toFixed(3)}; ${outcome.tuned.coverage.toFixed(3)} ${outcome.tuned.search10.toFixed(3)}`,
+        `fold ${outcome.fold} (${outcome.conversations.join(', ')}): ${[outcome.leftOut.coverage, outcome.leftOut.search10, outcome.leftOut.attached].map(figure).join(' ')}; ` +
+        `${[outcome.tuned.coverage, outcome.tuned.search10].map(figure).join(' ')}`,
     ),
   ];
   return `${lines.join('\n')}\n`;
@@ -48,7 +50,7 @@ export function crossValidationMarkdown(cv: CrossValidation, report: Pick<EvalRe
     '| --- | --- | --- | --- | --- |',
     ...FIGURES.map(({ key, label }) => {
       const figure = cv.figures[key];
-      return `| ${label} | **${spread(figure.leftOut)}** | ${figure.tuned.toFixed(3)} | ${signed(figure.gap)} | ${spread(figure.shipped)} |`;
+      return `| ${label} | **${spread(figure.leftOut, cv.folds)}** | ${figure.tuned.toFixed(3)} | ${signed(figure.gap)} | ${spread(figure.shipped, cv.folds)} |`;
     }),
     '',
     '| tuned number | chosen per fold | chosen on all users | largest effect on a fold\'s objective |',

@@ -30,13 +30,18 @@ describe('the fold assignment', () => {
 describe('the fold statistics', () => {
   it('gives the mean, the sample standard deviation and the range', () => {
     const spread = spreadOf([0.5, 0.7, 0.9]);
+    expect(spread.folds).toBe(3);
     expect(spread.mean).toBeCloseTo(0.7, 12);
     expect(spread.sd).toBeCloseTo(0.2, 12);
     expect([spread.min, spread.max]).toEqual([0.5, 0.9]);
-    expect(spreadOf([0.4])).toEqual({ mean: 0.4, sd: 0, min: 0.4, max: 0.4 });
+    expect(spreadOf([0.4])).toEqual({ folds: 1, mean: 0.4, sd: 0, min: 0.4, max: 0.4 });
   });
 
-  it('pools recall over a group\'s questions, averages coverage over its users, and splits recall@10 by kind', () => {
+  it('leaves out of the spread the folds that did not measure a figure', () => {
+    expect(spreadOf([0.5, null, 0.7])).toMatchObject({ folds: 2, mean: 0.6, min: 0.5, max: 0.7 });
+  });
+
+  it('pools recall over a group\'s questions, averages coverage over its users, and splits recall@10 by kind (none for a kind it has no question of)', () => {
     const questions: QuestionRanks[] = [
       { category: 1, search: 0, attached: 0 },
       { category: 1, search: 7, attached: null },
@@ -50,7 +55,7 @@ describe('the fold statistics', () => {
       search20: 0.75,
       attached: 0.25,
       multiHop: 1,
-      temporal: 0,
+      temporal: null,
       openDomain: 0,
       singleHop: 0,
     });
