@@ -3,14 +3,17 @@
  * narrative event coverage against recent-memory baselines, and evidence recall of
  * `search_memories` and of the memories `orchestrate_smart_context` attaches.
  *
- *   npm run eval -- [DIR] [--database pglite|postgres] [--held-out 43,44,47] [--user ID]… [--show ID] [--out FILE]
+ *   npm run eval -- [DIR] [--database pglite|postgres] [--folds K] [--markdown] [--held-out 43,44,47] [--user ID]… [--show ID] [--out FILE]
  *   npm run eval -- --contradictions [FILE] [--database pglite|postgres] [--out FILE]
  *
  * DIR defaults to data/locomo, the LoCoMo conversations the repository carries. The memories go
  * into a throw-away database (in-memory PGlite, or a new database on DATABASE_URL's server, dropped afterwards); narratives are written
  * with the configured provider (offline without GEMINI_API_KEY). Prints tables and writes JSON to
- * bench/results/eval-<database>-<date>.json. `--held-out` names conversations reported apart from
- * the others; `--show` prints a user's narrative. `--contradictions` instead judges the narratives of
+ * bench/results/eval-<database>-<date>.json. Then every tuned number of the search and of the
+ * offline narrative is cross-validated over K folds of conversations (one fold per conversation by
+ * default, none with `--user`; `--folds 0` skips it): chosen on the other folds, measured on the one
+ * left out; `--markdown` also prints the README's Quality table. `--held-out` names conversations
+ * reported apart from the others; `--show` prints a user's narrative. `--contradictions` instead judges the narratives of
  * the cases in FILE (data/contradictions/cases.jsonl by default) where a newer memory replaces an
  * older one, and writes bench/results/contradictions-<database>-<date>.json.
  */

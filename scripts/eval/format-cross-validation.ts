@@ -1,5 +1,6 @@
 import type { CrossValidation } from './cross-validate-users.js';
 import type { EvalReport } from './eval-report.js';
+import { row } from './format-eval-report.js';
 import { FIGURES } from './fold-figures.js';
 import type { Spread } from './fold-spread.js';
 
@@ -66,11 +67,4 @@ export function crossValidationMarkdown(cv: CrossValidation, report: Pick<EvalRe
 function chosenOnAll(cv: CrossValidation, name: string): number | undefined {
   const { search, selection } = cv.chosenOnAll as unknown as Record<'search' | 'selection', Record<string, number>>;
   return search[name] ?? selection[name];
-}
-
-function row(cells: readonly string[], widths: readonly number[]): string {
-  return cells
-    .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-    .join('  ')
-    .trimEnd();
 }
