@@ -3,15 +3,18 @@
  * narrative event coverage against recent-memory baselines, and evidence recall of
  * `search_memories` and of the memories `orchestrate_smart_context` attaches.
  *
- *   npm run eval -- [DIR] [--database pglite|postgres] [--held-out 43,44,47] [--user ID]… [--show ID] [--out FILE]
+ *   npm run eval -- [DIR] [--database pglite|postgres] [--folds K] [--markdown] [--held-out 43,44,47] [--user ID]… [--show ID] [--out FILE]
  *   npm run eval -- --contradictions [FILE] [--database pglite|postgres] [--out FILE]
  *
  * DIR defaults to data/locomo, the LoCoMo conversations the repository carries. The memories go
  * into a throw-away database (in-memory PGlite, or a new database on DATABASE_URL's server, dropped afterwards); narratives are written
  * with the configured provider (offline without GEMINI_API_KEY). Prints tables and writes JSON to
- * bench/results/eval-<database>-<date>.json. `--held-out` names conversations reported apart from
- * the others; `--show` prints a user's narrative and the sentences of it that no memory supports
- * or that read wrong (see eval/reading-measures.ts). `--contradictions` instead judges the narratives of
+ * bench/results/eval-<database>-<date>.json. Then every tuned number of the search and of the
+ * offline narrative is cross-validated over K folds of conversations (one fold per conversation by
+ * default, none with `--user`; `--folds 0` skips it): chosen on the other folds, measured on the one
+ * left out; `--markdown` also prints the README's Quality table. `--held-out` names conversations
+ * reported apart from the others; `--show` prints a user's narrative and the sentences of it that no
+ * memory supports or that read wrong (see eval/reading-measures.ts). `--contradictions` instead judges the narratives of
  * the cases in FILE (data/contradictions/cases.jsonl by default) where a newer memory replaces an
  * older one, and writes bench/results/contradictions-<database>-<date>.json.
  */
@@ -20,6 +23,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatContradictionReport, readContradictionCases, runContradictionEval } from './eval/contradiction-eval.js';
 import { readEvalDataset } from './eval/eval-dataset.js';
+import { crossValidationMarkdown, formatCrossValidation } from './eval/format-cross-validation.js';
 import { formatEvalReport } from './eval/format-eval-report.js';
 import { formatReadingExamples, readingCounts } from './eval/reading-measures.js';
 import { runEval } from './eval/run-eval.js';
@@ -36,6 +40,8 @@ const { values, positionals } = parseArgs({
     out: { type: 'string' },
     quiet: { type: 'boolean', default: false },
     contradictions: { type: 'boolean', default: false },
+    folds: { type: 'string' },
+    markdown: { type: 'boolean', default: false },
   },
 });
 
@@ -64,14 +70,24 @@ if (values.contradictions) {
 
 const dir = resolve(positionals[0] ?? join(ROOT, 'data', 'locomo'));
 const dataset = await readEvalDataset(dir);
+const conversations = new Set(dataset.memories.map((line) => line.metadata.conversation ?? line.user)).size;
+// Every conversation its own fold by default; none when only some users are asked for.
+const folds = values.folds === undefined ? (conversations >= 2 && !values.user ? conversations : 0) : Number(values.folds);
+if (!Number.isInteger(folds) || folds < 0 || folds === 1 || folds > conversations) {
+  console.error(`eval: --folds must be 0 (none) or from 2 to ${conversations}, the conversations in ${dir}; got ${values.folds}`);
+  process.exit(2);
+}
 const report = await runEval(dataset, {
   database: values.database,
   ...(process.env.DATABASE_URL ? { serverUrl: process.env.DATABASE_URL } : {}),
   ...(values['held-out'] ? { heldOut: values['held-out'].split(',').map((id) => id.trim()).filter(Boolean) } : {}),
   ...(values.user ? { users: values.user } : {}),
+  folds,
   onProgress: values.quiet ? undefined : (message) => process.stderr.write(`${message}\n`),
 });
 process.stdout.write(formatEvalReport(report));
+if (report.crossValidation) process.stdout.write(`\n${formatCrossValidation(report.crossValidation)}`);
+if (values.markdown && report.crossValidation) process.stdout.write(`\n${crossValidationMarkdown(report.crossValidation, report)}`);
 for (const user of values.show ?? []) {
   const outcome = report.users.find((candidate) => candidate.user === user);
   process.stdout.write(`\n== Narrative of ${user} ==\n${outcome?.narrativeText ?? '(none)\n'}`);

@@ -1,4 +1,5 @@
 import type { ReadingOutcome } from './reading-measures.js';
+import type { CrossValidation } from './cross-validate-users.js';
 import type { RecallSummary } from './recall-summary.js';
 
 /** How much of a user's events one text covers, and how long it is. */
@@ -69,9 +70,11 @@ export interface EvalReport {
   node: string;
   /** How many memories the in-process context selection attaches. */
   contextSelectionLimit: number;
-  seconds: { import: number; narratives: number; questions: number; total: number };
+  seconds: { import: number; narratives: number; questions: number; crossValidation: number; total: number };
   overall: EvalSummary;
   /** With held-out conversations named: the summary of the others and of those. */
   splits: { development: EvalSummary; heldOut: EvalSummary; heldOutConversations: string[] } | null;
   users: UserOutcome[];
+  /** With `folds`: every tuned number chosen on the other folds and measured on each fold left out. */
+  crossValidation: CrossValidation | null;
 }

@@ -83,7 +83,8 @@ function formatCount(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toFixed(1);
 }
 
-function row(cells: readonly string[], widths: readonly number[]): string {
+/** A table row: the first cell padded to the left, the others to the right. */
+export function row(cells: readonly string[], widths: readonly number[]): string {
   return cells
     .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
     .join('  ')

@@ -13,10 +13,12 @@ import { backfill } from '../../src/operations/backfill.js';
 import { MemoryIndex } from '../../src/search/memory-index.js';
 import { selectContextMemories } from '../../src/search/select-context-memories.js';
 import type { EvalDataset } from './eval-dataset.js';
+import { crossValidateUsers } from './cross-validate-users.js';
 import type { BaselineName, EvalReport, QuestionOutcome, TextCoverage, UserOutcome } from './eval-report.js';
 import { eventCoverage } from './event-coverage.js';
 import { evidenceHitRank } from './evidence-hit-rank.js';
 import { measureReading } from './reading-measures.js';
+import type { MeasuredUser } from './in-process-measures.js';
 import { recentMemoriesText } from './recent-memories-text.js';
 import { summariseUsers } from './summarise-users.js';
 import { openThrowAwayDatabase } from './throw-away-database.js';
@@ -35,6 +37,8 @@ export interface EvalOptions {
   env?: Record<string, string | undefined>;
   /** Memories the in-process context selection attaches. */
   contextSelectionLimit?: number;
+  /** Cross-validate the tuned numbers over this many folds of conversations (none when absent or 0). */
+  folds?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -79,14 +83,18 @@ export async function runEval(dataset: EvalDataset, options: EvalOptions): Promi
 
       const questionsStarted = performance.now();
       const outcomes: UserOutcome[] = [];
+      const measured: MeasuredUser[] = [];
       let model: string | null = null;
       const limit = options.contextSelectionLimit ?? DEFAULT_CONTEXT_SELECTION;
       for (const user of users) {
         const outcome = await evaluateUser(app, dataset, user, limit);
         model ??= outcome.model;
         outcomes.push(outcome.result);
+        measured.push(outcome.measured);
         progress(`asked ${outcome.result.questions.length} questions about ${user}`);
       }
+      const crossValidationStarted = performance.now();
+      const crossValidation = options.folds ? await crossValidateUsers(measured, { folds: options.folds, searchLimit: SEARCH_LIMIT, attachedLimit: limit }, progress) : null;
       const finished = performance.now();
 
       const heldOut = options.heldOut ?? [];
@@ -101,7 +109,8 @@ export async function runEval(dataset: EvalDataset, options: EvalOptions): Promi
         seconds: {
           import: (narrativesStarted - importStarted) / 1000,
           narratives: (questionsStarted - narrativesStarted) / 1000,
-          questions: (finished - questionsStarted) / 1000,
+          questions: (crossValidationStarted - questionsStarted) / 1000,
+          crossValidation: (finished - crossValidationStarted) / 1000,
           total: (finished - started) / 1000,
         },
         overall: summariseUsers(outcomes),
@@ -114,6 +123,7 @@ export async function runEval(dataset: EvalDataset, options: EvalOptions): Promi
                 heldOutConversations: [...heldOut],
               },
         users: outcomes,
+        crossValidation,
       };
     } finally {
       await app.close({ graceMs: 0 });
@@ -128,7 +138,7 @@ async function evaluateUser(
   dataset: EvalDataset,
   externalId: string,
   contextSelectionLimit: number,
-): Promise<{ result: UserOutcome; model: string | null }> {
+): Promise<{ result: UserOutcome; model: string | null; measured: MeasuredUser }> {
   const row = await app.repositories.users.findByExternalId(externalId);
   if (!row) throw new Error(`user ${externalId} was not imported`);
   const memories = await app.repositories.memories.recent(row.id, { limit: 1_000_000 });
@@ -152,6 +162,7 @@ async function evaluateUser(
   const index = MemoryIndex.build(memories);
   const client = await connectAs(app, row.id, externalId);
   const questions: QuestionOutcome[] = [];
+  const answerable: MeasuredUser['questions'][number][] = [];
   let unanswerable = 0;
   try {
     for (const question of dataset.questions.filter((line) => line.user === externalId)) {
@@ -159,6 +170,7 @@ async function evaluateUser(
         unanswerable += 1;
         continue;
       }
+      answerable.push({ category: question.category, question: question.question, evidence: question.evidence });
       const found = await call(client, 'search_memories', { query: question.question, limit: SEARCH_LIMIT });
       const results = (found.structuredContent as { results: { metadata: unknown }[] }).results;
       const context = await call(client, 'orchestrate_smart_context', { user_message: question.question, is_new_conversation: true });
@@ -198,6 +210,19 @@ async function evaluateUser(
       unanswerable,
     },
     model: narrative?.model ?? null,
+    measured: {
+      user: externalId,
+      conversation,
+      shipped: {
+        coverage: narrativeCoverage?.share ?? 0,
+        questions: questions.map((q) => ({ category: q.category, search: q.searchMemories, attached: q.context })),
+      },
+      promptUser: { externalId, displayName: row.display_name },
+      memories,
+      evidenceOf,
+      events,
+      questions: answerable,
+    },
   };
 }
 

@@ -2,10 +2,11 @@ import { MemoryIndex, type IndexedMemory } from '../search/memory-index.js';
 import { DEFAULT_SEARCH_TUNING, type SearchTuning } from '../search/search-tuning.js';
 
 /**
- * The search's ranking without the lift a memory gets from its conversation: a memory told beside
- * the best match is context for a question, but not related to a piece of news.
+ * The search's ranking without the lift a memory gets from its conversation, nor the one for saying
+ * when: a memory told beside the best match is context for a question, but not related to a piece
+ * of news, and a memory that starts "When I…" asks nothing.
  */
-const RELATED_TUNING: SearchTuning = { ...DEFAULT_SEARCH_TUNING, neighbourShare: 0 };
+const RELATED_TUNING: SearchTuning = { ...DEFAULT_SEARCH_TUNING, neighbourShare: 0, whenBoost: 0 };
 
 /**
  * A match is related when it scores at least this share of the best match: below, it shares only

@@ -5,6 +5,7 @@ import { dateCloseness, type CalendarDay } from './date-closeness.js';
 import { extractDateMentions } from './extract-date-mentions.js';
 import { DEFAULT_SEARCH_TUNING, type SearchTuning } from './search-tuning.js';
 import { TermVariants } from './term-variants.js';
+import { asksWhen, TIME_STEMS } from './when-questions.js';
 
 /** What the index needs of a memory; the memory itself is handed back by `search`. */
 export interface IndexedMemory {
@@ -14,6 +15,8 @@ export interface IndexedMemory {
 }
 
 const MAX_CACHED_VARIANTS = 10_000;
+/** A year, which places a memory in time as a month's name does. */
+const YEAR = /^(19|20)\d\d$/;
 
 interface WeightedTerm {
   readonly id: number;
@@ -23,8 +26,8 @@ interface WeightedTerm {
 /**
  * BM25 over one user's live memories, built once and searched without any I/O, with the signals
  * a person's own memories make cheap: adjacent words found adjacent, the user's own spelling of a
- * word they misspell in the query, the dates a query names, and the conversation a memory was
- * told in. Scores depend only on the memories and the query, so every database ranks alike.
+ * word they misspell in the query, the dates a query names, the memories that say when for a
+ * question about when, and the conversation a memory was told in. Scores depend only on the memories and the query, so every database ranks alike.
  *
  * Building reads each memory's words once into flat arrays (no object per term or per memory);
  * `reindex` builds the index of a user's memories after a change from the one before it, reading
@@ -72,6 +75,8 @@ export class MemoryIndex<M extends IndexedMemory> {
   readonly #tieRanks: Int32Array;
   readonly #scores: Float64Array;
   readonly #touched: Int32Array;
+  /** Whether each memory places what it tells in time. */
+  readonly #statesTime: Uint8Array;
 
   private constructor(memories: readonly M[], tuning: SearchTuning, previous?: MemoryIndex<IndexedMemory>) {
     this.#memories = memories;
@@ -195,6 +200,14 @@ export class MemoryIndex<M extends IndexedMemory> {
       if (i > 0 && this.#times[doc]! - this.#times[byTime[i - 1]!]! >= CONVERSATION_GAP_MS) conversation += 1;
       this.#conversations[doc] = conversation;
     });
+    const placesInTime = new Uint8Array(termCount);
+    this.#terms.forEach((term, id) => {
+      if (isWord[id] && (TIME_STEMS.has(term) || YEAR.test(term))) placesInTime[id] = 1;
+    });
+    this.#statesTime = new Uint8Array(count);
+    this.#forEachTerm((doc, id) => {
+      if (placesInTime[id] === 1) this.#statesTime[doc] = 1;
+    });
     this.#conversationBest = new Float64Array(conversation + 1);
     this.#conversationBestDoc = new Int32Array(conversation + 1).fill(-1);
     this.#conversationSecond = new Float64Array(conversation + 1);
@@ -234,10 +247,15 @@ export class MemoryIndex<M extends IndexedMemory> {
   rank(query: string, limit: number): { memory: M; score: number }[] {
     if (limit <= 0 || this.#memories.length === 0) return [];
     const { text, mentions } = extractDateMentions(query);
-    const terms = this.#queryTerms(contentWords(text));
-    const touched = this.#accumulate(terms, 0);
-    if (touched === 0) return [];
     const tuning = this.#tuning;
+    const touched = this.#accumulate(this.#queryTerms(contentWords(text)), 0);
+    if (touched === 0) return [];
+    if (tuning.whenBoost > 0 && asksWhen(query)) {
+      for (let i = 0; i < touched; i += 1) {
+        const doc = this.#touched[i]!;
+        if (this.#statesTime[doc] === 1) this.#scores[doc]! *= 1 + tuning.whenBoost;
+      }
+    }
     if (mentions.length > 0 && tuning.dateBoost > 0) {
       for (let i = 0; i < touched; i += 1) {
         const doc = this.#touched[i]!;

@@ -98,6 +98,13 @@ describe.each(DATABASES)('orchestrate_smart_context for a message about time or 
     expect((await attached('Hi! What have I been up to lately?')).sort()).toEqual([...LAST_CONVERSATION].sort());
   });
 
+  it.each(["What's new since we last talked?", 'Anything happen this week?', 'Catch me up on the latest news, please.'])(
+    'attaches the recent memories to a message only about time: %j',
+    async (message) => {
+      expect((await attached(message)).sort()).toEqual([...LAST_CONVERSATION].sort());
+    },
+  );
+
   it.each(['Hello!', 'hello there', '?'])('attaches the recent memories to a message with no words to search: %j', async (message) => {
     expect((await attached(message)).sort()).toEqual([...LAST_CONVERSATION].sort());
   });

@@ -17,6 +17,7 @@ const WITHOUT = {
   variants: { ...DEFAULT_SEARCH_TUNING, variantWeight: 0 },
   dates: { ...DEFAULT_SEARCH_TUNING, dateBoost: 0 },
   neighbours: { ...DEFAULT_SEARCH_TUNING, neighbourShare: 0 },
+  when: { ...DEFAULT_SEARCH_TUNING, whenBoost: 0 },
 };
 
 describe('the memory index', () => {
@@ -164,5 +165,20 @@ describe('the memory index', () => {
       'Eli walks Pepper by the river.',
       'Eli walks by the river at night.',
     ]);
+  });
+
+  it('ranks the memory that says when above an equally relevant one, for a question about when', () => {
+    const memories = [
+      memory('Ana started the pottery class with Mia Lopez.', '2024-03-01T10:00:00Z'),
+      memory('Ana started the pottery class last Friday.', '2024-02-01T10:00:00Z'),
+    ];
+    const withBoost = MemoryIndex.build(memories, { ...DEFAULT_SEARCH_TUNING, whenBoost: 1 });
+    const without = MemoryIndex.build(memories, WITHOUT.when);
+    const said = 'Ana started the pottery class last Friday.';
+    expect(contents(without.search('When did Ana start the pottery class?', 2))[1]).toBe(said);
+    expect(contents(withBoost.search('When did Ana start the pottery class?', 2))[0]).toBe(said);
+    expect(contents(withBoost.search('How long has Ana had the pottery class?', 2))[0]).toBe(said);
+    // A question about what, not when, ranks as without the lift.
+    expect(contents(withBoost.search('What did Ana start, a pottery class?', 2))[1]).toBe(said);
   });
 });

@@ -2,6 +2,7 @@ import { supersededMemories } from '../../text/superseded-memories.js';
 import { LlmError } from '../llm-error.js';
 import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, PromptMemory, PromptUser } from '../llm-provider.js';
 import { writeOfflineAnalysis } from './offline-analysis.js';
+import { DEFAULT_SELECTION_TUNING, type SelectionTuning } from './narrative-selection.js';
 import { writeOfflineNarrative } from './offline-narrative.js';
 import { narrativeSubject } from './narrative-subject.js';
 import { prepareMemories } from './prepared-memory.js';
@@ -39,8 +40,10 @@ export class OfflineProvider implements LlmProvider {
   /** Selection is cheap, and more candidates make a better selection. */
   readonly memoryBudgetChars = 200_000;
   private readonly narrativeWords: number;
+  private readonly selectionTuning: SelectionTuning;
 
-  constructor(options: { narrativeWords?: number } = {}) {
+  /** `selectionTuning` is for the evaluation's tuning search; the product always uses the default. */
+  constructor(options: { narrativeWords?: number; selectionTuning?: SelectionTuning } = {}) {
     const words = options.narrativeWords ?? DEFAULT_NARRATIVE_WORDS;
     if (!Number.isInteger(words) || words < MIN_NARRATIVE_WORDS || words > MAX_NARRATIVE_WORDS) {
       throw new RangeError(
@@ -48,6 +51,7 @@ export class OfflineProvider implements LlmProvider {
       );
     }
     this.narrativeWords = words;
+    this.selectionTuning = options.selectionTuning ?? DEFAULT_SELECTION_TUNING;
   }
 
   async writeNarrative(request: NarrativeRequest): Promise<LlmOutput> {
@@ -57,7 +61,7 @@ export class OfflineProvider implements LlmProvider {
     if (memories.length === 0) {
       throw new LlmError('empty', 'There are no memories to build a narrative from; add memories first.');
     }
-    return { ...writeOfflineNarrative(memories, this.narrativeWords), model: this.model };
+    return { ...writeOfflineNarrative(memories, this.narrativeWords, this.selectionTuning), model: this.model };
   }
 
   async analyze(request: AnalysisRequest): Promise<LlmOutput> {
