@@ -36,11 +36,11 @@ export interface SelectionTuning {
 export const DEFAULT_SELECTION_TUNING: SelectionTuning = {
   recentShare: 0.1,
   recentDays: 14,
-  newDayGain: 5,
+  newDayGain: 10,
   costExponent: 1,
   datePrefixWords: 3,
   eventBonus: 2,
-  remarkPenalty: 0.25,
+  remarkPenalty: 0.5,
   openerBonus: 4,
 };
 
