@@ -1,34 +1,20 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvalDataset } from '../../../scripts/eval/eval-dataset.js';
 import type { EvalReport } from '../../../scripts/eval/eval-report.js';
 import { formatEvalReport } from '../../../scripts/eval/format-eval-report.js';
 import { runEval } from '../../../scripts/eval/run-eval.js';
-import { LOCOMO_DIR } from '../../support/locomo.js';
+import { locomoSubset } from '../../support/locomo-subset.js';
 import { DATABASES, openTestDatabase } from '../../support/test-databases.js';
 
 const USERS = ['locomo-30-gina', 'locomo-30-jon'];
-
-/** A directory with the three LoCoMo files cut down to two users, outside the repository. */
-async function twoUserDataset(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'narrative-mcp-eval-'));
-  for (const file of ['memories.jsonl', 'questions.jsonl', 'events.jsonl']) {
-    const lines = (await readFile(join(LOCOMO_DIR, file), 'utf8'))
-      .split('\n')
-      .filter((line) => line.trim() !== '' && USERS.includes((JSON.parse(line) as { user: string }).user));
-    await writeFile(join(dir, file), `${lines.join('\n')}\n`);
-  }
-  return dir;
-}
 
 describe.each(DATABASES)('the LoCoMo evaluation on %s', (kind) => {
   let dir: string;
   let report: EvalReport;
 
   beforeAll(async () => {
-    dir = await twoUserDataset();
+    dir = await locomoSubset(USERS);
     report = await runEval(await readEvalDataset(dir), {
       database: kind,
       handle: await openTestDatabase(kind),
