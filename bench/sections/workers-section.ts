@@ -8,7 +8,7 @@ import { summarizeLatencies, type LatencySummary } from '../support/latency-summ
 import { processCpuSeconds } from '../support/process-cpu-seconds.js';
 import { processTree } from '../support/process-tree.js';
 import { waitUntil } from '../support/wait-until.js';
-import { wrkAvailable, wrkLoad } from '../support/wrk-load.js';
+import { wrkAvailable, wrkLoad, type WrkCaller } from '../support/wrk-load.js';
 import type { Section } from './section.js';
 
 const CONNECTIONS = 64;
@@ -24,7 +24,18 @@ interface Configuration {
   vars: Readonly<Record<string, string>>;
   /** The primary and its workers, or the one process. */
   processes: number;
+  /** Whether it keeps MCP sessions: then each connection calls on a session of its own. */
+  sessions: boolean;
 }
+
+const WITH_SESSIONS: Configuration = {
+  label: 'one process with sessions',
+  command: 'serve --http',
+  args: SERVE_HTTP,
+  vars: {},
+  processes: 1,
+  sessions: true,
+};
 
 const ONE_PROCESS: Configuration = {
   label: 'one process without sessions',
@@ -32,6 +43,7 @@ const ONE_PROCESS: Configuration = {
   args: SERVE_HTTP,
   vars: { HTTP_SESSIONS: 'stateless' },
   processes: 1,
+  sessions: false,
 };
 
 const WORKER_PROCESSES: Configuration = {
@@ -40,6 +52,7 @@ const WORKER_PROCESSES: Configuration = {
   args: [...SERVE_HTTP, '--workers', String(WORKERS)],
   vars: {},
   processes: 1 + WORKERS,
+  sessions: false,
 };
 
 interface Timing {
@@ -73,14 +86,15 @@ interface Load {
 
 /**
  * Section 10: the same closed-loop load of cache hits at 64 connections against one process
- * without sessions and against `serve --http --workers 2` (each POST stands alone in both), in
- * rounds that alternate the two (which goes first alternates too), each round on a server started
- * for it: calls per second, latency, the CPU of all the server's processes and of the load
- * generator, each configuration's median over its rounds.
+ * without sessions, against `serve --http --workers 2` (each POST stands alone in both) and, for
+ * what answering without sessions costs, against one process keeping them (each connection on a
+ * session of its own), in rounds that take the three in turn (forwards, then backwards), each
+ * round on a server started for it: calls per second, latency, the CPU of all the server's
+ * processes and of the load generator, each configuration's median over its rounds.
  */
 export const workersSection: Section = {
   name: 'workers',
-  title: `Workers: one process without sessions against serve --http --workers ${WORKERS}`,
+  title: `Workers: one process without sessions against serve --http --workers ${WORKERS} and one process with sessions`,
   async run(context) {
     const fixture = await context.fixture();
     const database = await context.database();
@@ -100,10 +114,12 @@ export const workersSection: Section = {
     const measured = new Map<Configuration, Round[]>([
       [ONE_PROCESS, []],
       [WORKER_PROCESSES, []],
+      [WITH_SESSIONS, []],
     ]);
     for (let round = 0; round < timing.rounds; round += 1) {
-      // 1, 2, then 2, 1: a drift in the machine's other work falls on both alike.
-      const order = round % 2 === 0 ? [ONE_PROCESS, WORKER_PROCESSES] : [WORKER_PROCESSES, ONE_PROCESS];
+      // Forwards, then backwards: a drift in the machine's other work falls on all alike.
+      const forwards = [ONE_PROCESS, WORKER_PROCESSES, WITH_SESSIONS];
+      const order = round % 2 === 0 ? forwards : forwards.toReversed();
       for (const configuration of order) {
         const result = await measureRound(configuration, { ...database.env, HTTP_RATE_LIMIT_PER_MINUTE: '1000000' }, load);
         measured.get(configuration)!.push(result);
@@ -118,6 +134,7 @@ export const workersSection: Section = {
     return [
       row(ONE_PROCESS, oneProcessRounds, common, null),
       row(WORKER_PROCESSES, measured.get(WORKER_PROCESSES)!, common, medianCallsPerSecond(oneProcessRounds)),
+      row(WITH_SESSIONS, measured.get(WITH_SESSIONS)!, common, medianCallsPerSecond(oneProcessRounds)),
     ];
   },
 };
@@ -190,26 +207,55 @@ function serverCpuFrom(server: HttpServerProcess, configuration: Configuration):
   };
 }
 
-/** wrk over 64 keep-alive connections, without session ids; its CPU is its own process's. */
+/**
+ * wrk over 64 keep-alive connections, without session ids, or on a server that keeps sessions
+ * each connection on a session of its own; its CPU is its own process's.
+ */
 function wrkRounds(callers: readonly Caller[], timing: Timing): Load {
   return {
     generator: 'wrk',
     round: async (server, configuration) => {
-      await wrkLoad(server.url, callers, CONNECTIONS, timing.warmupS);
-      const serverCpu = serverCpuFrom(server, configuration);
-      const result = await wrkLoad(server.url, callers, CONNECTIONS, timing.durationS);
-      const serverCpuSeconds = serverCpu();
-      const failed = result.badStatus + result.socketErrors + result.notCacheHits;
-      if (failed > 0) throw new Error(`bench: wrk against ${configuration.command}: ${failed} of ${result.requests} calls were not cache hits (${JSON.stringify(result)})`);
-      return {
-        calls: result.requests,
-        seconds: result.seconds,
-        latency: { n: result.requests, p50: result.p50, p90: result.p90, p99: result.p99, max: result.max, mean: result.mean },
-        serverCpuSeconds,
-        loadCpuSeconds: result.cpuSeconds,
-      };
+      const sessions = configuration.sessions ? await openSessions(server.url, callers) : null;
+      try {
+        const calling = sessions?.callers ?? callers;
+        await wrkLoad(server.url, calling, CONNECTIONS, timing.warmupS);
+        const serverCpu = serverCpuFrom(server, configuration);
+        const result = await wrkLoad(server.url, calling, CONNECTIONS, timing.durationS);
+        const serverCpuSeconds = serverCpu();
+        const failed = result.badStatus + result.socketErrors + result.notCacheHits;
+        if (failed > 0) throw new Error(`bench: wrk against ${configuration.command}: ${failed} of ${result.requests} calls were not cache hits (${JSON.stringify(result)})`);
+        return {
+          calls: result.requests,
+          seconds: result.seconds,
+          latency: { n: result.requests, p50: result.p50, p90: result.p90, p99: result.p99, max: result.max, mean: result.mean },
+          serverCpuSeconds,
+          loadCpuSeconds: result.cpuSeconds,
+        };
+      } finally {
+        await sessions?.close();
+      }
     },
   };
+}
+
+/** A session of its own for each caller, opened by an SDK client, and the callers with their session ids. */
+async function openSessions(url: string, callers: readonly Caller[]): Promise<{ callers: WrkCaller[]; close: () => Promise<void> }> {
+  const clients: Client[] = [];
+  const close = async () => void (await Promise.allSettled(clients.map((client) => client.close())));
+  try {
+    const withSessions: WrkCaller[] = [];
+    for (const caller of callers) {
+      const client = await connectHttp(url, caller.key);
+      clients.push(client);
+      const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId;
+      if (!sessionId) throw new Error('bench: an SDK client over HTTP has no session id');
+      withSessions.push({ key: caller.key, sessionId, message: caller.message });
+    }
+    return { callers: withSessions, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
 
 /** 64 MCP SDK clients in this process, each POST on its own; their CPU is this process's. */
@@ -260,14 +306,14 @@ function row(
     params: {
       server: configuration.command,
       processes: configuration.processes,
-      sessions: false,
+      sessions: configuration.sessions,
       connections: CONNECTIONS,
       users: common.users,
       loadGenerator: generator,
       rounds: timing.rounds,
       durationS: timing.durationS,
       warmupS: timing.warmupS,
-      order: 'one process and workers alternated, which goes first alternating too; a server started for each round',
+      order: 'one process without sessions, the workers and one process with sessions in turn, forwards then backwards; a server started for each round',
     },
     setting: `${CONNECTIONS} connections from ${generator}, median of ${timing.rounds} rounds of ${timing.durationS} s after ${timing.warmupS} s warm-up`,
     n: rounds.reduce((sum, round) => sum + round.calls, 0),
