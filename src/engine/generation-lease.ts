@@ -15,10 +15,10 @@ export interface HeldLease {
   /** Aborts when the caller's signal does (with its reason) or when the lease is lost (with a `LeaseLostError`). */
   readonly signal: AbortSignal;
   /**
-   * Stores the work in one transaction fenced by the lease: it first locks the user's row while
-   * the lease is still ours (else throws `LeaseLostError`, and nothing is written), and last
-   * records the success at `at` and gives the lease up, so nothing is left to release after the
-   * commit.
+   * Stores the work in one transaction fenced by the lease: its first statement, while the lease
+   * is still ours, records the success at `at` and gives the lease up, locking the user's row
+   * (else it throws `LeaseLostError`, and nothing is written); a write that fails rolls it all
+   * back, the lease with it. Nothing is left to release after the commit.
    */
   store<T>(at: Date, write: (transaction: RepositorySet) => Promise<T>): Promise<T>;
 }
@@ -65,10 +65,8 @@ export async function withGenerationLease<T>(
       signal: lease.signal,
       store: async (at, write) => {
         const stored = await repositories.transaction(async (transaction) => {
-          if (!(await transaction.generationState.lockLease(userId, token))) throw new LeaseLostError(userId);
-          const written = await write(transaction);
-          await transaction.generationState.recordSuccessAndRelease(userId, token, at);
-          return written;
+          if (!(await transaction.generationState.claimSuccessAndRelease(userId, token, at))) throw new LeaseLostError(userId);
+          return write(transaction);
         });
         released = true;
         return stored;

@@ -16,16 +16,21 @@ export class GenerationStateRepository {
   }
 
   /**
-   * Records a success at `at` and gives up the lease `token` holds, in the transaction that
-   * stored the work (whose fence found the lease ours and locked the row).
+   * The fence of a transaction that stores work done under the lease `token`: if the lease is
+   * still ours, records a success at `at` and gives the lease up, locking the user's row until
+   * the transaction ends (a process taking the lease over waits for it, so nothing written under
+   * the lease lands after it changed hands); false, changing nothing, when the lease is lost. If
+   * the transaction then rolls back, so do the success and the release: the lease is ours again.
    */
-  async recordSuccessAndRelease(userId: string, token: string, at: Date): Promise<void> {
-    await this.db
+  async claimSuccessAndRelease(userId: string, token: string, at: Date): Promise<boolean> {
+    const fenced = await this.db
       .updateTable('narrative_generation_state')
       .set({ last_success_at: at, consecutive_failures: 0, lease_token: null, lease_expires_at: null })
       .where('user_id', '=', userId)
       .where('lease_token', '=', token)
-      .execute();
+      .returning('user_id')
+      .executeTakeFirst();
+    return fenced !== undefined;
   }
 
   async recordFailure(userId: string, failure: GenerationFailure): Promise<void> {
@@ -88,22 +93,6 @@ export class GenerationStateRepository {
       .returning('user_id')
       .executeTakeFirst();
     return renewed !== undefined;
-  }
-
-  /**
-   * Whether `token` still holds the lease, locking the user's row until the enclosing transaction
-   * ends when it does: a process taking the lease over waits for that transaction, so what it
-   * writes under the lease is never written after the lease changed hands.
-   */
-  async lockLease(userId: string, token: string): Promise<boolean> {
-    const held = await this.db
-      .selectFrom('narrative_generation_state')
-      .select('user_id')
-      .where('user_id', '=', userId)
-      .where('lease_token', '=', token)
-      .forUpdate()
-      .executeTakeFirst();
-    return held !== undefined;
   }
 
   /** Gives the lease up if `token` still holds it. */

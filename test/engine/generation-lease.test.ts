@@ -85,6 +85,24 @@ describe.each(DATABASES)("the lease on a user's generation on %s", (kind) => {
     expect((await app.engine.status.status(userId)).last_failure).toBeNull();
   });
 
+  it('fences the write with the success and the release in one statement, undone with the write if it fails', async () => {
+    const token = randomUUID();
+    const now = new Date(clock.now());
+    expect(await app.repositories.generationState.takeLease(userId, token, { now, expiresAt: new Date(clock.now() + LEASE_MS) })).toBe(true);
+    expect(await app.repositories.generationState.claimSuccessAndRelease(userId, randomUUID(), now)).toBe(false);
+    await expect(
+      app.repositories.transaction(async (transaction) => {
+        expect(await transaction.generationState.claimSuccessAndRelease(userId, token, now)).toBe(true);
+        throw new Error('the write failed');
+      }),
+    ).rejects.toThrow('the write failed');
+    expect(await app.repositories.generationState.get(userId)).toMatchObject({ lease_token: token, last_success_at: null });
+    expect(await anotherProcessTakesTheLease(clock.now())).toBe(false);
+
+    expect(await app.repositories.generationState.claimSuccessAndRelease(userId, token, now)).toBe(true);
+    expect(await app.repositories.generationState.get(userId)).toMatchObject({ lease_token: null, last_success_at: now });
+  });
+
   it('aborts the LLM call when a renewal finds the lease taken over', async () => {
     provider.hold();
     const job = app.engine.runner.request(userId, 'miss');

@@ -47,11 +47,10 @@ describe('the statements of one generation', () => {
       'select users', // the user, the statistics of their memories and their narrative
       'select memories', // the memories for the prompt
       'begin',
-      'select narrative_generation_state', // the fence
+      'update narrative_generation_state', // the fence: success, and the lease given up, while it is ours
       'select users', // the user's row in share mode, for the count of memories added since
       'insert user_narratives',
       'select memories', // any of them forgotten or corrected meanwhile
-      'update narrative_generation_state', // success, and the lease given up
       'select', // PGlite's probe of the transaction before COMMIT
       'commit',
     ]);
