@@ -14,7 +14,7 @@ export const UNNAMED_SUBJECT = 'the user';
  * id is never used: it is an account's identifier (an email, a number), not what a person is called.
  */
 export function narrativeSubject(user: PromptUser, memories: readonly PromptMemory[]): string {
-  const displayed = user.displayName?.trim().split(/\s+/)[0];
+  const displayed = displayedFirstName(user);
   if (displayed) return displayed;
   const newestFirst = [...memories].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
   for (const memory of newestFirst) {
@@ -22,6 +22,11 @@ export function narrativeSubject(user: PromptUser, memories: readonly PromptMemo
     if (given) return given;
   }
   return dominantName(memories.map((memory) => memory.content)) ?? UNNAMED_SUBJECT;
+}
+
+/** The first word of the user's display name, if they have one. */
+export function displayedFirstName(user: PromptUser): string | undefined {
+  return user.displayName?.trim().split(/\s+/)[0] || undefined;
 }
 
 /** Whether a memory says nothing but the user's name ("My name is Dana."): the narrative says it by naming them. */

@@ -4,8 +4,8 @@ import type { AnalysisRequest, LlmOutput, LlmProvider, NarrativeRequest, PromptM
 import { writeOfflineAnalysis } from './offline-analysis.js';
 import { DEFAULT_SELECTION_TUNING, type SelectionTuning } from './narrative-selection.js';
 import { writeOfflineNarrative } from './offline-narrative.js';
-import { narrativeSubject } from './narrative-subject.js';
-import { prepareMemories } from './prepared-memory.js';
+import { displayedFirstName, narrativeSubject } from './narrative-subject.js';
+import { prepareMemories, type PreparedMemory } from './prepared-memory.js';
 
 const DEFAULT_NARRATIVE_WORDS = 550;
 const MAX_NARRATIVE_WORDS = 600;
@@ -56,8 +56,7 @@ export class OfflineProvider implements LlmProvider {
 
   async writeNarrative(request: NarrativeRequest): Promise<LlmOutput> {
     throwIfAborted(request.signal);
-    const current = stillTrue(request.memories, request.user);
-    const memories = prepareMemories(current, narrativeSubject(request.user, current));
+    const memories = preparedMemories(request);
     if (memories.length === 0) {
       throw new LlmError('empty', 'There are no memories to build a narrative from; add memories first.');
     }
@@ -66,8 +65,7 @@ export class OfflineProvider implements LlmProvider {
 
   async analyze(request: AnalysisRequest): Promise<LlmOutput> {
     throwIfAborted(request.signal);
-    const current = stillTrue(request.memories, request.user);
-    const memories = prepareMemories(current, narrativeSubject(request.user, current));
+    const memories = preparedMemories(request);
     if (memories.length === 0) {
       return { text: 'There are no memories of this user yet, so nothing is known about them.\n', model: this.model, memoryIds: [] };
     }
@@ -75,9 +73,16 @@ export class OfflineProvider implements LlmProvider {
   }
 }
 
+/** The request's memories that no newer memory replaces, as sentences about the user ready for selection. */
+function preparedMemories({ memories, user }: { memories: readonly PromptMemory[]; user: PromptUser }): PreparedMemory[] {
+  const current = stillTrue(memories, user);
+  return prepareMemories(current, narrativeSubject(user, current));
+}
+
 /** The memories no newer memory replaces. */
 function stillTrue(memories: readonly PromptMemory[], user: PromptUser): readonly PromptMemory[] {
-  const names = user.displayName ? [user.displayName.trim().split(/\s+/)[0]!] : [];
+  const firstName = displayedFirstName(user);
+  const names = firstName ? [firstName] : [];
   const superseded = supersededMemories(
     memories.map((memory) => ({ id: memory.id, text: memory.content, createdAt: memory.createdAt })),
     names,

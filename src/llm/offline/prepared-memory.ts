@@ -46,8 +46,10 @@ export interface PreparedMemory {
  */
 export function prepareMemories(memories: readonly PromptMemory[], subject: string = UNNAMED_SUBJECT): PreparedMemory[] {
   const usable = memories
-    .map((memory) => asSentence(memory.content))
-    .map((written, i) => ({ memory: memories[i]!, ...voiced(onlyGivesName(written) ? '' : written, subject) }))
+    .map((memory) => {
+      const written = asSentence(memory.content);
+      return { memory, ...voiced(onlyGivesName(written) ? '' : written, subject) };
+    })
     .filter(({ sentence }) => sentence.length > 0)
     .sort(
       (a, b) =>
