@@ -3,7 +3,7 @@ import { atLeast } from '../support/at-least.js';
 import { atMost } from '../support/at-most.js';
 import type { BenchRun } from '../support/bench-run.js';
 import { closedLoop } from '../support/closed-loop.js';
-import { connectHttp } from '../support/http-connection.js';
+import { connectHttp, sessionIdOf } from '../support/http-connection.js';
 import { startHttpServerProcess } from '../support/http-server-process.js';
 import { summarizeLatencies } from '../support/latency-summary.js';
 import { processCpuSeconds } from '../support/process-cpu-seconds.js';
@@ -110,10 +110,8 @@ async function wrkRun(
   warmupMs: number,
 ): Promise<BenchRun> {
   const sessions: WrkCaller[] = clients.map(({ client, user, key }, index) => {
-    const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId;
-    if (!sessionId) throw new Error('bench: an SDK client over HTTP has no session id');
     const messages = questionsOf(user);
-    return { key, sessionId, message: messages[index % messages.length]! };
+    return { key, sessionId: sessionIdOf(client), message: messages[index % messages.length]! };
   });
   await wrkLoad(server.url, sessions, level, Math.max(1, Math.round(warmupMs / 1000)));
   const rss = sampleRss(server.pid);

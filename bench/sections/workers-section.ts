@@ -2,7 +2,7 @@ import { get } from 'node:http';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { BenchRun } from '../support/bench-run.js';
 import { closedLoop } from '../support/closed-loop.js';
-import { connectHttp } from '../support/http-connection.js';
+import { connectHttp, sessionIdOf } from '../support/http-connection.js';
 import { SERVE_HTTP, startHttpServerProcess, type HttpServerProcess } from '../support/http-server-process.js';
 import { summarizeLatencies, type LatencySummary } from '../support/latency-summary.js';
 import { processCpuSeconds } from '../support/process-cpu-seconds.js';
@@ -247,9 +247,7 @@ async function openSessions(url: string, callers: readonly Caller[]): Promise<{ 
     for (const caller of callers) {
       const client = await connectHttp(url, caller.key);
       clients.push(client);
-      const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId;
-      if (!sessionId) throw new Error('bench: an SDK client over HTTP has no session id');
-      withSessions.push({ key: caller.key, sessionId, message: caller.message });
+      withSessions.push({ key: caller.key, sessionId: sessionIdOf(client), message: caller.message });
     }
     return { callers: withSessions, close };
   } catch (error) {

@@ -10,3 +10,10 @@ export async function connectHttp(url: string, key: string): Promise<Client> {
   await client.connect(transport);
   return client;
 }
+
+/** The id of the session a client connected with `connectHttp` is on; a server without sessions gives none, which is an error here. */
+export function sessionIdOf(client: Client): string {
+  const sessionId = (client.transport as { sessionId?: string } | undefined)?.sessionId;
+  if (!sessionId) throw new Error('bench: an SDK client over HTTP has no session id');
+  return sessionId;
+}
