@@ -68,7 +68,7 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
     throw error;
   }
   const clock = options.clock ?? systemClock;
-  const repositories = new RepositorySet(database.db, clock);
+  const repositories = new RepositorySet(database.db, clock, { withoutDiskWait: database.kind === 'postgres' });
   const engine = new NarrativeEngine({
     config,
     repositories,

@@ -6,7 +6,9 @@ import { callWithRetries, type RetryPolicy } from '../llm/call-with-retries.js';
 import type { CallRateLimiter } from '../llm/call-rate-limiter.js';
 import { LlmError } from '../llm/llm-error.js';
 import type { LlmOutput, LlmProvider, PromptMemory, PromptUser } from '../llm/llm-provider.js';
+import type { SequencedMemory } from '../repositories/memory-repository.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
+import type { LeasedSnapshot } from '../repositories/user-repository.js';
 import { planBuild, type BuildPlan } from './build-plan.js';
 import { describeFailure } from './describe-failure.js';
 import type { EngineMetrics } from './engine-metrics.js';
@@ -18,7 +20,7 @@ import { assessNarrative, type NarrativePolicy } from './narrative-policy.js';
 import { relatedMemories } from './related-memories.js';
 import { selectPromptMemories } from './select-prompt-memories.js';
 
-/** How many of a user's newest memories are considered for one narrative. */
+/** How many of a user's newest memories are considered for one narrative (or one revision, added and older together). */
 const MAX_CANDIDATE_MEMORIES = 5_000;
 /** A revision carries at most this many older memories related to the added ones, and two per added memory. */
 const MAX_RELATED_MEMORIES = 20;
@@ -76,17 +78,24 @@ export class NarrativeGenerator {
   /** `priority` is the job's: it orders the LLM calls waiting for the per-minute limit. */
   async generate(userId: string, options: GenerateOptions): Promise<GenerationOutcome> {
     const { repositories, clock, leaseMs, logger } = this.deps;
-    const leased = await withGenerationLease({ repositories, clock, leaseMs, logger }, userId, options.signal, (lease) =>
-      this.#generateLocked(userId, { ...options, signal: lease.signal }, lease),
+    const leased = await withGenerationLease(
+      { repositories, clock, leaseMs, logger },
+      userId,
+      options.signal,
+      (token, term) => repositories.users.leaseForGeneration(userId, { token, ...term }, MAX_CANDIDATE_MEMORIES),
+      (lease, read) => this.#generateLocked(userId, { ...options, signal: lease.signal }, lease, read),
     );
     if (leased.held) return leased.value;
     return (await repositories.users.findById(userId)) ? { status: 'skipped', reason: 'locked' } : { status: 'skipped', reason: 'not_eligible' };
   }
 
-  async #generateLocked(userId: string, { force, signal, priority }: GenerateOptions, lease: HeldLease): Promise<GenerationOutcome> {
+  async #generateLocked(userId: string, { force, signal, priority }: GenerateOptions, lease: HeldLease, read: LeasedSnapshot): Promise<GenerationOutcome> {
     const { repositories, clock, policy, provider, metrics, logger } = this.deps;
     const startedAt = clock.now();
-    const snapshot = await repositories.users.findForGeneration(userId);
+    // The read shares the lease's snapshot, taken before the lease waited for a holder that was
+    // committing its narrative: then the narrative read is older than that success, and is read again.
+    const readBehind = read.lastSuccessAt !== null && (read.narrative === undefined || read.narrative.generated_at < read.lastSuccessAt);
+    const snapshot = readBehind ? await repositories.users.findForGeneration(userId, MAX_CANDIDATE_MEMORIES) : read;
     const current = snapshot?.narrative;
     if (!force && assessNarrative(current, startedAt, policy).state === 'fresh') return { status: 'skipped', reason: 'fresh' };
     if (!snapshot || snapshot.stats.count < policy.minMemories) return { status: 'skipped', reason: 'not_eligible' };
@@ -100,8 +109,7 @@ export class NarrativeGenerator {
     });
     const promptUser = { externalId: user.external_id, displayName: user.display_name };
     const generation =
-      (plan.kind === 'incremental' ? await this.#revision(userId, plan.current, stats.maxSeq, promptUser) : undefined) ??
-      (await this.#fullBuild(userId, stats.maxSeq, promptUser));
+      (plan.kind === 'incremental' ? this.#revision(plan.current, snapshot.memories, promptUser) : undefined) ?? this.#fullBuild(snapshot.memories, promptUser);
     try {
       const output = await callWithRetries(
         meteredAttempt(this.deps, generation.task, priority, generation.call),
@@ -115,24 +123,28 @@ export class NarrativeGenerator {
       const sourceMemoryIds = [...new Set([...generation.carriedMemoryIds, ...output.memoryIds])];
       const narrative = await lease
         .store(new Date(generatedAt), async (trx) => {
-          const written = await trx.narratives.write(userId, {
-            content,
-            provider: provider.name,
-            model: output.model,
-            memoryCount: stats.count,
-            newestMemoryAt: stats.newestAt,
-            sourceMemoryIds,
-            generationMs: generatedAt - startedAt,
-            generatedAt: new Date(generatedAt),
-            sourceMaxSeq: stats.maxSeq,
-            buildKind: generation.task === 'revision' ? 'incremental' : 'full',
-            tokens: output.usage ? { input: output.usage.inputTokens, output: output.usage.outputTokens } : null,
-            sourceExpiresAt: earliestExpiry(generation, sourceMemoryIds),
-          });
+          const { narrative: written, changed } = await trx.narratives.writeFenced(
+            userId,
+            {
+              content,
+              provider: provider.name,
+              model: output.model,
+              memoryCount: stats.count,
+              newestMemoryAt: stats.newestAt,
+              sourceMemoryIds,
+              generationMs: generatedAt - startedAt,
+              generatedAt: new Date(generatedAt),
+              sourceMaxSeq: stats.maxSeq,
+              buildKind: generation.task === 'revision' ? 'incremental' : 'full',
+              tokens: output.usage ? { input: output.usage.inputTokens, output: output.usage.outputTokens } : null,
+              sourceExpiresAt: earliestExpiry(generation, sourceMemoryIds),
+            },
+            generation.readUpdatedAt,
+          );
           // A memory forgotten or updated while the LLM was writing must not make this version look
           // fresh. A revision also keeps the mark a change to one of the memories it carries put on
           // the version it revised (see `NarrativeRepository.write`).
-          const { deleted: forgotten, updated } = await trx.memories.changedSinceRead(userId, sourceMemoryIds, generation.readUpdatedAt);
+          const { deleted: forgotten, updated } = changed;
           if (forgotten.length > 0) {
             await trx.narratives.invalidateIfBuiltFrom(userId, forgotten, 'memory_deleted', new Date(generatedAt));
           }
@@ -162,12 +174,9 @@ export class NarrativeGenerator {
     }
   }
 
-  /** A build from the user's memories, chosen within the provider's budget. */
-  async #fullBuild(userId: string, maxSeq: string, user: PromptUser): Promise<Generation> {
-    const { repositories, provider, clock } = this.deps;
-    // Capped at the memories the statistics counted, so one committed in between is not both in the
-    // narrative and counted as added since it.
-    const candidates = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES, { upToSeq: maxSeq });
+  /** A build from the user's memories (newest first, as the snapshot read them), chosen within the provider's budget. */
+  #fullBuild(candidates: readonly SequencedMemory[], user: PromptUser): Generation {
+    const { provider, clock } = this.deps;
     const memories = selectPromptMemories(candidates, provider.memoryBudgetChars);
     return {
       task: 'narrative',
@@ -180,19 +189,21 @@ export class NarrativeGenerator {
   }
 
   /**
-   * A revision of `current` with the memories added since it (numbered above its `source_max_seq`,
-   * up to `maxSeq`) and the older ones most related to them; none when nothing was added or the
-   * added memories do not fit the provider's budget beside the narrative, which then builds in full.
+   * A revision of `current` with the memories added since it (numbered above its `source_max_seq`)
+   * and the older ones most related to them, of the snapshot's `memories`; none when nothing was
+   * added or the added memories do not fit the provider's budget beside the narrative, which then
+   * builds in full.
    */
-  async #revision(userId: string, current: NarrativeRow, maxSeq: string, user: PromptUser): Promise<Generation | undefined> {
-    const { repositories, provider, clock } = this.deps;
+  #revision(current: NarrativeRow, memories: readonly SequencedMemory[], user: PromptUser): Generation | undefined {
+    const { provider, clock } = this.deps;
     const reviseNarrative = provider.reviseNarrative?.bind(provider);
     if (!reviseNarrative) return undefined;
-    const added = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES, { afterSeq: current.source_max_seq, upToSeq: maxSeq });
+    const revisedUpTo = BigInt(current.source_max_seq);
+    const added = memories.filter((memory) => BigInt(memory.seq) > revisedUpTo);
     const addedChars = added.reduce((sum, memory) => sum + memory.content.length, 0);
     const spareChars = provider.memoryBudgetChars - current.narrative_content.length - addedChars;
     if (added.length === 0 || spareChars < 0) return undefined;
-    const older = await repositories.memories.newestWithSeq(userId, MAX_CANDIDATE_MEMORIES, { upToSeq: current.source_max_seq });
+    const older = memories.filter((memory) => BigInt(memory.seq) <= revisedUpTo);
     const related = relatedMemories(older, added, {
       max: Math.min(MAX_RELATED_MEMORIES, added.length * RELATED_PER_ADDED_MEMORY),
       perAddedMemory: RELATED_PER_ADDED_MEMORY,

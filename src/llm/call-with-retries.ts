@@ -17,6 +17,8 @@ export interface RetryPolicy {
 
 /** The longest wait a server's retry delay can impose on us before the next attempt. */
 const MAX_SERVER_RETRY_DELAY_MS = MINUTE_MS;
+/** Why an attempt's timer stops: one reason for all, since `abort()` without one makes a DOMException each time. */
+const ATTEMPT_SETTLED = new Error('the attempt settled');
 
 export interface CallWithRetriesOptions {
   /** Cancels everything at once: the attempt in flight and any wait before the next. */
@@ -90,7 +92,7 @@ async function runAttempt<T>(
   try {
     return await Promise.race([work, timedOut, outerAborted]);
   } finally {
-    timer.abort();
+    timer.abort(ATTEMPT_SETTLED);
     outer?.removeEventListener('abort', onOuterAbort);
   }
 }

@@ -29,6 +29,41 @@ export interface ExportCursor {
   contentHash: string;
 }
 
+/** Memories deleted, or updated after they were read. */
+export interface ChangedSinceRead {
+  deleted: string[];
+  updated: string[];
+}
+
+/** A memory of those asked about that was deleted or updated at some time. */
+export interface ChangedMemory {
+  id: string;
+  deleted: boolean;
+  updated_at: Date | null;
+}
+
+/** The user's memories among `ids` that were ever deleted or updated, as `ChangedMemory` rows; one array parameter, whatever their number. */
+export function changedMemories(userId: string, ids: readonly string[]) {
+  return sql<ChangedMemory>`(
+    select id, deleted_at is not null as deleted, updated_at from memories
+    where user_id = ${userId} and id = any(${sql.val([...ids])}::uuid[]) and (deleted_at is not null or updated_at is not null)
+  )`;
+}
+
+/**
+ * Of the memories in `changed`, those deleted, and those updated after they were read: their
+ * `updated_at` is no longer the one read (`read` maps an id to it; an id it lacks is only checked
+ * for deletion). Compared for equality, so the clocks of other processes cannot hide an update.
+ */
+export function changedSinceRead(changed: readonly ChangedMemory[], read: ReadonlyMap<string, Date | null>): ChangedSinceRead {
+  return {
+    deleted: changed.filter((row) => row.deleted).map((row) => row.id),
+    updated: changed
+      .filter((row) => row.updated_at !== null && read.has(row.id) && row.updated_at.getTime() !== read.get(row.id)?.getTime())
+      .map((row) => row.id),
+  };
+}
+
 export interface MemoryStats {
   count: number;
   newestAt: Date | null;
@@ -401,40 +436,30 @@ export class MemoryRepository {
   }
 
   /**
-   * Which of these memories the user has deleted, and which were updated after they were read: their
-   * `updated_at` is no longer the one read (`read` maps an id to it; an id it lacks is only checked
-   * for deletion). Compared for equality, so the clocks of other processes cannot hide an update.
-   * One statement, in the transaction that stores a narrative built from them.
+   * Which of these memories the user has deleted, and which were updated after they were read (see
+   * `changedSinceRead`). One statement; `NarrativeRepository.writeFenced` asks it in the statement that
+   * stores a narrative built from them.
    */
-  async changedSinceRead(
-    userId: string,
-    ids: readonly string[],
-    read: ReadonlyMap<string, Date | null>,
-  ): Promise<{ deleted: string[]; updated: string[] }> {
+  async changedSinceRead(userId: string, ids: readonly string[], read: ReadonlyMap<string, Date | null>): Promise<ChangedSinceRead> {
     if (ids.length === 0) return { deleted: [], updated: [] };
-    const rows = await this.db
-      .selectFrom('memories')
-      .select(['id', 'deleted_at', 'updated_at'])
-      .where('user_id', '=', userId)
-      .where('id', 'in', ids)
-      .where((eb) => eb.or([eb('deleted_at', 'is not', null), eb('updated_at', 'is not', null)]))
-      .execute();
-    return {
-      deleted: rows.filter((row) => row.deleted_at !== null).map((row) => row.id),
-      updated: rows
-        .filter((row) => row.updated_at !== null && read.has(row.id) && row.updated_at.getTime() !== read.get(row.id)?.getTime())
-        .map((row) => row.id),
-    };
+    const rows = await this.db.selectFrom(changedMemories(userId, ids).as('changed')).selectAll().execute();
+    return changedSinceRead(rows, read);
   }
 
-  /** Marks the user's live memories with these ids deleted; returns the ids that were (an expired one is gone already). */
+  /**
+   * Marks the user's live memories with these ids deleted; returns the ids that were (an expired one
+   * is gone already). Takes the user's row first, as an insert or update of their memories does, so
+   * a narrative being stored waits for the deletion's transaction or it for the narrative's (see
+   * `NarrativeRepository.writeFenced`), and the one that waits sees what the other did.
+   */
   async softDelete(userId: string, ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
     const now = this.#now();
     const rows = await this.db
+      .with('holder', (db) => db.selectFrom('users').select('id').where('id', '=', userId).forNoKeyUpdate())
       .updateTable('memories')
       .set({ deleted_at: now })
-      .where('user_id', '=', userId)
+      .where('user_id', 'in', (eb) => eb.selectFrom('holder').select('id'))
       .where('id', 'in', ids)
       .where(liveMemory(now))
       .returning('id')

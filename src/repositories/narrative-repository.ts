@@ -1,6 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { DatabaseSchema, NarrativeBuildKind, NarrativeRow, PreviousNarrativeRow } from '../db/database-schema.js';
 import { liveMemory } from './live-memory.js';
+import { changedMemories, changedSinceRead, type ChangedMemory, type ChangedSinceRead } from './memory-repository.js';
+
+/** A `ChangedMemory` as `json_agg` gives it. */
+type JsonChangedMemory = Omit<ChangedMemory, 'updated_at'> & { updated_at: string | null };
 
 export interface NarrativeWrite {
   content: string;
@@ -131,12 +135,40 @@ export class NarrativeRepository {
   write(userId: string, narrative: NarrativeWrite): Promise<NarrativeRow> {
     const writeCounted = async (trx: Kysely<DatabaseSchema>) => {
       await trx.selectFrom('users').select('id').where('id', '=', userId).forShare().execute();
-      return this.#upsert(trx, userId, narrative);
+      return this.#upsert(trx, userId, narrative).executeTakeFirstOrThrow();
     };
     return this.db.isTransaction ? writeCounted(this.db) : this.db.transaction().execute(writeCounted);
   }
 
-  #upsert(db: Kysely<DatabaseSchema>, userId: string, narrative: NarrativeWrite): Promise<NarrativeRow> {
+  /**
+   * Stores a newly generated narrative as `write` does, in a transaction whose fence already holds
+   * the user's row in share mode (`GenerationStateRepository.claimSuccessAndRelease`), and reports
+   * which of the memories it stands on were deleted or updated since they were read (`read`, see
+   * `changedSinceRead`), in one statement: a deletion or update of the user's memories takes the
+   * user's row first, so one that committed before this statement is in its snapshot, and one that
+   * did not waits for this transaction and outdates what it stored.
+   */
+  async writeFenced(
+    userId: string,
+    narrative: NarrativeWrite,
+    read: ReadonlyMap<string, Date | null>,
+  ): Promise<{ narrative: NarrativeRow; changed: ChangedSinceRead }> {
+    const row = await this.db
+      .with('written', (db) => this.#upsert(db, userId, narrative))
+      .selectFrom('written')
+      .selectAll()
+      .select(
+        sql<JsonChangedMemory[]>`(select coalesce(json_agg(changed), '[]'::json) from ${changedMemories(userId, narrative.sourceMemoryIds)} as changed)`.as(
+          'changed_memories',
+        ),
+      )
+      .executeTakeFirstOrThrow();
+    const { changed_memories: changedMemoriesRead, ...written } = row;
+    const changed = changedMemoriesRead.map((memory) => ({ ...memory, updated_at: memory.updated_at === null ? null : new Date(memory.updated_at) }));
+    return { narrative: written, changed: changedSinceRead(changed, read) };
+  }
+
+  #upsert(db: QueryCreator<DatabaseSchema>, userId: string, narrative: NarrativeWrite) {
     // The replaced version is kept to show what changed, unless a memory it stands on was deleted,
     // corrected or has expired (which outdated it): its text holds that fact.
     const keptAsPrevious = sql<boolean>`(user_narratives.invalidated_at is null and (user_narratives.source_expires_at is null or user_narratives.source_expires_at > ${narrative.generatedAt}::timestamptz))`;
@@ -196,8 +228,7 @@ export class NarrativeRepository {
           invalidated_reason: sql<string | null>`case when excluded.build_kind = 'incremental' then user_narratives.invalidated_reason end`,
         })),
       )
-      .returning(NARRATIVE_COLUMNS)
-      .executeTakeFirstOrThrow();
+      .returning(NARRATIVE_COLUMNS);
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock/clock.js';
 import type { DatabaseSchema } from '../db/database-schema.js';
+import type { DerivedCommits } from './asynchronous-commit.js';
 import { ApiKeyRepository } from './api-key-repository.js';
 import { GenerationStateRepository } from './generation-state-repository.js';
 import { HealthRepository } from './health-repository.js';
@@ -30,12 +31,13 @@ export class RepositorySet {
   constructor(
     private readonly db: Kysely<DatabaseSchema>,
     private readonly clock: Clock,
+    private readonly commits: DerivedCommits = { withoutDiskWait: false },
   ) {
-    this.users = new UserRepository(db, clock);
+    this.users = new UserRepository(db, clock, commits);
     this.memories = new MemoryRepository(db, clock);
     this.narratives = new NarrativeRepository(db);
     this.apiKeys = new ApiKeyRepository(db, clock);
-    this.generationState = new GenerationStateRepository(db);
+    this.generationState = new GenerationStateRepository(db, commits);
     this.health = new HealthRepository(db);
     this.oauthClients = new OAuthClientRepository(db);
     this.oauthGrants = new OAuthGrantRepository(db, clock);
@@ -44,6 +46,6 @@ export class RepositorySet {
   /** Runs `work` in one transaction (or in the enclosing one) with repositories bound to it. */
   transaction<T>(work: (repositories: RepositorySet) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this);
-    return this.db.transaction().execute((trx) => work(new RepositorySet(trx, this.clock)));
+    return this.db.transaction().execute((trx) => work(new RepositorySet(trx, this.clock, this.commits)));
   }
 }

@@ -30,27 +30,27 @@ describe('the statements of one generation', () => {
   });
   afterAll(() => app.close({ graceMs: 0 }));
 
-  it('reads the user with their narrative and statistics, then their memories, and stores the result in one transaction', async () => {
+  it('takes the lease and reads the user, their narrative, statistics and memories in one statement, and stores the result in a transaction of two', async () => {
     const user = await app.repositories.users.getOrCreate('robin');
     await app.engine.memories.add(user.id, FACTS, 'test');
     recording = true;
     await app.engine.runner.request(user.id, 'scheduled').done;
     recording = false;
     expect((await app.repositories.narratives.get(user.id))?.version).toBe(1);
-    const verbs = statements.map((statement) => {
+    const described = statements.map((statement) => {
       const verb = /^\w+/.exec(statement)![0];
-      const table = /(?:from|into|update) "(\w+)"/.exec(statement)?.[1];
-      return table ? `${verb} ${table}` : verb;
+      const named = new Set([...statement.matchAll(/(?:^with|,) "?(\w+)"? as \(/g)].map((match) => match[1]));
+      const tables = new Set([...statement.matchAll(/(?:from|into|update|join(?: lateral)?) (?!set\b|lateral\b|\()"?(\w+)"?/g)].map((match) => match[1]).filter((name) => !named.has(name)));
+      return [verb, ...tables].join(' ');
     });
-    expect(verbs).toEqual([
-      'insert narrative_generation_state', // the lease, with the attempt's time
-      'select users', // the user, the statistics of their memories and their narrative
-      'select memories', // the memories for the prompt
+    expect(described).toEqual([
+      // the lease, with the attempt's time; the user, the statistics of their memories, their narrative and their memories
+      'with narrative_generation_state users memories user_narratives',
       'begin',
-      'update narrative_generation_state', // the fence: success, and the lease given up, while it is ours
-      'select users', // the user's row in share mode, for the count of memories added since
-      'insert user_narratives',
-      'select memories', // any of them forgotten or corrected meanwhile
+      // the fence: success, and the lease given up, while it is ours; the user's row in share mode
+      'with narrative_generation_state users',
+      // the narrative, with the count of memories added since; any of its memories forgotten or corrected meanwhile
+      'with user_narratives memories',
       'select', // PGlite's probe of the transaction before COMMIT
       'commit',
     ]);

@@ -273,3 +273,78 @@ describe.each(DATABASES.filter((kind) => kind === 'postgres'))('memories added s
     });
   }
 });
+
+/**
+ * A fenced store (as the generator's: the fence, then the narrative with its changed memories) held
+ * open before it commits until `commit` is called, and a deletion of one memory it stands on.
+ */
+describe.each(DATABASES.filter((kind) => kind === 'postgres'))('a memory forgotten while a narrative built from it is stored on %s', (kind) => {
+  const it = databaseTest(kind);
+
+  async function lockWaiters(database: DatabaseHandle): Promise<number> {
+    const { rows } = await sql<{ waiting: number }>`
+      select count(*)::int as waiting from pg_stat_activity
+      where datname = current_database() and wait_event_type = 'Lock'`.execute(database.db);
+    return rows[0]!.waiting;
+  }
+
+  async function setUp(repositories: RepositorySet, name: string) {
+    const { id } = await repositories.users.getOrCreate(name);
+    const { added } = await repositories.memories.addMany(id, [{ content: 'Keeps bees' }, { content: 'Rows at dawn' }], 'test');
+    const token = randomUUID();
+    const at = new Date('2024-03-02T09:00:00Z');
+    expect(await repositories.generationState.takeLease(id, token, { now: at, expiresAt: new Date(at.getTime() + 60_000) })).toBe(true);
+    const write = narrative({ sourceMemoryIds: added.map((memory) => memory.id), sourceMaxSeq: '2', generatedAt: at });
+    const forget = () =>
+      repositories.transaction(async (trx) => {
+        const deleted = await trx.memories.softDelete(id, [added[0]!.id]);
+        return trx.narratives.invalidateIfBuiltFrom(id, deleted, 'memory_deleted', at);
+      });
+    return { id, token, at, write, forget, forgotten: added[0]!.id };
+  }
+
+  it('outdates it when the deletion comes after the fence: the deletion waits for the store to commit', async ({ database, repositories }) => {
+    const { id, token, at, write, forget } = await setUp(repositories, 'forgotten-after-fence');
+    let commit!: () => void;
+    let written!: () => void;
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    const wasWritten = new Promise<void>((resolve) => (written = resolve));
+    const store = repositories.transaction(async (trx) => {
+      expect(await trx.generationState.claimSuccessAndRelease(id, token, at)).toBe(true);
+      const { changed } = await trx.narratives.writeFenced(id, write, new Map());
+      written();
+      await held;
+      return changed;
+    });
+    await wasWritten;
+    const forgetting = forget();
+    await until(async () => (await lockWaiters(database)) === 1);
+    commit();
+    expect(await store).toEqual({ deleted: [], updated: [] });
+    expect(await forgetting).toBe(true);
+    expect(await repositories.narratives.get(id)).toMatchObject({ invalidated_reason: 'memory_deleted' });
+  });
+
+  it('reports it when the deletion came first: the fence waits for the deletion to commit', async ({ database, repositories }) => {
+    const { id, token, at, write, forgotten } = await setUp(repositories, 'forgotten-before-fence');
+    let commit!: () => void;
+    let deleted!: () => void;
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    const wasDeleted = new Promise<void>((resolve) => (deleted = resolve));
+    const forgetting = repositories.transaction(async (trx) => {
+      await trx.memories.softDelete(id, [forgotten]);
+      deleted();
+      await held;
+    });
+    await wasDeleted;
+    const store = repositories.transaction(async (trx) => {
+      expect(await trx.generationState.claimSuccessAndRelease(id, token, at)).toBe(true);
+      return (await trx.narratives.writeFenced(id, write, new Map())).changed;
+    });
+    await until(async () => (await lockWaiters(database)) === 1);
+    commit();
+    await forgetting;
+    expect(await store).toEqual({ deleted: [forgotten], updated: [] });
+  });
+});
+

@@ -1,6 +1,10 @@
-import type { Kysely } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
 import { describe, expect } from 'vitest';
 import type { DatabaseSchema } from '../../src/db/database-schema.js';
+import { GenerationStateRepository } from '../../src/repositories/generation-state-repository.js';
+import { UserRepository } from '../../src/repositories/user-repository.js';
+import { ManualClock } from '../support/manual-clock.js';
 import { databaseTest } from '../support/database-test.js';
 import { DATABASES } from '../support/test-databases.js';
 
@@ -54,11 +58,12 @@ describe.each(DATABASES)('user repository on %s', (kind) => {
     );
     await memories.softDelete(user.id, [added[2]!.id]);
 
-    const before = await users.findForGeneration(user.id);
+    const before = await users.findForGeneration(user.id, 10);
     expect(before).toEqual({
       user: { ...user, memory_seq: '3' },
       stats: { count: 2, newestAt: new Date('2024-02-01T00:00:00Z'), maxSeq: '2' },
       narrative: undefined,
+      memories: await memories.newestWithSeq(user.id, 10),
     });
 
     const written = await narratives.write(user.id, {
@@ -75,9 +80,50 @@ describe.each(DATABASES)('user repository on %s', (kind) => {
       tokens: null,
       sourceExpiresAt: null,
     });
-    expect((await users.findForGeneration(user.id))!.narrative).toEqual(written);
-    expect(await users.findForGeneration('00000000-0000-4000-8000-000000000000')).toBeUndefined();
+    expect((await users.findForGeneration(user.id, 10))!.narrative).toEqual(written);
+    expect(await users.findForGeneration('00000000-0000-4000-8000-000000000000', 10)).toBeUndefined();
+    expect((await users.findForGeneration(user.id, 1))!.memories.map((memory) => memory.content)).toEqual(['Grew up in Porto']);
   });
+
+  it("reads it in the statement that takes the lease on the user's generation, and nothing while another holds it", async ({
+    repositories: { users, memories, generationState },
+  }) => {
+    const user = await users.getOrCreate('leased');
+    await memories.addMany(user.id, [{ content: 'Keeps bees', metadata: { topic: 'hobby' } }, { content: 'Rows at dawn' }], 'test');
+    const now = new Date('2024-05-01T00:00:00Z');
+    const term = { now, expiresAt: new Date(now.getTime() + 60_000) };
+
+    const leased = await users.leaseForGeneration(user.id, { token: randomUUID(), ...term }, 10);
+    expect(leased).toEqual({ ...(await users.findForGeneration(user.id, 10)), lastSuccessAt: null });
+    expect(await users.leaseForGeneration(user.id, { token: randomUUID(), ...term }, 10)).toBeUndefined();
+    expect(await generationState.takeLease(user.id, randomUUID(), term)).toBe(false);
+    expect(await users.leaseForGeneration('00000000-0000-4000-8000-000000000000', { token: randomUUID(), ...term }, 10)).toBeUndefined();
+  });
+
+  for (const withoutDiskWait of [true, false]) {
+    it(`commits the store under a lease ${withoutDiskWait ? 'without waiting for the disk, and nothing else' : 'as any other'} when told to`, async ({
+      database,
+      repositories: { users, memories },
+    }) => {
+      const synchronousCommit = async (db: Kysely<DatabaseSchema>) =>
+        (await sql<{ mode: string }>`select current_setting('synchronous_commit') as mode`.execute(db)).rows[0]!.mode;
+      const user = await users.getOrCreate(`unhurried-${withoutDiskWait}`);
+      await memories.addMany(user.id, [{ content: 'Keeps bees' }], 'test');
+      const now = new Date('2024-05-01T00:00:00Z');
+      const token = randomUUID();
+      const leasing = new UserRepository(database.db, new ManualClock(now), { withoutDiskWait });
+      expect(await leasing.leaseForGeneration(user.id, { token, now, expiresAt: new Date(now.getTime() + 60_000) }, 10)).toBeDefined();
+      expect(await synchronousCommit(database.db)).toBe('on');
+
+      const modes = await database.db.transaction().execute(async (trx) => {
+        const before = await synchronousCommit(trx);
+        expect(await new GenerationStateRepository(trx, { withoutDiskWait }).claimSuccessAndRelease(user.id, token, now)).toBe(true);
+        return { before, after: await synchronousCommit(trx) };
+      });
+      expect(modes).toEqual({ before: 'on', after: withoutDiskWait ? 'off' : 'on' });
+      expect(await synchronousCommit(database.db)).toBe('on');
+    });
+  }
 });
 
 // A listing sees every user in the database, so each of these tests starts from an empty one.
