@@ -14,6 +14,11 @@ export interface SearchTuning {
   neighbourShare: number;
   /** Score multiplier added for a memory that places what it tells in time, for a question about when. */
   whenBoost: number;
+  /**
+   * Weight of the meaning signal: the cosine of the query's and a memory's word vectors, scaled so
+   * the closest memory gains this share of the query's best BM25 score; 0 turns it off.
+   */
+  meaningWeight: number;
 }
 
 /**
@@ -31,4 +36,5 @@ export const DEFAULT_SEARCH_TUNING: SearchTuning = {
   dateBoost: 2,
   neighbourShare: 0.5,
   whenBoost: 1,
+  meaningWeight: 0.5,
 };
