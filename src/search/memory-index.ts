@@ -16,6 +16,8 @@ export interface IndexedMemory {
 }
 
 const MAX_CACHED_VARIANTS = 10_000;
+/** How close in meaning a memory sharing no word with the query must be to enter its results (see `#addMeaning`). */
+const MEANING_ALONE_CLOSENESS = 0.5;
 /** A year, which places a memory in time as a month's name does. */
 const YEAR = /^(19|20)\d\d$/;
 
@@ -350,10 +352,12 @@ export class MemoryIndex<M extends IndexedMemory> {
   }
 
   /**
-   * Adds the meaning signal: each memory's cosine with the query's meaning, from the mean over
-   * the memories (0) to the closest one (1), times `meaningWeight` and the query's best BM25
-   * score, so it reaches memories that share no word with the query; a memory less close than the
-   * mean gains nothing. Returns how many memories now have a score.
+   * Adds the meaning signal: each memory's closeness to the query's meaning, its cosine measured
+   * from the mean over the memories (0) to the closest one (1), times `meaningWeight` and the
+   * query's best BM25 score. A memory less close than the mean gains nothing; one that shares no
+   * word with the query enters the results only when at least halfway to the closest, so a
+   * question finds what it means without a tail of memories about nothing in particular. Returns
+   * how many memories now have a score.
    */
   #addMeaning(words: readonly string[], touched: number): number {
     const vectors = this.#vectors!;
@@ -383,12 +387,16 @@ export class MemoryIndex<M extends IndexedMemory> {
     if (understood === 0 || closest <= mean) return touched;
     let best = 0;
     for (let i = 0; i < touched; i += 1) best = Math.max(best, this.#scores[this.#touched[i]!]!);
-    const scale = (this.#tuning.meaningWeight * best) / (closest - mean);
+    const gain = this.#tuning.meaningWeight * best;
     let now = touched;
     for (let doc = 0; doc < count; doc += 1) {
-      if (cosines[doc] === 0 || cosines[doc]! <= mean) continue;
-      if (this.#scores[doc] === 0) this.#touched[now++] = doc;
-      this.#scores[doc]! += (cosines[doc]! - mean) * scale;
+      const closeness = (cosines[doc]! - mean) / (closest - mean);
+      if (cosines[doc] === 0 || closeness <= 0) continue;
+      if (this.#scores[doc] === 0) {
+        if (closeness < MEANING_ALONE_CLOSENESS) continue;
+        this.#touched[now++] = doc;
+      }
+      this.#scores[doc]! += closeness * gain;
     }
     return now;
   }

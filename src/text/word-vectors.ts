@@ -93,7 +93,7 @@ export function decodeWordVectors(file: Buffer): EncodedWordVectors {
   if (magic !== MAGIC || version !== VERSION) throw new Error(`${WORD_VECTORS_PATH} is not a word-vectors file of version ${VERSION}: derive it again with scripts/derive-word-vectors.ts`);
   const words = file.subarray(HEADER_BYTES, HEADER_BYTES + textLength).toString('utf8').split('\n');
   const start = HEADER_BYTES + textLength;
-  const bytes = new Int8Array(file.buffer.slice(file.byteOffset + start, file.byteOffset + start + count * dimensions));
+  const bytes = new Int8Array(file.buffer, file.byteOffset + start, count * dimensions);
   if (words.length !== count) throw new Error(`${WORD_VECTORS_PATH} lists ${words.length} words, its header says ${count}`);
   return { words, dimensions, bytes };
 }

@@ -188,3 +188,44 @@ describe('the memory index', () => {
     expect(contents(withBoost.search('What did Ana start, a pottery class?', 2))[1]).toBe(said);
   });
 });
+
+describe('the meaning signal', () => {
+  const memories = [
+    memory('Caroline went camping in the mountains with her family.', '2024-01-01T10:00:00Z'),
+    memory('Caroline filed her taxes at the bank.', '2024-03-01T10:00:00Z'),
+    memory('Caroline bought a new phone charger.', '2024-05-01T10:00:00Z'),
+  ];
+  const camping = 'Caroline went camping in the mountains with her family.';
+
+  it('ranks a memory near the question in meaning above unrelated ones, though it shares no word of it but the name', () => {
+    const question = 'Would Caroline enjoy a national park?';
+    expect(contents(MemoryIndex.build(memories, WORDS_ONLY).search(question, 3))[2]).toBe(camping);
+    expect(contents(MemoryIndex.build(memories).search(question, 3))[0]).toBe(camping);
+  });
+
+  it('brings a memory that shares no word with the question into its results when close in meaning, and no other', () => {
+    const index = MemoryIndex.build([...memories, memory('Melanie hikes every weekend.', '2024-06-01T10:00:00Z')]);
+    expect(contents(index.search('Does Melanie like being outdoors?', 2))).toEqual(['Melanie hikes every weekend.', camping]);
+    expect(contents(MemoryIndex.build(memories.concat(memory('Melanie hikes every weekend.')), WORDS_ONLY).search('Does Melanie like being outdoors?', 2))).toEqual([
+      'Melanie hikes every weekend.',
+    ]);
+  });
+
+  it('leaves out the memories that share no word with the question and are not close to it', () => {
+    const index = MemoryIndex.build([memory('I adopted a cat named Miso.'), memory('I work as a nurse at the city hospital.'), memory('I bought a road bike.')]);
+    expect(contents(index.search('How is my cat Miso doing?', 10))).toEqual(['I adopted a cat named Miso.']);
+  });
+
+  it('finds nothing for a question that shares no word with any memory', () => {
+    expect(MemoryIndex.build(memories).search('Would she enjoy a national park?', 3)).toEqual([]);
+  });
+
+  it('ignores a word the vectors do not have, in a question or in a memory', () => {
+    const unknown = 'Zorblaxed qwfpgj.';
+    const index = MemoryIndex.build([...memories, memory(unknown)]);
+    const question = 'Would Caroline enjoy a national park?';
+    expect(index.rank(`${question} Xyzzyq`, 4)).toEqual(index.rank(question, 4));
+    expect(contents(index.search(question, 4)).filter((content) => content !== unknown)).toEqual(contents(MemoryIndex.build(memories).search(question, 3)));
+    expect(contents(index.search('qwfpgj', 4))).toEqual([unknown]);
+  });
+});
