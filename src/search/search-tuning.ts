@@ -31,7 +31,7 @@ export interface SearchTuning {
 export const DEFAULT_SEARCH_TUNING: SearchTuning = {
   k1: 1.2,
   b: 0.75,
-  pairWeight: 0.5,
+  pairWeight: 0.25,
   variantWeight: 1,
   dateBoost: 2,
   neighbourShare: 0.5,
