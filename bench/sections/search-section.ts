@@ -1,15 +1,23 @@
+import { execFileSync } from 'node:child_process';
 import { MemoryIndex } from '../../src/search/memory-index.js';
 import { locomoMemories } from '../../test/llm/offline/locomo-memories.js';
 import type { BenchRun } from '../support/bench-run.js';
+import { ensureBuilt } from '../support/ensure-built.js';
 import { summarizeLatencies } from '../support/latency-summary.js';
+import { repoPath } from '../support/repo-path.js';
 import type { Section } from './section.js';
 
 /** The LoCoMo user with the most memories (172). */
 const USER = 'locomo-41-john';
 
+/** How many fresh processes load the word vectors. */
+const VECTOR_LOADS = 5;
+
 /**
  * Section 7: the in-process search index of one user, built and searched with the LoCoMo
- * questions' shape of query. It touches no database, so it runs once, with the PGlite pass.
+ * questions' shape of query, and the word vectors its meaning signal reads once per process,
+ * loaded in fresh processes (the time, and the RSS it adds). It touches no database, so it runs
+ * once, with the PGlite pass.
  */
 export const searchSection: Section = {
   name: 'search',
@@ -50,9 +58,27 @@ export const searchSection: Section = {
         targets: [],
       };
     };
+    ensureBuilt(context.log);
+    const loads = Array.from({ length: VECTOR_LOADS }, () => {
+      const output = execFileSync(process.execPath, ['--expose-gc', repoPath('bench', 'search', 'word-vectors-load.js')], { encoding: 'utf8' });
+      return JSON.parse(output) as { loadMs: number; rssGrowthMb: number; words: number; dimensions: number };
+    });
+    const growth = loads.map((load) => load.rssGrowthMb).sort((a, b) => a - b);
+    const vectors = run(
+      'word vectors, loaded in a fresh process',
+      loads.map((load) => load.loadMs),
+      { loads: VECTOR_LOADS, words: loads[0]!.words, dimensions: loads[0]!.dimensions },
+    );
+    const medianGrowth = Number(growth[growth.length >> 1]!.toFixed(1));
     return Promise.resolve([
       run('index build', builds, { builds: rounds }),
       run('search, limit 20', searches, { queries: searches.length }),
+      {
+        ...vectors,
+        setting: `${loads[0]!.words} words × ${loads[0]!.dimensions}`,
+        figures: { rssGrowthMb: medianGrowth },
+        summary: `RSS +${medianGrowth} MB (median of ${VECTOR_LOADS})`,
+      },
     ]);
   },
 };

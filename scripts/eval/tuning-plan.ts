@@ -18,6 +18,7 @@ export const SEARCH_START: SearchTuning = {
   dateBoost: 0,
   neighbourShare: 0,
   whenBoost: 0,
+  meaningWeight: 0,
 };
 
 export const SEARCH_GRID: TuningGrid<SearchTuning> = {
@@ -25,6 +26,7 @@ export const SEARCH_GRID: TuningGrid<SearchTuning> = {
   dateBoost: [0, 0.5, 1, 2],
   neighbourShare: [0, 0.15, 0.3, 0.5],
   whenBoost: [0, 0.25, 0.5, 1, 2],
+  meaningWeight: [0, 0.25, 0.5, 1],
 };
 
 /**

@@ -27,8 +27,8 @@ export interface HotUser {
   follow?(previous: HotUser): void;
 }
 
-// Object headers, dates, ids and the index's postings and word-pair keys per memory, beyond its text (measured: ~750 bytes).
-const BYTES_PER_MEMORY = 1_000;
+// Object headers, dates, ids and the index's postings and word-pair keys per memory, beyond its text (measured: ~750 bytes), and its meaning (99 numbers of 4 bytes).
+const BYTES_PER_MEMORY = 1_400;
 
 /**
  * Reads a user's narrative and live memories (the newest `maxMemories`). One memory beyond the

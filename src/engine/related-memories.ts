@@ -3,10 +3,12 @@ import { DEFAULT_SEARCH_TUNING, type SearchTuning } from '../search/search-tunin
 
 /**
  * The search's ranking without the lift a memory gets from its conversation, nor the one for saying
- * when: a memory told beside the best match is context for a question, but not related to a piece
- * of news, and a memory that starts "When I…" asks nothing.
+ * when, nor meaning: a memory told beside the best match is context for a question, but not related
+ * to a piece of news, a memory that starts "When I…" asks nothing, and a revision is given the
+ * older memories that share the news's words (a memory near it in meaning is already in the
+ * narrative's text, or says something else).
  */
-const RELATED_TUNING: SearchTuning = { ...DEFAULT_SEARCH_TUNING, neighbourShare: 0, whenBoost: 0 };
+const RELATED_TUNING: SearchTuning = { ...DEFAULT_SEARCH_TUNING, neighbourShare: 0, whenBoost: 0, meaningWeight: 0 };
 
 /**
  * A match is related when it scores at least this share of the best match: below, it shares only

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { App } from '../app/app.js';
-import { projectPath } from '../app/project-path.js';
+import { projectPath } from '../config/project-path.js';
 import { errorHandler } from './error-handler.js';
 import { HttpMetrics } from './http-metrics.js';
 import { bearerAuth, type AccessTokenCheck } from './middleware/bearer-auth.js';

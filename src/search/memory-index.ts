@@ -1,6 +1,7 @@
 import { CONVERSATION_GAP_MS } from '../memories/conversation-gap.js';
 import { cachedStemWord } from '../text/cached-stem-word.js';
 import { contentWords } from '../text/content-words.js';
+import { loadWordVectors, type WordVectors } from '../text/word-vectors.js';
 import { dateCloseness, type CalendarDay } from './date-closeness.js';
 import { extractDateMentions } from './extract-date-mentions.js';
 import { DEFAULT_SEARCH_TUNING, type SearchTuning } from './search-tuning.js';
@@ -15,6 +16,8 @@ export interface IndexedMemory {
 }
 
 const MAX_CACHED_VARIANTS = 10_000;
+/** How close in meaning a memory sharing no word with the query must be to enter its results (see `#addMeaning`). */
+const MEANING_ALONE_CLOSENESS = 0.5;
 /** A year, which places a memory in time as a month's name does. */
 const YEAR = /^(19|20)\d\d$/;
 
@@ -27,7 +30,9 @@ interface WeightedTerm {
  * BM25 over one user's live memories, built once and searched without any I/O, with the signals
  * a person's own memories make cheap: adjacent words found adjacent, the user's own spelling of a
  * word they misspell in the query, the dates a query names, the memories that say when for a
- * question about when, and the conversation a memory was told in. Scores depend only on the memories and the query, so every database ranks alike.
+ * question about when, the conversation a memory was told in, and meaning: the words' vectors,
+ * which let a query find memories near it that share none of its words. Scores depend only on the
+ * memories and the query, so every database ranks alike.
  *
  * Building reads each memory's words once into flat arrays (no object per term or per memory);
  * `reindex` builds the index of a user's memories after a change from the one before it, reading
@@ -73,10 +78,16 @@ export class MemoryIndex<M extends IndexedMemory> {
   readonly #variantCache = new Map<string, readonly number[]>();
   /** Position of each memory in tie order: newer first, then by id. */
   readonly #tieRanks: Int32Array;
+  /** The memories in tie order: sums over memories are taken in it, so they come out the same whatever order the memories were given in. */
+  readonly #tieOrder: Int32Array;
   readonly #scores: Float64Array;
   readonly #touched: Int32Array;
   /** Whether each memory places what it tells in time. */
   readonly #statesTime: Uint8Array;
+  /** With the meaning signal on: the word vectors, each memory's meaning at unit length, and, during a search, each memory's cosine with the query. */
+  readonly #vectors: WordVectors | undefined;
+  readonly #meanings: Float32Array | undefined;
+  readonly #cosines: Float32Array;
 
   private constructor(memories: readonly M[], tuning: SearchTuning, previous?: MemoryIndex<IndexedMemory>) {
     this.#memories = memories;
@@ -190,6 +201,15 @@ export class MemoryIndex<M extends IndexedMemory> {
         this.#postingWeights[at] = (frequency * (k1 + 1)) / (frequency + k1 * (1 - b + (b * lengths[this.#postingDocs[at]!]!) / averageLength));
       }
     }
+    if (tuning.meaningWeight > 0) {
+      const vectors = loadWordVectors();
+      this.#vectors = vectors;
+      this.#meanings = this.#meaningsOfMemories(
+        vectors,
+        Int32Array.from(this.#words, (word) => vectors.rowOf(word)),
+      );
+    }
+    this.#cosines = new Float32Array(this.#meanings === undefined ? 0 : count);
     this.#wordVariants = new TermVariants(this.#words);
     this.#stemVariants = new TermVariants(this.#terms, (id) => isWord[id] === true);
 
@@ -213,8 +233,8 @@ export class MemoryIndex<M extends IndexedMemory> {
     this.#conversationSecond = new Float64Array(conversation + 1);
     this.#tieRanks = new Int32Array(count);
     // Newest first; among memories of the same time, ids ascending.
-    const tieOrder = [...memories.keys()].sort((a, b) => this.#times[b]! - this.#times[a]! || compareIds(memories[a]!, memories[b]!));
-    tieOrder.forEach((doc, rank) => (this.#tieRanks[doc] = rank));
+    this.#tieOrder = Int32Array.from([...memories.keys()].sort((a, b) => this.#times[b]! - this.#times[a]! || compareIds(memories[a]!, memories[b]!)));
+    this.#tieOrder.forEach((doc, rank) => (this.#tieRanks[doc] = rank));
   }
 
   static build<M extends IndexedMemory>(memories: readonly M[], tuning: SearchTuning = DEFAULT_SEARCH_TUNING): MemoryIndex<M> {
@@ -238,7 +258,10 @@ export class MemoryIndex<M extends IndexedMemory> {
     return this.#memories;
   }
 
-  /** The memories sharing a term with the query, best first; newer first, then by id, on a tie. */
+  /**
+   * The memories sharing a term with the query and, when one does, those near it in meaning; best
+   * first, newer first, then by id, on a tie.
+   */
   search(query: string, limit: number): M[] {
     return this.rank(query, limit).map(({ memory }) => memory);
   }
@@ -248,8 +271,10 @@ export class MemoryIndex<M extends IndexedMemory> {
     if (limit <= 0 || this.#memories.length === 0) return [];
     const { text, mentions } = extractDateMentions(query);
     const tuning = this.#tuning;
-    const touched = this.#accumulate(this.#queryTerms(contentWords(text)), 0);
+    const words = contentWords(text);
+    let touched = this.#accumulate(this.#queryTerms(words), 0);
     if (touched === 0) return [];
+    if (this.#meanings !== undefined) touched = this.#addMeaning(words, touched);
     if (tuning.whenBoost > 0 && asksWhen(query)) {
       for (let i = 0; i < touched; i += 1) {
         const doc = this.#touched[i]!;
@@ -294,6 +319,86 @@ export class MemoryIndex<M extends IndexedMemory> {
       }
     }
     return [...weights].map(([id, weight]) => ({ id, weight }));
+  }
+
+  /**
+   * Each memory's meaning: the mean of its words' vectors, each weighted by how much the word
+   * tells (`#wordWeight`), at unit length; all zero for a memory with no word the vectors know.
+   */
+  #meaningsOfMemories(vectors: WordVectors, wordRows: Int32Array): Float32Array {
+    const dimensions = vectors.dimensions;
+    const meanings = new Float32Array(this.#memories.length * dimensions);
+    for (let doc = 0; doc < this.#memories.length; doc += 1) {
+      const offset = doc * dimensions;
+      for (let at = this.#wordStarts[doc]!, end = this.#wordStarts[doc + 1]!; at < end; at += 1) {
+        const word = this.#memoryWords[at]!;
+        const row = wordRows[word]!;
+        if (row >= 0) vectors.addTo(meanings, offset, row, this.#wordWeight(vectors, row, this.#wordTerms[word]));
+      }
+      normalise(meanings, offset, dimensions);
+    }
+    return meanings;
+  }
+
+  /**
+   * How much a word tells, for a meaning: its stem's IDF over the user's memories (a word the
+   * user says everywhere, like their own name, tells little of one memory; one they never said
+   * weighs as a term in no memory), times its smooth inverse frequency in English (a common word
+   * like "time" or "good" tells little anywhere).
+   */
+  #wordWeight(vectors: WordVectors, row: number, term: number | undefined): number {
+    const idf = term === undefined ? Math.log(1 + (this.#memories.length + 0.5) / 0.5) : this.#idf[term]!;
+    return idf * vectors.rarity(row);
+  }
+
+  /**
+   * Adds the meaning signal: each memory's closeness to the query's meaning, its cosine measured
+   * from the mean over the memories (0) to the closest one (1), times `meaningWeight` and the
+   * query's best BM25 score. A memory less close than the mean gains nothing; one that shares no
+   * word with the query enters the results only when at least halfway to the closest, so a
+   * question finds what it means without a tail of memories about nothing in particular. Returns
+   * how many memories now have a score.
+   */
+  #addMeaning(words: readonly string[], touched: number): number {
+    const vectors = this.#vectors!;
+    const meanings = this.#meanings!;
+    const dimensions = vectors.dimensions;
+    const query = new Float32Array(dimensions);
+    for (const word of new Set(words)) {
+      const row = vectors.rowOf(word);
+      if (row >= 0) vectors.addTo(query, 0, row, this.#wordWeight(vectors, row, this.#termIds.get(cachedStemWord(word))));
+    }
+    if (!normalise(query, 0, dimensions)) return touched;
+    const count = this.#memories.length;
+    const cosines = this.#cosines;
+    let sum = 0;
+    let understood = 0;
+    let closest = -Infinity;
+    for (const doc of this.#tieOrder) {
+      let dot = 0;
+      for (let d = 0, at = doc * dimensions; d < dimensions; d += 1, at += 1) dot += query[d]! * meanings[at]!;
+      cosines[doc] = dot;
+      if (dot === 0) continue;
+      sum += dot;
+      understood += 1;
+      closest = Math.max(closest, dot);
+    }
+    const mean = sum / understood;
+    if (understood === 0 || closest <= mean) return touched;
+    let best = 0;
+    for (let i = 0; i < touched; i += 1) best = Math.max(best, this.#scores[this.#touched[i]!]!);
+    const gain = this.#tuning.meaningWeight * best;
+    let now = touched;
+    for (let doc = 0; doc < count; doc += 1) {
+      const closeness = (cosines[doc]! - mean) / (closest - mean);
+      if (cosines[doc] === 0 || closeness <= 0) continue;
+      if (this.#scores[doc] === 0) {
+        if (closeness < MEANING_ALONE_CLOSENESS) continue;
+        this.#touched[now++] = doc;
+      }
+      this.#scores[doc]! += closeness * gain;
+    }
+    return now;
   }
 
   /** Adds the terms' BM25 contributions to the scores; returns how many memories now have one. */
@@ -409,6 +514,16 @@ class GrowingIds {
   trimmed(): Uint32Array {
     return this.length === this.#ids.length ? this.#ids : this.#ids.slice(0, this.length);
   }
+}
+
+/** Scales `length` numbers from `offset` to unit length; false when they are all 0. */
+function normalise(vector: Float32Array, offset: number, length: number): boolean {
+  let squares = 0;
+  for (let d = offset; d < offset + length; d += 1) squares += vector[d]! * vector[d]!;
+  if (squares === 0) return false;
+  const inverse = 1 / Math.sqrt(squares);
+  for (let d = offset; d < offset + length; d += 1) vector[d]! *= inverse;
+  return true;
 }
 
 function compareIds(a: IndexedMemory, b: IndexedMemory): number {

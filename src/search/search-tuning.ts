@@ -14,6 +14,11 @@ export interface SearchTuning {
   neighbourShare: number;
   /** Score multiplier added for a memory that places what it tells in time, for a question about when. */
   whenBoost: number;
+  /**
+   * Weight of the meaning signal: the cosine of the query's and a memory's word vectors, scaled so
+   * the closest memory gains this share of the query's best BM25 score; 0 turns it off.
+   */
+  meaningWeight: number;
 }
 
 /**
@@ -26,9 +31,10 @@ export interface SearchTuning {
 export const DEFAULT_SEARCH_TUNING: SearchTuning = {
   k1: 1.2,
   b: 0.75,
-  pairWeight: 0.5,
+  pairWeight: 0.25,
   variantWeight: 1,
   dateBoost: 2,
   neighbourShare: 0.5,
   whenBoost: 1,
+  meaningWeight: 0.5,
 };

@@ -12,12 +12,15 @@ function contents(found: readonly IndexedMemory[]): string[] {
   return found.map((found) => found.content);
 }
 
+/** The shipped signals but meaning, for tests of a word-level signal between memories alike in meaning. */
+const WORDS_ONLY = { ...DEFAULT_SEARCH_TUNING, meaningWeight: 0 };
+
 const WITHOUT = {
-  pairs: { ...DEFAULT_SEARCH_TUNING, pairWeight: 0 },
-  variants: { ...DEFAULT_SEARCH_TUNING, variantWeight: 0 },
-  dates: { ...DEFAULT_SEARCH_TUNING, dateBoost: 0 },
-  neighbours: { ...DEFAULT_SEARCH_TUNING, neighbourShare: 0 },
-  when: { ...DEFAULT_SEARCH_TUNING, whenBoost: 0 },
+  pairs: { ...WORDS_ONLY, pairWeight: 0 },
+  variants: { ...WORDS_ONLY, variantWeight: 0 },
+  dates: { ...WORDS_ONLY, dateBoost: 0 },
+  neighbours: { ...WORDS_ONLY, neighbourShare: 0 },
+  when: { ...WORDS_ONLY, whenBoost: 0 },
 };
 
 describe('the memory index', () => {
@@ -77,13 +80,16 @@ describe('the memory index', () => {
     expect(contents(MemoryIndex.build(memories, WITHOUT.pairs).search('road trip', 2))).toEqual(
       contents(MemoryIndex.build(memories, WITHOUT.pairs).search('trip road', 2)),
     );
-    expect(contents(MemoryIndex.build(memories).search('the road trip', 2))).toEqual(newerFirst);
+    expect(contents(MemoryIndex.build(memories, WORDS_ONLY).search('the road trip', 2))).toEqual(newerFirst);
     const olderFirstWithoutPairs = MemoryIndex.build(
       [memory('Leo went on a road trip.', '2024-01-01T10:00:00Z'), memory('Leo: trip to the road works.', '2024-01-09T10:00:00Z')],
       WITHOUT.pairs,
     );
     expect(contents(olderFirstWithoutPairs.search('road trip', 1))).toEqual(['Leo: trip to the road works.']);
-    const olderFirst = MemoryIndex.build([memory('Leo went on a road trip.', '2024-01-01T10:00:00Z'), memory('Leo: trip to the road works.', '2024-01-09T10:00:00Z')]);
+    const olderFirst = MemoryIndex.build(
+      [memory('Leo went on a road trip.', '2024-01-01T10:00:00Z'), memory('Leo: trip to the road works.', '2024-01-09T10:00:00Z')],
+      WORDS_ONLY,
+    );
     expect(contents(olderFirst.search('road trip', 1))).toEqual(['Leo went on a road trip.']);
   });
 
@@ -172,7 +178,7 @@ describe('the memory index', () => {
       memory('Ana started the pottery class with Mia Lopez.', '2024-03-01T10:00:00Z'),
       memory('Ana started the pottery class last Friday.', '2024-02-01T10:00:00Z'),
     ];
-    const withBoost = MemoryIndex.build(memories, { ...DEFAULT_SEARCH_TUNING, whenBoost: 1 });
+    const withBoost = MemoryIndex.build(memories, { ...WORDS_ONLY, whenBoost: 1 });
     const without = MemoryIndex.build(memories, WITHOUT.when);
     const said = 'Ana started the pottery class last Friday.';
     expect(contents(without.search('When did Ana start the pottery class?', 2))[1]).toBe(said);
@@ -180,5 +186,46 @@ describe('the memory index', () => {
     expect(contents(withBoost.search('How long has Ana had the pottery class?', 2))[0]).toBe(said);
     // A question about what, not when, ranks as without the lift.
     expect(contents(withBoost.search('What did Ana start, a pottery class?', 2))[1]).toBe(said);
+  });
+});
+
+describe('the meaning signal', () => {
+  const memories = [
+    memory('Caroline went camping in the mountains with her family.', '2024-01-01T10:00:00Z'),
+    memory('Caroline filed her taxes at the bank.', '2024-03-01T10:00:00Z'),
+    memory('Caroline bought a new phone charger.', '2024-05-01T10:00:00Z'),
+  ];
+  const camping = 'Caroline went camping in the mountains with her family.';
+
+  it('ranks a memory near the question in meaning above unrelated ones, though it shares no word of it but the name', () => {
+    const question = 'Would Caroline enjoy a national park?';
+    expect(contents(MemoryIndex.build(memories, WORDS_ONLY).search(question, 3))[2]).toBe(camping);
+    expect(contents(MemoryIndex.build(memories).search(question, 3))[0]).toBe(camping);
+  });
+
+  it('brings a memory that shares no word with the question into its results when close in meaning, and no other', () => {
+    const index = MemoryIndex.build([...memories, memory('Melanie hikes every weekend.', '2024-06-01T10:00:00Z')]);
+    expect(contents(index.search('Does Melanie like being outdoors?', 2))).toEqual(['Melanie hikes every weekend.', camping]);
+    expect(contents(MemoryIndex.build(memories.concat(memory('Melanie hikes every weekend.')), WORDS_ONLY).search('Does Melanie like being outdoors?', 2))).toEqual([
+      'Melanie hikes every weekend.',
+    ]);
+  });
+
+  it('leaves out the memories that share no word with the question and are not close to it', () => {
+    const index = MemoryIndex.build([memory('I adopted a cat named Miso.'), memory('I work as a nurse at the city hospital.'), memory('I bought a road bike.')]);
+    expect(contents(index.search('How is my cat Miso doing?', 10))).toEqual(['I adopted a cat named Miso.']);
+  });
+
+  it('finds nothing for a question that shares no word with any memory', () => {
+    expect(MemoryIndex.build(memories).search('Would she enjoy a national park?', 3)).toEqual([]);
+  });
+
+  it('ignores a word the vectors do not have, in a question or in a memory', () => {
+    const unknown = 'Zorblaxed qwfpgj.';
+    const index = MemoryIndex.build([...memories, memory(unknown)]);
+    const question = 'Would Caroline enjoy a national park?';
+    expect(index.rank(`${question} Xyzzyq`, 4)).toEqual(index.rank(question, 4));
+    expect(contents(index.search(question, 4)).filter((content) => content !== unknown)).toEqual(contents(MemoryIndex.build(memories).search(question, 3)));
+    expect(contents(index.search('qwfpgj', 4))).toEqual([unknown]);
   });
 });

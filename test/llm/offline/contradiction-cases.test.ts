@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectPath } from '../../../src/app/project-path.js';
+import { projectPath } from '../../../src/config/project-path.js';
 import { OfflineProvider } from '../../../src/llm/offline/offline-provider.js';
 import { judgeNarrative, readContradictionCases } from '../../../scripts/eval/contradiction-eval.js';
 

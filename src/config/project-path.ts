@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
- * A path in the project's top folder, from source (src/app) or from the build (dist/src/app):
+ * A path in the project's top folder, from source (src/config) or from the build (dist/src/config):
  * the first candidate that exists.
  */
 export function projectPath(relative: string): string {
