@@ -220,6 +220,20 @@ describe('the meaning signal', () => {
     expect(MemoryIndex.build(memories).search('Would she enjoy a national park?', 3)).toEqual([]);
   });
 
+  it('weighs meaning over the newest thousand memories only, so a search of many stays quick', () => {
+    const filler = Array.from({ length: 1_000 }, (_, n) => memory(`Paid bill number ${n} at the bank.`, new Date(Date.UTC(2024, 1, 1, 0, n)).toISOString()));
+    const camping = 'Melanie went camping in the mountains.';
+    const question = 'Does Melanie like being outdoors?';
+    const score = (index: MemoryIndex<IndexedMemory>) => index.rank(question, 5).find((ranked) => ranked.memory.content === camping)!.score;
+    for (const [createdAt, gains] of [
+      ['2025-01-01T00:00:00Z', true],
+      ['2023-01-01T00:00:00Z', false],
+    ] as const) {
+      const memories = [...filler, memory(camping, createdAt)];
+      expect(score(MemoryIndex.build(memories)) > score(MemoryIndex.build(memories, WORDS_ONLY))).toBe(gains);
+    }
+  });
+
   it('ignores a word the vectors do not have, in a question or in a memory', () => {
     const unknown = 'Zorblaxed qwfpgj.';
     const index = MemoryIndex.build([...memories, memory(unknown)]);
