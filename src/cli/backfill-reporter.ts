@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import type { Logger } from 'pino';
 import { SECOND_MS } from '../clock/durations.js';
 import type { BackfillEvent, BackfillSummary } from '../operations/backfill.js';
+import type { CliProcess } from './cli-process.js';
 
 export interface BackfillReporter {
   event(event: BackfillEvent): void;
@@ -16,8 +17,8 @@ export interface BackfillReporter {
  * so `> report.txt` still shows it), otherwise one JSON log line per user; dry-run plans and the
  * final summary go to stdout.
  */
-export function createBackfillReporter(options: { terminal: boolean; logger: Logger }): BackfillReporter {
-  const { logger } = options;
+export function createBackfillReporter(options: { terminal: boolean; logger: Logger; cli: CliProcess }): BackfillReporter {
+  const { logger, cli } = options;
   let bar: cliProgress.SingleBar | undefined;
   let startedAt = performance.now();
   const counts = { generated: 0, skipped: 0, failed: 0 };
@@ -47,7 +48,7 @@ export function createBackfillReporter(options: { terminal: boolean; logger: Log
           dryRun = event.dryRun;
           forced = event.force;
           if (event.dryRun) {
-            console.log(`Dry run: ${event.eligible} eligible users; nothing will be written.`);
+            cli.print(`Dry run: ${event.eligible} eligible users; nothing will be written.`);
           } else if (options.terminal) {
             bar = new cliProgress.SingleBar(
               {
@@ -55,6 +56,7 @@ export function createBackfillReporter(options: { terminal: boolean; logger: Log
                   'backfill [{bar}] {percentage}% | {value}/{total} users | {rate} users/s | ETA {remaining} | ' +
                   'generated {generated}, skipped {skipped}, failed {failed}',
                 hideCursor: true,
+                stream: cli.stderr,
                 etaBuffer: 50,
               },
               cliProgress.Presets.shades_classic,
@@ -69,7 +71,7 @@ export function createBackfillReporter(options: { terminal: boolean; logger: Log
         case 'user': {
           if (dryRun) {
             const action = event.result === 'planned' ? 'would generate' : 'would skip    ';
-            console.log(`${action}  ${event.user}  (${event.memories} memories; ${event.reason})`);
+            cli.print(`${action}  ${event.user}  (${event.memories} memories; ${event.reason})`);
             return;
           }
           if (event.result === 'generated') counts.generated += 1;
@@ -102,13 +104,13 @@ export function createBackfillReporter(options: { terminal: boolean; logger: Log
 
     notice(message) {
       stopBar();
-      console.error(message);
+      cli.printError(message);
     },
 
     finish(summary, interruptedBy) {
       stopBar();
       logger.info({ ...summary, failures: summary.failures.slice(0, 100) }, summary.dryRun ? 'backfill dry run finished' : 'backfill finished');
-      for (const line of summaryLines(summary, forced, interruptedBy)) console.log(line);
+      for (const line of summaryLines(summary, forced, interruptedBy)) cli.print(line);
     },
   };
 }

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open-database.js';
 import { CLI_PATH, cliEnvironment, runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/in-process-cli.js';
 import { startFakeGemini, type FakeGemini } from '../support/fake-gemini-server.js';
 import { LOCOMO_MEMORIES } from '../support/locomo.js';
 import { DATABASES } from '../support/test-databases.js';
@@ -41,9 +42,9 @@ describe.each(DATABASES)('narrative-mcp backfill and refresh on %s', (kind) => {
   afterAll(() => fake.close());
 
   async function locomoEnvironment(): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
-    const created = await cliEnvironment(kind);
+    const created = await cliEnvironment(kind, { migrated: true });
     const env = { ...created.env, GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: fake.url, LLM_MAX_RETRIES: '1', LOG_LEVEL: 'info' };
-    const imported = await runCli(['import', LOCOMO_MEMORIES], env);
+    const imported = await runCliInProcess(['import', LOCOMO_MEMORIES], env);
     expect(imported.code).toBe(0);
     return { env, cleanup: created.cleanup };
   }
@@ -58,7 +59,7 @@ describe.each(DATABASES)('narrative-mcp backfill and refresh on %s', (kind) => {
 
     it('lists on a dry run what it would do, and writes nothing', async () => {
       const before = fake.calls;
-      const result = await runCli(['backfill', '--dry-run'], env);
+      const result = await runCliInProcess(['backfill', '--dry-run'], env);
       expect(result.code).toBe(0);
       const planned = result.stdout.split('\n').filter((line) => line.startsWith('would generate'));
       expect(planned).toHaveLength(14);
@@ -91,7 +92,7 @@ describe.each(DATABASES)('narrative-mcp backfill and refresh on %s', (kind) => {
 
     it('generates only the failed user on a re-run once Gemini answers, and exits 0', async () => {
       const before = narrativeCalls();
-      const result = await runCli(['backfill'], env);
+      const result = await runCliInProcess(['backfill'], env);
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/: 14 eligible, 1 generated, 13 skipped \(13 fresh\), 0 failed\.$/m);
       expect(narrativeCalls() - before).toBe(1);
@@ -99,7 +100,7 @@ describe.each(DATABASES)('narrative-mcp backfill and refresh on %s', (kind) => {
     });
 
     it('regenerates every narrative with --force, each version raised by one', async () => {
-      const result = await runCli(['backfill', '--force', '--concurrency', '4'], env);
+      const result = await runCliInProcess(['backfill', '--force', '--concurrency', '4'], env);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('14 eligible, 14 generated, 0 skipped, 0 failed');
       expect(await storedVersions(env)).toEqual(new Array(14).fill(2));
@@ -112,18 +113,21 @@ describe.each(DATABASES)('narrative-mcp backfill and refresh on %s', (kind) => {
     });
 
     it('refuses bad input with a message saying what is wrong', async () => {
-      const cases: [string[], string][] = [
-        [['backfill', '--concurrency', '0'], "error: option '--concurrency <n>' argument '0' is invalid. expected a whole number of at least 1"],
-        [['backfill', '--concurrency', '65'], 'narrative-mcp: --concurrency must be at most 64; got 65'],
-        [['backfill', '--batch-size', 'ten'], "error: option '--batch-size <n>' argument 'ten' is invalid. expected a whole number of at least 1"],
-        [['backfill', '--min-memories', '2'], 'narrative-mcp: min memories 2 is below NARRATIVE_MIN_MEMORIES (5)'],
-        [['backfill', '--user', 'nobody', '--user', 'locomo-30-jon'], 'narrative-mcp: no user "nobody": see `narrative-mcp users list`'],
-        [['backfill', '--user', 'not a valid id'], 'narrative-mcp: invalid user id "not a valid id"'],
-        [['refresh', '--horizon-hours', '200'], 'narrative-mcp: the refresh horizon must be more than 0 and less than the TTL (168 hours); got 200'],
-        [['refresh', '--active-days', '-3'], "error: option '--active-days <n>' argument '-3' is invalid. expected a positive number"],
+      // Refused before the app opens, by the binary itself; the others once the app is open, in process.
+      const beforeTheApp = runCli;
+      const inTheApp = runCliInProcess;
+      const cases: [string[], string, typeof runCli][] = [
+        [['backfill', '--concurrency', '0'], "error: option '--concurrency <n>' argument '0' is invalid. expected a whole number of at least 1", beforeTheApp],
+        [['backfill', '--concurrency', '65'], 'narrative-mcp: --concurrency must be at most 64; got 65', beforeTheApp],
+        [['backfill', '--batch-size', 'ten'], "error: option '--batch-size <n>' argument 'ten' is invalid. expected a whole number of at least 1", beforeTheApp],
+        [['backfill', '--min-memories', '2'], 'narrative-mcp: min memories 2 is below NARRATIVE_MIN_MEMORIES (5)', inTheApp],
+        [['backfill', '--user', 'nobody', '--user', 'locomo-30-jon'], 'narrative-mcp: no user "nobody": see `narrative-mcp users list`', inTheApp],
+        [['backfill', '--user', 'not a valid id'], 'narrative-mcp: invalid user id "not a valid id"', beforeTheApp],
+        [['refresh', '--horizon-hours', '200'], 'narrative-mcp: the refresh horizon must be more than 0 and less than the TTL (168 hours); got 200', inTheApp],
+        [['refresh', '--active-days', '-3'], "error: option '--active-days <n>' argument '-3' is invalid. expected a positive number", beforeTheApp],
       ];
-      for (const [args, message] of cases) {
-        const result = await runCli(args, env);
+      for (const [args, message, run] of cases) {
+        const result = await run(args, env);
         expect(result.code, args.join(' ')).toBe(1);
         expect(result.stderr, args.join(' ')).toContain(message);
       }
@@ -160,7 +164,7 @@ describe.each(DATABASES)('narrative-mcp backfill and refresh on %s', (kind) => {
       expect(output.stdout).toContain('Stopped after locomo-26-melanie.\nRun the same command again to continue: finished users are fresh and are skipped (or add --after locomo-26-melanie to start where it stopped).');
       expect(await storedVersions(env)).toEqual([1, 1]);
 
-      const rerun = await runCli(['backfill', '--concurrency', '2'], env);
+      const rerun = await runCliInProcess(['backfill', '--concurrency', '2'], env);
       expect(rerun.code).toBe(0);
       expect(rerun.stdout).toContain('14 eligible, 12 generated, 2 skipped (2 fresh), 0 failed');
       expect(narrativeCalls() - before).toBe(14);

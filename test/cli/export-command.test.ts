@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnvironment, runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/in-process-cli.js';
 import { DATABASES } from '../support/test-databases.js';
 
 // Already in the order and form an export writes: each user's memories oldest first, every field given.
@@ -18,7 +19,7 @@ describe.each(DATABASES)('narrative-mcp export on %s', (kind) => {
   let dir: string;
 
   beforeAll(async () => {
-    ({ env, cleanup } = await cliEnvironment(kind));
+    ({ env, cleanup } = await cliEnvironment(kind, { migrated: true }));
     dir = await mkdtemp(join(tmpdir(), 'narrative-mcp-export-'));
   });
   afterAll(async () => {
@@ -31,7 +32,7 @@ describe.each(DATABASES)('narrative-mcp export on %s', (kind) => {
     const output = join(dir, 'out.jsonl');
     const text = LINES.map((line) => `${JSON.stringify(line)}\n`).join('');
     await writeFile(input, text);
-    expect((await runCli(['import', input], env)).code).toBe(0);
+    expect((await runCliInProcess(['import', input], env)).code).toBe(0);
 
     const result = await runCli(['export', '--out', output], env);
     expect(result.stderr).toBe(`Exported 3 memories and 0 narratives of 2 users to ${output}.\n`);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnvironment, runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/in-process-cli.js';
 import { LOCOMO_MEMORIES } from '../support/locomo.js';
 import { DATABASES } from '../support/test-databases.js';
 
@@ -22,27 +23,27 @@ describe.each(DATABASES)('narrative-mcp import on %s', (kind) => {
   });
 
   it('imports the LoCoMo memories: 14 users and 1,755 memories', async () => {
-    const result = await runCli(['import', LOCOMO_MEMORIES], env);
+    const result = await runCliInProcess(['import', LOCOMO_MEMORIES], env);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('1755 memories added, 0 already present, 14 users (14 new)');
   });
 
   it('lists every user with their memory count', async () => {
-    const result = await runCli(['users', 'list'], env);
+    const result = await runCliInProcess(['users', 'list'], env);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(15);
     expect(lines.find((line) => line.startsWith('locomo-41-john'))).toMatch(/^locomo-41-john\s+172\s/);
-    const json = await runCli(['users', 'list', '--json'], env);
+    const json = await runCliInProcess(['users', 'list', '--json'], env);
     const users = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as { memories: number });
     expect(users.reduce((sum, user) => sum + user.memories, 0)).toBe(1755);
   });
 
   it('changes nothing when the same file is imported again', async () => {
-    const result = await runCli(['import', LOCOMO_MEMORIES], env);
+    const result = await runCliInProcess(['import', LOCOMO_MEMORIES], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('0 memories added, 1755 already present, 14 users (0 new)');
-    const json = await runCli(['users', 'list', '--json'], env);
+    const json = await runCliInProcess(['users', 'list', '--json'], env);
     expect(json.stdout.trim().split('\n')).toHaveLength(14);
   });
 
@@ -65,7 +66,7 @@ describe.each(DATABASES)('narrative-mcp import on %s', (kind) => {
       JSON.stringify({ user: 'importer', content: "Robert'); DROP TABLE memories;-- likes SQL" }),
     ];
     await writeFile(file, lines.join('\n'));
-    const result = await runCli(['import', file], env);
+    const result = await runCliInProcess(['import', file], env);
     expect(result.code).toBe(1);
     const reported = result.stderr.trim().split('\n').map((line) => Number(/:(\d+): /.exec(line)?.[1]));
     expect(reported).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
@@ -73,7 +74,7 @@ describe.each(DATABASES)('narrative-mcp import on %s', (kind) => {
     expect(result.stderr).toContain(':7: created_at: created_at must be an ISO 8601 date-time');
     expect(result.stdout).toContain('2 memories added');
     expect(result.stdout).toContain('11 bad lines skipped');
-    const users = await runCli(['users', 'list', '--json'], env);
+    const users = await runCliInProcess(['users', 'list', '--json'], env);
     const importer = users.stdout.trim().split('\n').map((line) => JSON.parse(line) as { user: string; memories: number });
     expect(importer.find((user) => user.user === 'importer')?.memories).toBe(2);
     expect(importer).toHaveLength(15);

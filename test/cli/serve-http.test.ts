@@ -9,7 +9,8 @@ describe.each(DATABASES)('narrative-mcp serve --http on %s', (kind) => {
   let env: Record<string, string>;
   let cleanup: () => Promise<void>;
 
-  beforeAll(async () => ({ env, cleanup } = await cliEnvironment(kind)));
+  // Fresh as a server sees it, with no keys; migrated already, so PGlite's initdb is not on the clock of the first start.
+  beforeAll(async () => ({ env, cleanup } = await cliEnvironment(kind, { migrated: true })));
   afterAll(() => cleanup());
 
   function serve() {

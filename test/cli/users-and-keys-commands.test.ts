@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliEnvironment, runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/in-process-cli.js';
 import { DATABASES } from '../support/test-databases.js';
 
 describe.each(DATABASES)('narrative-mcp users and keys on %s', (kind) => {
@@ -28,20 +29,20 @@ describe.each(DATABASES)('narrative-mcp users and keys on %s', (kind) => {
     const key = created.stdout.trim().split('\n').at(-1)!;
     expect(key).toMatch(/^nmcp_[A-Za-z0-9_-]{43}$/);
 
-    const listed = await runCli(['keys', 'list', '--json'], env);
+    const listed = await runCliInProcess(['keys', 'list', '--json'], env);
     expect(listed.stdout).not.toContain(key);
     const [row] = listed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { id: string; status: string; user: string });
     expect(row).toMatchObject({ user: 'dana', status: 'active' });
 
-    expect((await runCli(['keys', 'revoke', row!.id], env)).stdout).toContain('Revoked 1 key.');
-    const after = await runCli(['keys', 'list', '--json'], env);
+    expect((await runCliInProcess(['keys', 'revoke', row!.id], env)).stdout).toContain('Revoked 1 key.');
+    const after = await runCliInProcess(['keys', 'list', '--json'], env);
     expect(JSON.parse(after.stdout.trim())).toMatchObject({ status: 'revoked' });
-    const twice = await runCli(['keys', 'revoke', row!.id], env);
+    const twice = await runCliInProcess(['keys', 'revoke', row!.id], env);
     expect(twice.code).toBe(1);
   });
 
   it('refuses a key for an unknown user and says how to create one', async () => {
-    const result = await runCli(['keys', 'create', '--user', 'nobody'], env);
+    const result = await runCliInProcess(['keys', 'create', '--user', 'nobody'], env);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no user "nobody": create it with `narrative-mcp users add nobody`');
   });
@@ -56,7 +57,8 @@ describe.each(DATABASES)('narrative-mcp users and keys on %s', (kind) => {
 
   it('shows help for every command', async () => {
     for (const command of [[], ['serve'], ['migrate'], ['import'], ['users'], ['users', 'list'], ['keys'], ['keys', 'create']]) {
-      const result = await runCli([...command, '--help'], env);
+      // The binary's own help once; the rest through the same code in process.
+      const result = await (command.length === 0 ? runCli : runCliInProcess)([...command, '--help'], env);
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('Usage: narrative-mcp');
     }

@@ -3,8 +3,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
 import { PGLITE_OPTIONS, pgliteHandle } from '../../src/db/open-database.js';
+import { migratedPgliteSnapshot } from '../support/test-databases.js';
 
 const FACTS = Array.from({ length: 30 }, (_, n) => ({ content: `Robin's fact number ${n}: a hobby picked up in year ${2000 + n}` }));
 
@@ -18,14 +18,13 @@ describe('the statements of one generation', () => {
   let recording = false;
 
   beforeAll(async () => {
-    const pglite = await PGlite.create(PGLITE_OPTIONS);
+    const pglite = await PGlite.create({ ...PGLITE_OPTIONS, loadDataDir: await migratedPgliteSnapshot() });
     const query = pglite.query.bind(pglite);
     pglite.query = (async (sql: string, parameters?: unknown[]) => {
       if (recording) statements.push(sql.replace(/\s+/g, ' '));
       return query(sql, parameters);
     }) as typeof pglite.query;
     const database = pgliteHandle(pglite, 'memory://');
-    await migrateToLatest(database.db);
     app = await openApp(loadConfig({}), pino({ level: 'silent' }), { database, migrate: false, holdUsers: false });
   });
   afterAll(() => app.close({ graceMs: 0 }));

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open-database.js';
 import { CLI_PATH, cliEnvironment, runCli } from '../support/cli.js';
+import { runCliInProcess } from '../support/in-process-cli.js';
 import { startFakeGemini, type FakeGemini } from '../support/fake-gemini-server.js';
 import { DATABASES } from '../support/test-databases.js';
 import { until } from '../support/until.js';
@@ -85,7 +86,7 @@ describe.skipIf(!BUILT).each(DATABASES)('process faults on %s', (kind) => {
   });
 
   async function environment(): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
-    const created = await cliEnvironment(kind);
+    const created = await cliEnvironment(kind, { migrated: true });
     return { env: { ...created.env, GEMINI_API_KEY: 'test-key', GEMINI_BASE_URL: fake.url, LLM_MAX_RETRIES: '0', LOG_LEVEL: 'warn', NARRATIVE_LEASE_SECONDS: String(LEASE_SECONDS) }, cleanup: created.cleanup };
   }
 
@@ -172,7 +173,7 @@ describe.skipIf(!BUILT).each(DATABASES)('process faults on %s', (kind) => {
       );
       const file = join(dir, 'memories.jsonl');
       await writeFile(file, `${lines.join('\n')}\n`);
-      expect((await runCli(['import', file], env)).code).toBe(0);
+      expect((await runCliInProcess(['import', file], env)).code).toBe(0);
 
       // Three narratives are answered, then Gemini stops answering: the run is killed with two users in flight.
       let served = 0;

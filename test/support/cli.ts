@@ -3,8 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DatabaseKind } from '../../src/db/open-database.js';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLITE_OPTIONS, type DatabaseKind } from '../../src/db/open-database.js';
 import { createPostgresTestDatabase } from './postgres-test-databases.js';
+import { migratedPgliteSnapshot } from './test-databases.js';
 
 export const CLI_PATH = fileURLToPath(new URL('../../bin/narrative-mcp.js', import.meta.url));
 
@@ -14,15 +16,23 @@ export interface CliResult {
   stderr: string;
 }
 
-/** The environment of a CLI run against an empty database of its own, and how to remove it. */
-export async function cliEnvironment(kind: DatabaseKind): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+/**
+ * The environment of a CLI run against a database of its own, empty (the first command migrates
+ * it) or, with `migrated`, a copy of the migrated template; and how to remove it.
+ */
+export async function cliEnvironment(
+  kind: DatabaseKind,
+  { migrated = false }: { migrated?: boolean } = {},
+): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
   const base = { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn' };
   if (kind === 'postgres') {
-    const { url, drop } = await createPostgresTestDatabase({ empty: true });
+    const { url, drop } = await createPostgresTestDatabase({ empty: !migrated });
     return { env: { ...base, DATABASE_URL: url }, cleanup: drop };
   }
   const dir = await mkdtemp(join(tmpdir(), 'narrative-mcp-cli-'));
-  return { env: { ...base, NARRATIVE_DATA_DIR: join(dir, 'data') }, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  const dataDir = join(dir, 'data');
+  if (migrated) await (await PGlite.create(dataDir, { ...PGLITE_OPTIONS, loadDataDir: await migratedPgliteSnapshot() })).close();
+  return { env: { ...base, NARRATIVE_DATA_DIR: dataDir }, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
 /** Runs the built `narrative-mcp` command as a user would, with `stdin` as its standard input. */

@@ -1,13 +1,30 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { openDatabase } from '../../src/db/open-database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import type { TestProject } from 'vitest/node';
 import { withDatabase } from './with-database.js';
 
-/** Migrates one template database; each test file then gets a fresh copy of it in milliseconds. */
-export async function setup(project: TestProject): Promise<void | (() => Promise<void>)> {
+/**
+ * Gives the run a directory for the migrated PGlite snapshot, which the first test file to need it
+ * writes (`test-databases`), and on PostgreSQL migrates one template database; each test file then
+ * gets fresh copies of them in milliseconds.
+ */
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const runDirectory = await mkdtemp(join(tmpdir(), 'narrative-mcp-test-run-'));
+  project.provide('runDirectory', runDirectory);
+  const dropTemplate = await migratePostgresTemplate(project);
+  return async () => {
+    await dropTemplate?.();
+    await rm(runDirectory, { recursive: true, force: true });
+  };
+}
+
+async function migratePostgresTemplate(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const url = process.env.DATABASE_URL;
-  if (!url) return;
+  if (!url) return undefined;
   const TEMPLATE_DATABASE = `narrative_mcp_template_${process.pid}`;
   project.provide('postgresTemplateDatabase', TEMPLATE_DATABASE);
   const admin = postgres(url, { max: 1, onnotice: () => {} });
@@ -33,5 +50,7 @@ export async function setup(project: TestProject): Promise<void | (() => Promise
 declare module 'vitest' {
   export interface ProvidedContext {
     postgresTemplateDatabase: string;
+    /** A directory of this run's own, removed when it ends. */
+    runDirectory: string;
   }
 }

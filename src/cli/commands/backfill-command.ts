@@ -6,6 +6,7 @@ import { backfill } from '../../operations/backfill.js';
 import { createBackfillReporter } from '../backfill-reporter.js';
 import { watchInterruption } from '../interruption.js';
 import { parseExternalId } from '../resolve-user.js';
+import type { CliProcess } from '../cli-process.js';
 import { runWithApp } from '../run-with-app.js';
 import { positiveInteger } from './import-command.js';
 
@@ -24,7 +25,7 @@ interface BackfillCommandOptions {
   dryRun?: boolean;
 }
 
-export function registerBackfillCommand(program: Command): void {
+export function registerBackfillCommand(program: Command, cli: CliProcess): void {
   program
     .command('backfill')
     .description(
@@ -46,9 +47,10 @@ export function registerBackfillCommand(program: Command): void {
       }
       const users = options.user.map(parseExternalId);
       if (options.after !== undefined && users.length > 0) throw new UserFacingError('choose one of --after and --user');
-      const terminal = process.stderr.isTTY === true;
+      const terminal = cli.stderr.isTTY === true;
       // Set after the app has closed: closing PGlite resets process.exitCode.
-      process.exitCode = await runWithApp(
+      cli.exitCode = await runWithApp(
+        cli,
         async (app) => {
           if (options.dryRun) {
             const pending = (await migrationStatus(app.database.db)).filter((migration) => !migration.appliedAt).length;
@@ -57,8 +59,8 @@ export function registerBackfillCommand(program: Command): void {
             }
           }
           // On a terminal the bar is the progress; per-user log lines would tear it (unless LOG_LEVEL asks for them).
-          if (terminal && !process.env.LOG_LEVEL) app.logger.level = 'error';
-          const reporter = createBackfillReporter({ terminal, logger: app.logger });
+          if (terminal && !cli.env.LOG_LEVEL) app.logger.level = 'error';
+          const reporter = createBackfillReporter({ terminal, logger: app.logger, cli });
           const abandon = () => void app.engine.runner.close(Promise.resolve());
           let abandonTimer: NodeJS.Timeout | undefined;
           const interruption = watchInterruption({

@@ -6,6 +6,7 @@ import { finished } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { emptyExportSummary } from '../../engine/export-memories.js';
 import { parseExternalId } from '../resolve-user.js';
+import type { CliProcess } from '../cli-process.js';
 import { runWithApp } from '../run-with-app.js';
 
 interface ExportCommandOptions {
@@ -13,7 +14,7 @@ interface ExportCommandOptions {
   out?: string;
 }
 
-export function registerExportCommand(program: Command): void {
+export function registerExportCommand(program: Command, cli: CliProcess): void {
   program
     .command('export')
     .description(
@@ -26,10 +27,10 @@ export function registerExportCommand(program: Command): void {
     .action(async (options: ExportCommandOptions) => {
       const users = options.user.map(parseExternalId);
       const summary = emptyExportSummary();
-      await runWithApp(async (app) => {
+      await runWithApp(cli, async (app) => {
         const lines = app.engine.memories.exportLines(users.length > 0 ? { users } : {}, summary);
         if (options.out === undefined) {
-          await writeLines(lines, process.stdout);
+          await writeLines(lines, cli.stdout);
           return;
         }
         const partial = `${options.out}.partial`;
@@ -46,7 +47,7 @@ export function registerExportCommand(program: Command): void {
         }
       });
       const leftOut = summary.narrativesLeftOut > 0 ? ` (${summary.narrativesLeftOut} left out: built from memories forgotten since)` : '';
-      console.error(
+      cli.printError(
         `Exported ${summary.memories} memories and ${summary.narratives} narratives${leftOut} of ${summary.users} users` +
           `${options.out === undefined ? '' : ` to ${options.out}`}.`,
       );

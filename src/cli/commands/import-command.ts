@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { importMemories } from '../../engine/import-memories.js';
 import { UserFacingError } from '../../errors/user-facing-error.js';
+import type { CliProcess } from '../cli-process.js';
 import { runWithApp } from '../run-with-app.js';
 
 export function positiveInteger(value: string): number {
@@ -11,7 +12,7 @@ export function positiveInteger(value: string): number {
   return number;
 }
 
-export function registerImportCommand(program: Command): void {
+export function registerImportCommand(program: Command, cli: CliProcess): void {
   program
     .command('import')
     .description(
@@ -32,26 +33,26 @@ export function registerImportCommand(program: Command): void {
         }
       }
       const label = fromStdin ? 'stdin' : file;
-      const summary = await runWithApp((app) =>
-        importMemories(app.repositories, fromStdin ? process.stdin : file, {
+      const summary = await runWithApp(cli, (app) =>
+        importMemories(app.repositories, fromStdin ? cli.stdin : file, {
           maxChars: app.config.MAX_MEMORY_CHARS,
           batchSize: options.batchSize,
           clock: app.clock,
           onBatch: (progress) => app.logger.debug({ lines: progress.lines, added: progress.added }, 'import batch written'),
         }),
       );
-      for (const problem of summary.problems) console.error(`${label}:${problem.line}: ${problem.message} (line skipped)`);
-      console.log(
+      for (const problem of summary.problems) cli.printError(`${label}:${problem.line}: ${problem.message} (line skipped)`);
+      cli.print(
         `Read ${summary.lines} lines: ${summary.added} memories added, ${summary.duplicates} already present, ` +
           `${summary.usersSeen} users (${summary.usersCreated} new), ${summary.problems.length} bad lines skipped` +
           (summary.expired > 0 ? `, ${summary.expired} already expired skipped.` : '.'),
       );
       if (summary.narrativesRestored + summary.narrativesSkipped > 0) {
-        console.log(
+        cli.print(
           `Narratives: ${summary.narrativesRestored} restored, ${summary.narrativesSkipped} skipped ` +
             '(the user had one, or a memory it was built from is not among theirs).',
         );
       }
-      if (summary.problems.length > 0) process.exitCode = 1;
+      if (summary.problems.length > 0) cli.exitCode = 1;
     });
 }

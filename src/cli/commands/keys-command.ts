@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { UserFacingError } from '../../errors/user-facing-error.js';
 import { formatTable } from '../format-table.js';
 import { requireUser } from '../resolve-user.js';
+import type { CliProcess } from '../cli-process.js';
 import { runWithApp } from '../run-with-app.js';
 
-export function registerKeysCommand(program: Command): void {
+export function registerKeysCommand(program: Command, cli: CliProcess): void {
   const keys = program.command('keys').description('Manage the bearer keys that identify users over HTTP.');
 
   keys
@@ -13,12 +14,12 @@ export function registerKeysCommand(program: Command): void {
     .requiredOption('--user <user>', 'the external id of the key owner')
     .option('--name <name>', 'a label, e.g. the client the key is for')
     .action(async (options: { user: string; name?: string }) => {
-      await runWithApp(async (app) => {
+      await runWithApp(cli, async (app) => {
         const user = await requireUser(app.repositories.users, options.user);
         const { key, row } = await app.repositories.apiKeys.create(user.id, options.name);
-        console.log(`Created key ${row.key_prefix}… (id ${row.id}) for user ${user.external_id}.`);
-        console.log('It is shown only now; store it somewhere safe:');
-        console.log(key);
+        cli.print(`Created key ${row.key_prefix}… (id ${row.id}) for user ${user.external_id}.`);
+        cli.print('It is shown only now; store it somewhere safe:');
+        cli.print(key);
       });
     });
 
@@ -28,7 +29,7 @@ export function registerKeysCommand(program: Command): void {
     .option('--user <user>', 'only the keys of this user')
     .option('--json', 'one JSON object per line instead of a table')
     .action(async (options: { user?: string; json?: boolean }) => {
-      await runWithApp(async (app) => {
+      await runWithApp(cli, async (app) => {
         const owner = options.user === undefined ? undefined : await requireUser(app.repositories.users, options.user);
         const listed = await app.repositories.apiKeys.list(owner?.id);
         const rows = listed.map((key) => ({
@@ -41,10 +42,10 @@ export function registerKeysCommand(program: Command): void {
           status: key.revoked_at ? 'revoked' : 'active',
         }));
         if (options.json) {
-          for (const row of rows) console.log(JSON.stringify(row));
+          for (const row of rows) cli.print(JSON.stringify(row));
           return;
         }
-        console.log(
+        cli.print(
           rows.length === 0
             ? 'No keys yet.'
             : formatTable(
@@ -60,10 +61,10 @@ export function registerKeysCommand(program: Command): void {
     .description('Revoke a key at once, by its id or its shown prefix.')
     .argument('<key>', 'the key id or prefix from `keys list`')
     .action(async (idOrPrefix: string) => {
-      await runWithApp(async (app) => {
+      await runWithApp(cli, async (app) => {
         const revoked = await app.repositories.apiKeys.revoke(idOrPrefix.replace(/…$/, ''));
         if (revoked === 0) throw new UserFacingError(`no active key with id or prefix "${idOrPrefix}"`);
-        console.log(`Revoked ${revoked} key${revoked === 1 ? '' : 's'}.`);
+        cli.print(`Revoked ${revoked} key${revoked === 1 ? '' : 's'}.`);
       });
     });
 }

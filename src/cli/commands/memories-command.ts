@@ -3,11 +3,12 @@ import { UserFacingError } from '../../errors/user-facing-error.js';
 import { toMemoryOutput } from '../../mcp/tools/memory-output.js';
 import { formatTable } from '../format-table.js';
 import { requireUser } from '../resolve-user.js';
+import type { CliProcess } from '../cli-process.js';
 import { runWithApp } from '../run-with-app.js';
 
 const PAGE_SIZE = 100;
 
-export function registerMemoriesCommand(program: Command): void {
+export function registerMemoriesCommand(program: Command, cli: CliProcess): void {
   const memories = program.command('memories').description("List and correct a user's memories.");
 
   memories
@@ -16,20 +17,20 @@ export function registerMemoriesCommand(program: Command): void {
     .requiredOption('--user <user>', 'the external id of the user')
     .option('--json', 'one JSON object per line instead of a table')
     .action(async (options: { user: string; json?: boolean }) => {
-      await runWithApp(async (app) => {
+      await runWithApp(cli, async (app) => {
         const user = await requireUser(app.repositories.users, options.user);
         const rows: string[][] = [];
         let cursor: string | undefined;
         do {
           const page = await app.engine.memories.list(user.id, PAGE_SIZE, cursor);
           for (const memory of page.memories.map(toMemoryOutput)) {
-            if (options.json) console.log(JSON.stringify(memory));
+            if (options.json) cli.print(JSON.stringify(memory));
             else rows.push([memory.id, memory.created_at, memory.updated_at ?? '', memory.expires_at ?? '', memory.content.replace(/\s+/g, ' ')]);
           }
           cursor = page.nextCursor ?? undefined;
         } while (cursor !== undefined);
         if (!options.json) {
-          console.log(rows.length === 0 ? `User ${user.external_id} has no memories.` : formatTable(['ID', 'CREATED', 'UPDATED', 'EXPIRES', 'CONTENT'], rows));
+          cli.print(rows.length === 0 ? `User ${user.external_id} has no memories.` : formatTable(['ID', 'CREATED', 'UPDATED', 'EXPIRES', 'CONTENT'], rows));
         }
       });
     });
@@ -50,18 +51,18 @@ export function registerMemoriesCommand(program: Command): void {
         throw new UserFacingError('give --content, --metadata, an expiry (--expires-at, --ttl-days or --never-expires), or several');
       }
       const metadata = options.metadata === undefined ? undefined : parseJson(options.metadata);
-      await runWithApp(async (app) => {
+      await runWithApp(cli, async (app) => {
         const user = await requireUser(app.repositories.users, options.user);
         // A one-shot command calls no LLM: the stale narrative is rewritten by whoever serves the user next.
         const result = await app.engine.memories.update(user.id, [{ id: memoryId, content: options.content, metadata, ...expiry }], {
           rewriteNarrative: false,
         });
         if (!result.ok) throw new UserFacingError(`cannot update memory ${memoryId}: ${result.errors[0]!.message}`);
-        console.log(`Updated memory ${memoryId} of user ${user.external_id}.`);
+        cli.print(`Updated memory ${memoryId} of user ${user.external_id}.`);
         const expiresAt = result.updated[0]!.expires_at;
-        if (expiry !== undefined) console.log(expiresAt ? `It is forgotten on ${expiresAt.toISOString()}.` : 'It is kept until it is deleted.');
+        if (expiry !== undefined) cli.print(expiresAt ? `It is forgotten on ${expiresAt.toISOString()}.` : 'It is kept until it is deleted.');
         if (result.narrativeInvalidated) {
-          console.log(
+          cli.print(
             `The narrative used its old text: it is stale until it is rewritten at the user's next conversation, ` +
               `or now with \`narrative-mcp backfill --user ${user.external_id}\`.`,
           );

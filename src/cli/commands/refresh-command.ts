@@ -4,6 +4,7 @@ import { SECOND_MS } from '../../clock/durations.js';
 import { refreshSettingsFrom } from '../../operations/refresh-settings.js';
 import { runRefreshPass } from '../../operations/refresh-pass.js';
 import { watchInterruption } from '../interruption.js';
+import type { CliProcess } from '../cli-process.js';
 import { runWithApp } from '../run-with-app.js';
 import { positiveInteger } from './import-command.js';
 
@@ -19,7 +20,7 @@ interface RefreshCommandOptions {
   limit?: number;
 }
 
-export function registerRefreshCommand(program: Command): void {
+export function registerRefreshCommand(program: Command, cli: CliProcess): void {
   program
     .command('refresh')
     .description(
@@ -33,7 +34,7 @@ export function registerRefreshCommand(program: Command): void {
     .option('--limit <n>', 'at most this many users, the longest overdue first (default: $REFRESH_MAX_USERS, 500)', positiveInteger)
     .action(async (options: RefreshCommandOptions) => {
       // Set after the app has closed: closing PGlite resets process.exitCode.
-      process.exitCode = await runWithApp(async (app) => {
+      cli.exitCode = await runWithApp(cli, async (app) => {
         const settings = refreshSettingsFrom(app.config);
         const interruption = watchInterruption({ first: () => {}, again: () => {} });
         try {
@@ -47,15 +48,15 @@ export function registerRefreshCommand(program: Command): void {
           app.logger.info({ ...summary, failures: summary.failures.slice(0, 100) }, 'refresh pass finished');
           const seconds = (summary.durationMs / SECOND_MS).toFixed(1);
           const stopped = summary.interrupted ? `; interrupted by ${interruption.received}, ${summary.abandoned} abandoned` : '';
-          console.log(
+          cli.print(
             `Refresh pass ${summary.interrupted ? 'stopped' : 'finished'} in ${seconds} s: ${summary.due} due, ${summary.refreshed} refreshed, ` +
               `${summary.skipped} skipped, ${summary.failed} failed${stopped}.`,
           );
           const { memoriesPurged, narrativesOutdated } = summary.expiry;
           if (memoriesPurged + narrativesOutdated > 0) {
-            console.log(`Expired memories: ${memoriesPurged} removed, ${narrativesOutdated} narratives marked outdated by one.`);
+            cli.print(`Expired memories: ${memoriesPurged} removed, ${narrativesOutdated} narratives marked outdated by one.`);
           }
-          for (const failure of summary.failures) console.log(`  ${failure.user}  ${failure.kind}  ${failure.message}`);
+          for (const failure of summary.failures) cli.print(`  ${failure.user}  ${failure.kind}  ${failure.message}`);
           return interruption.exitCode ?? (summary.failed > 0 ? 1 : 0);
         } finally {
           interruption.dispose();

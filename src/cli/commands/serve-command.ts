@@ -8,6 +8,7 @@ import { createLogger } from '../../logging/create-logger.js';
 import { FIRST_WORKER_VARIABLE, SHUTDOWN_MESSAGE, superviseHttpWorkers, workerCount } from '../http-workers.js';
 import { withRefreshScheduler } from '../../operations/with-refresh-scheduler.js';
 import { parseExternalId } from '../resolve-user.js';
+import type { CliProcess } from '../cli-process.js';
 import { runWithApp } from '../run-with-app.js';
 
 interface ServeOptions {
@@ -19,7 +20,7 @@ interface ServeOptions {
   workers?: number | 'auto';
 }
 
-export function registerServeCommand(program: Command): void {
+export function registerServeCommand(program: Command, cli: CliProcess): void {
   program
     .command('serve')
     .description(
@@ -40,15 +41,15 @@ export function registerServeCommand(program: Command): void {
       if (options.http && options.stdio) throw new InvalidArgumentError('choose one of --stdio and --http');
       if (options.workers !== undefined && !options.http) throw new InvalidArgumentError('--workers goes with --http');
       if (options.http) {
-        const config = loadConfig();
+        const config = loadConfig(cli.env);
         const count = workerCount(options.workers ?? config.HTTP_WORKERS);
         if (count > 1 && cluster.isPrimary) {
-          process.exitCode = await superviseHttpWorkers(count, createLogger(config.LOG_LEVEL));
+          cli.exitCode = await superviseHttpWorkers(count, createLogger(config.LOG_LEVEL, cli.logDestination()));
           return;
         }
         // Listened for from the start: a worker told to stop while it starts stops once started.
         const stopped = shutdownSignal(cluster.isWorker ? [{ emitter: process, event: 'message', name: SHUTDOWN_MESSAGE }] : []);
-        await runWithApp((app) => withRefreshScheduler(app, () => serveHttp(app, options, count, stopped)), { serves: true });
+        await runWithApp(cli, (app) => withRefreshScheduler(app, () => serveHttp(app, cli, options, count, stopped)), { serves: true });
         // A worker's channel to its supervisor would keep it running.
         if (cluster.isWorker) process.disconnect();
         return;
@@ -58,15 +59,15 @@ export function registerServeCommand(program: Command): void {
       console.info = console.error;
       // Loaded only here: a stdio server (of which a machine may run several) holds no HTTP stack.
       const { serveStdio } = await import('../../mcp/serve-stdio.js');
-      await runWithApp((app) => withRefreshScheduler(app, () => serveStdio(app, parseExternalId(options.user ?? app.config.NARRATIVE_USER))), {
+      await runWithApp(cli, (app) => withRefreshScheduler(app, () => serveStdio(app, parseExternalId(options.user ?? app.config.NARRATIVE_USER))), {
         serves: true,
       });
     });
 }
 
-async function serveHttp(app: App, options: ServeOptions, workerCount: number, stopped: Promise<string>): Promise<void> {
+async function serveHttp(app: App, cli: CliProcess, options: ServeOptions, workerCount: number, stopped: Promise<string>): Promise<void> {
   // Of several workers, one speaks for them all.
-  const speaks = cluster.isPrimary || process.env[FIRST_WORKER_VARIABLE] === '1';
+  const speaks = cluster.isPrimary || cli.env[FIRST_WORKER_VARIABLE] === '1';
   const firstKey = speaks ? await createFirstKey(app) : undefined;
   const { startHttpServer } = await import('../../http/start-http-server.js');
   const server = await startHttpServer(app, {
@@ -75,16 +76,16 @@ async function serveHttp(app: App, options: ServeOptions, workerCount: number, s
     ...(cluster.isWorker ? { sessions: 'stateless' as const } : {}),
   });
   app.logger.info({ url: server.url, database: app.database.kind, location: app.database.location }, 'serving HTTP');
-  if (speaks) printBanner(app, server.url, workerCount, firstKey);
+  if (speaks) printBanner(app, cli, server.url, workerCount, firstKey);
   const reason = await stopped;
   app.logger.info({ reason }, 'shutting down');
   await server.close();
 }
 
-function printBanner(app: App, url: string, workerCount: number, firstKey: { user: string; key: string } | undefined): void {
+function printBanner(app: App, cli: CliProcess, url: string, workerCount: number, firstKey: { user: string; key: string } | undefined): void {
   const processes = workerCount > 1 ? `, ${workerCount} worker processes without MCP sessions` : '';
   const sse = workerCount > 1 || app.config.HTTP_SESSIONS === 'stateless' ? '' : `    MCP (SSE, legacy): ${url}/sse`;
-  console.error(
+  cli.printError(
     [
       `narrative-mcp is listening on ${url} (${app.database.kind} database at ${app.database.location}${processes})`,
       `  MCP (Streamable HTTP): ${url}/mcp${sse}`,

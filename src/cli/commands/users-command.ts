@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { UserFacingError } from '../../errors/user-facing-error.js';
 import { formatTable } from '../format-table.js';
 import { parseExternalId } from '../resolve-user.js';
+import type { CliProcess } from '../cli-process.js';
 import { runWithApp } from '../run-with-app.js';
 
 const PAGE_SIZE = 500;
 
-export function registerUsersCommand(program: Command): void {
+export function registerUsersCommand(program: Command, cli: CliProcess): void {
   const users = program.command('users').description('Manage users.');
 
   users
@@ -14,14 +15,14 @@ export function registerUsersCommand(program: Command): void {
     .description("List users with their number of memories.")
     .option('--json', 'one JSON object per line instead of a table')
     .action(async (options: { json?: boolean }) => {
-      await runWithApp(async (app) => {
+      await runWithApp(cli, async (app) => {
         const rows: string[][] = [];
         let after: string | undefined;
         for (;;) {
           const page = await app.repositories.users.listWithMemoryCounts({ limit: PAGE_SIZE, ...(after === undefined ? {} : { after }) });
           for (const user of page) {
             if (options.json) {
-              console.log(JSON.stringify({ user: user.external_id, id: user.id, memories: user.memory_count, created_at: user.created_at }));
+              cli.print(JSON.stringify({ user: user.external_id, id: user.id, memories: user.memory_count, created_at: user.created_at }));
             } else {
               rows.push([user.external_id, String(user.memory_count), user.created_at.toISOString()]);
             }
@@ -29,7 +30,7 @@ export function registerUsersCommand(program: Command): void {
           if (page.length < PAGE_SIZE) break;
           after = page.at(-1)!.external_id;
         }
-        if (!options.json) console.log(rows.length === 0 ? 'No users yet.' : formatTable(['USER', 'MEMORIES', 'CREATED'], rows));
+        if (!options.json) cli.print(rows.length === 0 ? 'No users yet.' : formatTable(['USER', 'MEMORIES', 'CREATED'], rows));
       });
     });
 
@@ -40,10 +41,10 @@ export function registerUsersCommand(program: Command): void {
     .option('--name <name>', 'a display name')
     .action(async (externalId: string, options: { name?: string }) => {
       const id = parseExternalId(externalId);
-      await runWithApp(async (app) => {
+      await runWithApp(cli, async (app) => {
         const user = await app.repositories.users.create(id, options.name);
         if (!user) throw new UserFacingError(`user "${id}" already exists`);
-        console.log(`Created user ${user.external_id} (${user.id}).`);
+        cli.print(`Created user ${user.external_id} (${user.id}).`);
       });
     });
 }
