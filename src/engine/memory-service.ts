@@ -12,9 +12,14 @@ import {
 } from '../memories/memory-update.js';
 import type { AddMemoriesResult, CreatedRange, ScoredMemory } from '../repositories/memory-repository.js';
 import type { RepositorySet } from '../repositories/repository-set.js';
+import type { RankOptions } from '../search/memory-index.js';
 import { exportLines, type ExportSummary } from './export-memories.js';
 import type { HotTier } from './hot-tier.js';
 import type { NarrativeJobRunner } from './narrative-job-runner.js';
+
+export interface SearchOptions extends RankOptions {
+  created?: CreatedRange;
+}
 
 export interface AddedMemories extends AddMemoriesResult {
   totalMemories: number;
@@ -79,15 +84,17 @@ export class MemoryService {
   /**
    * The user's memories most relevant to the query, best first, ranked in process (so every
    * database ranks alike); a user with more memories than the tier holds is searched in SQL.
-   * `created` keeps the memories created in the range: the best `limit` of those.
+   * `created` keeps the memories created in the range: the best `limit` of those; `byMeaning`
+   * false finds only memories that share a word with the query (see `RankOptions`).
    */
-  async search(userId: string, query: string, limit: number, created?: CreatedRange): Promise<ScoredMemory[]> {
+  async search(userId: string, query: string, limit: number, { created, byMeaning }: SearchOptions = {}): Promise<ScoredMemory[]> {
     const user = await this.deps.tier.get(userId);
     // PostgreSQL refuses NUL in text; in process it only parts words, as a space does.
     if (!user.complete) return this.deps.repositories.memories.search(userId, query.replaceAll('\u0000', ' '), limit, created);
+    const ranking = byMeaning === undefined ? {} : { byMeaning };
     const ranked = created
-      ? user.index.rank(query, user.index.size).filter(({ memory }) => isCreatedIn(memory, created)).slice(0, limit)
-      : user.index.rank(query, limit);
+      ? user.index.rank(query, user.index.size, ranking).filter(({ memory }) => isCreatedIn(memory, created)).slice(0, limit)
+      : user.index.rank(query, limit, ranking);
     return ranked.map(({ memory, score }) => ({ ...memory, score }));
   }
 

@@ -16,6 +16,14 @@ export interface IndexedMemory {
 }
 
 const MAX_CACHED_VARIANTS = 10_000;
+
+export interface RankOptions {
+  /**
+   * Whether meaning counts (with the signal on): false ranks by the words alone, and finds only the
+   * memories that share one with the query, as a person searching what they wrote expects.
+   */
+  byMeaning?: boolean;
+}
 /** How close in meaning a memory sharing no word with the query must be to enter its results (see `#addMeaning`). */
 const MEANING_ALONE_CLOSENESS = 0.5;
 /**
@@ -277,14 +285,14 @@ export class MemoryIndex<M extends IndexedMemory> {
   }
 
   /** What `search` finds, with each memory's score (higher is more relevant; comparable within one query only). */
-  rank(query: string, limit: number): { memory: M; score: number }[] {
+  rank(query: string, limit: number, { byMeaning = true }: RankOptions = {}): { memory: M; score: number }[] {
     if (limit <= 0 || this.#memories.length === 0) return [];
     const { text, mentions } = extractDateMentions(query);
     const tuning = this.#tuning;
     const words = contentWords(text);
     let touched = this.#accumulate(this.#queryTerms(words), 0);
     if (touched === 0) return [];
-    if (this.#meanings !== undefined) touched = this.#addMeaning(words, touched);
+    if (this.#meanings !== undefined && byMeaning) touched = this.#addMeaning(words, touched);
     if (tuning.whenBoost > 0 && asksWhen(query)) {
       for (let i = 0; i < touched; i += 1) {
         const doc = this.#touched[i]!;

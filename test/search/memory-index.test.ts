@@ -211,6 +211,13 @@ describe('the meaning signal', () => {
     ]);
   });
 
+  it('ranks by words alone when asked to, as a person searching what they wrote expects', () => {
+    const all = [...memories, memory('Melanie hikes every weekend.', '2024-06-01T10:00:00Z')];
+    const question = 'Does Melanie like being outdoors?';
+    expect(MemoryIndex.build(all).rank(question, 3, { byMeaning: false })).toEqual(MemoryIndex.build(all, WORDS_ONLY).rank(question, 3));
+    expect(contents(MemoryIndex.build(all).search(question, 3))).toContain(camping);
+  });
+
   it('leaves out the memories that share no word with the question and are not close to it', () => {
     const index = MemoryIndex.build([memory('I adopted a cat named Miso.'), memory('I work as a nurse at the city hospital.'), memory('I bought a road bike.')]);
     expect(contents(index.search('How is my cat Miso doing?', 10))).toEqual(['I adopted a cat named Miso.']);

@@ -150,7 +150,8 @@ export function narrativeApiRoutes(engine: NarrativeEngine): Router {
     const query = parse(searchQuery, req.query, res);
     const created = query && parse(createdQuery, req.query, res);
     if (!query || !created) return;
-    const found = await engine.memories.search(ownerOfRequest(req).id, query.q, query.limit, created.range);
+    // A person searching their memories finds what they wrote: words, not meaning.
+    const found = await engine.memories.search(ownerOfRequest(req).id, query.q, query.limit, { ...(created.range ? { created: created.range } : {}), byMeaning: false });
     res.json({ memories: found.map((memory) => ({ ...toMemoryOutput(memory), score: memory.score })) });
   });
 
