@@ -223,17 +223,17 @@ describe.each(DATABASES)('memories added since a narrative on %s', (kind) => {
   });
 });
 
+/** Sessions of this database waiting for a lock another transaction holds. */
+async function lockWaiters(database: DatabaseHandle): Promise<number> {
+  const { rows } = await sql<{ waiting: number }>`
+    select count(*)::int as waiting from pg_stat_activity
+    where datname = current_database() and wait_event_type = 'Lock'`.execute(database.db);
+  return rows[0]!.waiting;
+}
+
 // PGlite is one session, so its transactions never overlap: only PostgreSQL can interleave them.
 describe.each(DATABASES.filter((kind) => kind === 'postgres'))('memories added since a narrative under concurrent inserts on %s', (kind) => {
   const it = databaseTest(kind);
-
-  /** Sessions of this database waiting for a lock another transaction holds. */
-  async function lockWaiters(database: DatabaseHandle): Promise<number> {
-    const { rows } = await sql<{ waiting: number }>`
-      select count(*)::int as waiting from pg_stat_activity
-      where datname = current_database() and wait_event_type = 'Lock'`.execute(database.db);
-    return rows[0]!.waiting;
-  }
 
   /** Waits until each of these operations has finished or is waiting for a lock. */
   async function finishedOrWaiting(database: DatabaseHandle, operations: readonly Promise<unknown>[]): Promise<void> {
@@ -280,13 +280,6 @@ describe.each(DATABASES.filter((kind) => kind === 'postgres'))('memories added s
  */
 describe.each(DATABASES.filter((kind) => kind === 'postgres'))('a memory forgotten while a narrative built from it is stored on %s', (kind) => {
   const it = databaseTest(kind);
-
-  async function lockWaiters(database: DatabaseHandle): Promise<number> {
-    const { rows } = await sql<{ waiting: number }>`
-      select count(*)::int as waiting from pg_stat_activity
-      where datname = current_database() and wait_event_type = 'Lock'`.execute(database.db);
-    return rows[0]!.waiting;
-  }
 
   async function setUp(repositories: RepositorySet, name: string) {
     const { id } = await repositories.users.getOrCreate(name);
