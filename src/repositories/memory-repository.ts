@@ -436,17 +436,6 @@ export class MemoryRepository {
   }
 
   /**
-   * Which of these memories the user has deleted, and which were updated after they were read (see
-   * `changedSinceRead`). One statement; `NarrativeRepository.writeFenced` asks it in the statement that
-   * stores a narrative built from them.
-   */
-  async changedSinceRead(userId: string, ids: readonly string[], read: ReadonlyMap<string, Date | null>): Promise<ChangedSinceRead> {
-    if (ids.length === 0) return { deleted: [], updated: [] };
-    const rows = await this.db.selectFrom(changedMemories(userId, ids).as('changed')).selectAll().execute();
-    return changedSinceRead(rows, read);
-  }
-
-  /**
    * Marks the user's live memories with these ids deleted; returns the ids that were (an expired one
    * is gone already). Takes the user's row first, as an insert or update of their memories does, so
    * a narrative being stored waits for the deletion's transaction or it for the narrative's (see

@@ -186,34 +186,6 @@ describe.each(DATABASES)('memory repository on %s', (kind) => {
     expect(await repositories.memories.liveWithHashes(stranger.id, hashes)).toEqual([]);
   });
 
-  it('names the memories deleted, and those updated since they were read whatever the clock says', async ({ clock, repositories: { users, memories } }) => {
-    const user = await users.getOrCreate('updated-since-read');
-    const { added } = await memories.addMany(
-      user.id,
-      [{ content: 'Reads sagas' }, { content: 'Knits socks' }, { content: 'Grows chillies' }, { content: 'Sings alto' }],
-      'test',
-    );
-    const ids = added.map((memory) => memory.id);
-    const [once] = await memories.update(user.id, [{ id: ids[2]!, content: 'Grows tomatoes' }]);
-    const read = new Map([
-      [ids[0]!, null],
-      [ids[1]!, null],
-      [ids[2]!, once!.updated_at],
-    ]);
-    expect(await memories.changedSinceRead(user.id, ids, read)).toEqual({ deleted: [], updated: [] });
-
-    // An update stamped earlier than the read (another process's clock behind) still counts.
-    clock.set(clock.now() - 60_000);
-    await memories.update(user.id, [{ id: ids[1]!, content: 'Knits scarves' }, { id: ids[2]!, content: 'Grows peppers' }]);
-    // A memory the read did not cover (carried from an earlier version) is checked for deletion only.
-    await memories.update(user.id, [{ id: ids[3]!, content: 'Sings soprano' }]);
-    await memories.softDelete(user.id, [ids[0]!]);
-    const changed = await memories.changedSinceRead(user.id, ids, read);
-    expect(changed.deleted).toEqual([ids[0]]);
-    expect(changed.updated.sort()).toEqual([ids[1]!, ids[2]!].sort());
-    expect(await memories.changedSinceRead(user.id, [], read)).toEqual({ deleted: [], updated: [] });
-  });
-
   it("never returns another user's memories", async ({ repositories: { users, memories } }) => {
     const owner = await users.getOrCreate('owner');
     const stranger = await users.getOrCreate('stranger');

@@ -29,6 +29,38 @@ function narrative(overrides: Partial<NarrativeWrite> = {}): NarrativeWrite {
 describe.each(DATABASES)('narrative repository on %s', (kind) => {
   const it = databaseTest(kind);
 
+  it('names, as it stores a narrative, the memories it stands on deleted or updated since they were read, whatever the clock says', async ({
+    clock,
+    repositories: { users, memories, narratives },
+  }) => {
+    const user = await users.getOrCreate('updated-since-read');
+    const { added } = await memories.addMany(
+      user.id,
+      [{ content: 'Reads sagas' }, { content: 'Knits socks' }, { content: 'Grows chillies' }, { content: 'Sings alto' }],
+      'test',
+    );
+    const ids = added.map((memory) => memory.id);
+    const [once] = await memories.update(user.id, [{ id: ids[2]!, content: 'Grows tomatoes' }]);
+    const read = new Map([
+      [ids[0]!, null],
+      [ids[1]!, null],
+      [ids[2]!, once!.updated_at],
+    ]);
+    const builtFrom = (sourceMemoryIds: string[]) => narrative({ sourceMemoryIds, sourceMaxSeq: '4' });
+    expect((await narratives.writeFenced(user.id, builtFrom(ids), read)).changed).toEqual({ deleted: [], updated: [] });
+
+    // An update stamped earlier than the read (another process's clock behind) still counts.
+    clock.set(clock.now() - 60_000);
+    await memories.update(user.id, [{ id: ids[1]!, content: 'Knits scarves' }, { id: ids[2]!, content: 'Grows peppers' }]);
+    // A memory the read did not cover (carried from an earlier version) is checked for deletion only.
+    await memories.update(user.id, [{ id: ids[3]!, content: 'Sings soprano' }]);
+    await memories.softDelete(user.id, [ids[0]!]);
+    const { changed } = await narratives.writeFenced(user.id, builtFrom(ids), read);
+    expect(changed.deleted).toEqual([ids[0]]);
+    expect(changed.updated.sort()).toEqual([ids[1]!, ids[2]!].sort());
+    expect((await narratives.writeFenced(user.id, builtFrom([]), read)).changed).toEqual({ deleted: [], updated: [] });
+  });
+
   it('returns nothing for a user who has no narrative yet', async ({ repositories: { users, narratives } }) => {
     const user = await users.getOrCreate('no-narrative');
     expect(await narratives.get(user.id)).toBeUndefined();
