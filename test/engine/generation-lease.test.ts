@@ -172,3 +172,70 @@ describe.skipIf(!process.env.DATABASE_URL)('many generations on a small PostgreS
     expect(provider.calls.narrative).toBe(USERS);
   });
 });
+
+// PGlite is one session, so a store is never open while another process takes the lease.
+describe.skipIf(!process.env.DATABASE_URL)("taking the lease from a holder that is committing its narrative", () => {
+  let app: App;
+  let clock: ManualClock;
+  let provider: ControlledProvider;
+  let monitor: postgres.Sql;
+  let database: { url: string; drop: () => Promise<void> };
+
+  beforeAll(async () => {
+    database = await createPostgresTestDatabase();
+    monitor = postgres(database.url, { max: 1, onnotice: () => {} });
+    provider = new ControlledProvider();
+    clock = new ManualClock(new Date('2026-03-01T12:00:00Z'));
+    const config = loadConfig({ DATABASE_URL: database.url, NARRATIVE_LEASE_SECONDS: String(LEASE_MS / 1_000) });
+    app = await openApp(config, pino({ level: 'silent' }), { provider, clock, holdUsers: false });
+  });
+  afterAll(async () => {
+    await app?.close({ graceMs: 0 });
+    await monitor?.end();
+    await database?.drop();
+  });
+
+  it("reads the holder's narrative once it commits, though the lease's own snapshot began before, and writes nothing", async () => {
+    const userId = (await app.repositories.users.getOrCreate('ines')).id;
+    await app.engine.memories.add(userId, FACTS.map((content) => ({ content })), 'test');
+    const token = randomUUID();
+    const at = new Date(clock.now());
+    expect(await app.repositories.generationState.takeLease(userId, token, { now: at, expiresAt: new Date(clock.now() + LEASE_MS) })).toBe(true);
+
+    // Another process stores its narrative and holds its transaction open before the commit.
+    let commit!: () => void;
+    let stored!: () => void;
+    const held = new Promise<void>((resolve) => (commit = resolve));
+    const wasStored = new Promise<void>((resolve) => (stored = resolve));
+    const holder = app.repositories.transaction(async (trx) => {
+      expect(await trx.generationState.claimSuccessAndRelease(userId, token, at)).toBe(true);
+      await trx.narratives.write(userId, {
+        content: 'Ines keeps bees and rows at dawn.',
+        provider: 'offline',
+        model: 'offline-extractive-1',
+        memoryCount: FACTS.length,
+        newestMemoryAt: null,
+        sourceMemoryIds: [],
+        generationMs: 5,
+        generatedAt: at,
+        sourceMaxSeq: String(FACTS.length),
+        buildKind: 'full',
+        tokens: null,
+        sourceExpiresAt: null,
+      });
+      stored();
+      await held;
+    });
+    await wasStored;
+
+    const job = app.engine.runner.request(userId, 'miss');
+    await until(async () => (await monitor<{ waiting: number }[]>`
+      select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!.waiting === 1);
+    commit();
+    await holder;
+
+    expect(await job.done).toEqual({ status: 'skipped', reason: 'fresh' });
+    expect(provider.calls.narrative).toBe(0);
+    expect((await app.repositories.narratives.get(userId))?.version).toBe(1);
+  });
+});
