@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { openApp, type App } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { ControlledProvider } from '../support/controlled-provider.js';
+import { holdTransaction } from '../support/held-transaction.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { createPostgresTestDatabase } from '../support/postgres-test-databases.js';
 import { openTestApp } from '../support/test-app.js';
@@ -203,11 +204,7 @@ describe.skipIf(!process.env.DATABASE_URL)("taking the lease from a holder that 
     expect(await app.repositories.generationState.takeLease(userId, token, { now: at, expiresAt: new Date(clock.now() + LEASE_MS) })).toBe(true);
 
     // Another process stores its narrative and holds its transaction open before the commit.
-    let commit!: () => void;
-    let stored!: () => void;
-    const held = new Promise<void>((resolve) => (commit = resolve));
-    const wasStored = new Promise<void>((resolve) => (stored = resolve));
-    const holder = app.repositories.transaction(async (trx) => {
+    const holder = await holdTransaction(app.repositories, async (trx) => {
       expect(await trx.generationState.claimSuccessAndRelease(userId, token, at)).toBe(true);
       await trx.narratives.write(userId, {
         content: 'Ines keeps bees and rows at dawn.',
@@ -223,16 +220,13 @@ describe.skipIf(!process.env.DATABASE_URL)("taking the lease from a holder that 
         tokens: null,
         sourceExpiresAt: null,
       });
-      stored();
-      await held;
     });
-    await wasStored;
 
     const job = app.engine.runner.request(userId, 'miss');
     await until(async () => (await monitor<{ waiting: number }[]>`
       select count(*)::int as waiting from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`)[0]!.waiting === 1);
-    commit();
-    await holder;
+    holder.commit();
+    await holder.committed;
 
     expect(await job.done).toEqual({ status: 'skipped', reason: 'fresh' });
     expect(provider.calls.narrative).toBe(0);

@@ -5,6 +5,7 @@ import type { DatabaseHandle } from '../../src/db/open-database.js';
 import type { NarrativeWrite } from '../../src/repositories/narrative-repository.js';
 import type { RepositorySet } from '../../src/repositories/repository-set.js';
 import { databaseTest } from '../support/database-test.js';
+import { holdTransaction } from '../support/held-transaction.js';
 import { DATABASES } from '../support/test-databases.js';
 import { until } from '../support/until.js';
 
@@ -281,23 +282,14 @@ describe.each(DATABASES.filter((kind) => kind === 'postgres'))('memories added s
       if (before === 'a narrative to rewrite') await (await writeFromSnapshot(repositories, id)).write;
 
       // The first insert does all its work, taking the lower number, and is held open before it commits.
-      let commitFirst!: () => void;
-      let firstDone!: () => void;
-      const firstHeld = new Promise<void>((resolve) => (commitFirst = resolve));
-      const firstWorked = new Promise<void>((resolve) => (firstDone = resolve));
-      const first = repositories.transaction(async (trx) => {
-        await addAndNote(trx, id, ['told first, committed last']);
-        firstDone();
-        await firstHeld;
-      });
-      await Promise.race([firstWorked, first]);
+      const first = await holdTransaction(repositories, (trx) => addAndNote(trx, id, ['told first, committed last']));
 
       const second = repositories.transaction((trx) => addAndNote(trx, id, ['told second']));
       await finishedOrWaiting(database, [second]);
       const built = await writeFromSnapshot(repositories, id);
       await finishedOrWaiting(database, [second, built.write]);
-      commitFirst();
-      await Promise.all([first, second, built.write]);
+      first.commit();
+      await Promise.all([first.committed, second, built.write]);
 
       const live = await repositories.memories.count(id);
       expect(live).toBe(7);
@@ -330,45 +322,29 @@ describe.each(DATABASES.filter((kind) => kind === 'postgres'))('a memory forgott
 
   it('outdates it when the deletion comes after the fence: the deletion waits for the store to commit', async ({ database, repositories }) => {
     const { id, token, at, write, forget } = await setUp(repositories, 'forgotten-after-fence');
-    let commit!: () => void;
-    let written!: () => void;
-    const held = new Promise<void>((resolve) => (commit = resolve));
-    const wasWritten = new Promise<void>((resolve) => (written = resolve));
-    const store = repositories.transaction(async (trx) => {
+    const store = await holdTransaction(repositories, async (trx) => {
       expect(await trx.generationState.claimSuccessAndRelease(id, token, at)).toBe(true);
-      const { changed } = await trx.narratives.writeFenced(id, write, new Map());
-      written();
-      await held;
-      return changed;
+      return (await trx.narratives.writeFenced(id, write, new Map())).changed;
     });
-    await wasWritten;
     const forgetting = forget();
     await until(async () => (await lockWaiters(database)) === 1);
-    commit();
-    expect(await store).toEqual({ deleted: [], updated: [] });
+    store.commit();
+    await store.committed;
+    expect(store.value).toEqual({ deleted: [], updated: [] });
     expect(await forgetting).toBe(true);
     expect(await repositories.narratives.get(id)).toMatchObject({ invalidated_reason: 'memory_deleted' });
   });
 
   it('reports it when the deletion came first: the fence waits for the deletion to commit', async ({ database, repositories }) => {
     const { id, token, at, write, forgotten } = await setUp(repositories, 'forgotten-before-fence');
-    let commit!: () => void;
-    let deleted!: () => void;
-    const held = new Promise<void>((resolve) => (commit = resolve));
-    const wasDeleted = new Promise<void>((resolve) => (deleted = resolve));
-    const forgetting = repositories.transaction(async (trx) => {
-      await trx.memories.softDelete(id, [forgotten]);
-      deleted();
-      await held;
-    });
-    await wasDeleted;
+    const forgetting = await holdTransaction(repositories, (trx) => trx.memories.softDelete(id, [forgotten]));
     const store = repositories.transaction(async (trx) => {
       expect(await trx.generationState.claimSuccessAndRelease(id, token, at)).toBe(true);
       return (await trx.narratives.writeFenced(id, write, new Map())).changed;
     });
     await until(async () => (await lockWaiters(database)) === 1);
-    commit();
-    await forgetting;
+    forgetting.commit();
+    await forgetting.committed;
     expect(await store).toEqual({ deleted: [forgotten], updated: [] });
   });
 });
