@@ -27,7 +27,7 @@ export interface HotUser {
   follow?(previous: HotUser): void;
 }
 
-// Object headers, dates, ids and the index's postings and word-pair keys per memory, beyond its text (measured: ~750 bytes), and its meaning (99 numbers of 4 bytes; only the newest 1,000 have one, so this overcounts a user with more).
+// Object headers, dates, ids and the index's postings and word-pair keys per memory, beyond its text (measured: ~750 bytes), and its meaning (99 numbers of 4 bytes, padded to 100; only the newest 1,000 have one, so this overcounts a user with more).
 const BYTES_PER_MEMORY = 1_400;
 
 /**
