@@ -295,23 +295,26 @@ export class MemoryIndex<M extends IndexedMemory> {
     let touched = this.#accumulate(this.#queryTerms(words, stems), 0);
     if (touched === 0) return [];
     if (this.#meanings !== undefined && byMeaning) touched = this.#addMeaning(words, stems, touched);
+    const scores = this.#scores;
+    const docs = this.#touched;
     if (tuning.whenBoost > 0 && asksWhen(query)) {
+      const statesTime = this.#statesTime;
       for (let i = 0; i < touched; i += 1) {
-        const doc = this.#touched[i]!;
-        if (this.#statesTime[doc] === 1) this.#scores[doc]! *= 1 + tuning.whenBoost;
+        const doc = docs[i]!;
+        if (statesTime[doc] === 1) scores[doc]! *= 1 + tuning.whenBoost;
       }
     }
     if (mentions.length > 0 && tuning.dateBoost > 0) {
       for (let i = 0; i < touched; i += 1) {
-        const doc = this.#touched[i]!;
+        const doc = docs[i]!;
         let closeness = 0;
         for (const mention of mentions) closeness = Math.max(closeness, dateCloseness(mention, this.#days[doc]!));
-        this.#scores[doc]! *= 1 + tuning.dateBoost * closeness;
+        scores[doc]! *= 1 + tuning.dateBoost * closeness;
       }
     }
     if (tuning.neighbourShare > 0) this.#shareWithConversation(touched);
-    const best = this.#top(touched, limit).map((doc) => ({ memory: this.#memories[doc] as M, score: this.#scores[doc]! }));
-    for (let i = 0; i < touched; i += 1) this.#scores[this.#touched[i]!] = 0;
+    const best = this.#top(touched, limit).map((doc) => ({ memory: this.#memories[doc] as M, score: scores[doc]! }));
+    for (let i = 0; i < touched; i += 1) scores[docs[i]!] = 0;
     return best;
   }
 
@@ -433,13 +436,18 @@ export class MemoryIndex<M extends IndexedMemory> {
 
   /** Adds the terms' BM25 contributions to the scores; returns how many memories now have one. */
   #accumulate(terms: readonly WeightedTerm[], touched: number): number {
+    const scores = this.#scores;
+    const docs = this.#touched;
+    const starts = this.#postingStarts;
+    const postingDocs = this.#postingDocs;
+    const postingWeights = this.#postingWeights;
     let count = touched;
     for (const { id, weight } of terms) {
       const idf = this.#idf[id]! * weight;
-      for (let i = this.#postingStarts[id]!, end = this.#postingStarts[id + 1]!; i < end; i += 1) {
-        const doc = this.#postingDocs[i]!;
-        if (this.#scores[doc] === 0) this.#touched[count++] = doc;
-        this.#scores[doc]! += idf * this.#postingWeights[i]!;
+      for (let i = starts[id]!, end = starts[id + 1]!; i < end; i += 1) {
+        const doc = postingDocs[i]!;
+        if (scores[doc] === 0) docs[count++] = doc;
+        scores[doc]! += idf * postingWeights[i]!;
       }
     }
     return count;
@@ -462,10 +470,13 @@ export class MemoryIndex<M extends IndexedMemory> {
     const best = this.#conversationBest;
     const bestDoc = this.#conversationBestDoc;
     const second = this.#conversationSecond;
+    const docs = this.#touched;
+    const conversations = this.#conversations;
+    const scores = this.#scores;
     for (let i = 0; i < touched; i += 1) {
-      const doc = this.#touched[i]!;
-      const conversation = this.#conversations[doc]!;
-      const score = this.#scores[doc]!;
+      const doc = docs[i]!;
+      const conversation = conversations[doc]!;
+      const score = scores[doc]!;
       if (score > best[conversation]!) {
         second[conversation] = best[conversation]!;
         best[conversation] = score;
@@ -474,12 +485,12 @@ export class MemoryIndex<M extends IndexedMemory> {
     }
     const share = this.#tuning.neighbourShare;
     for (let i = 0; i < touched; i += 1) {
-      const doc = this.#touched[i]!;
-      const conversation = this.#conversations[doc]!;
-      this.#scores[doc]! += share * (bestDoc[conversation] === doc ? second[conversation]! : best[conversation]!);
+      const doc = docs[i]!;
+      const conversation = conversations[doc]!;
+      scores[doc]! += share * (bestDoc[conversation] === doc ? second[conversation]! : best[conversation]!);
     }
     for (let i = 0; i < touched; i += 1) {
-      const conversation = this.#conversations[this.#touched[i]!]!;
+      const conversation = conversations[docs[i]!]!;
       best[conversation] = 0;
       second[conversation] = 0;
       bestDoc[conversation] = -1;
@@ -507,9 +518,10 @@ export class MemoryIndex<M extends IndexedMemory> {
     const best: number[] = [];
     const scores = this.#scores;
     const ranks = this.#tieRanks;
+    const docs = this.#touched;
     const before = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a] === scores[b] && ranks[a]! < ranks[b]!);
     for (let i = 0; i < touched; i += 1) {
-      const doc = this.#touched[i]!;
+      const doc = docs[i]!;
       if (best.length === limit && !before(doc, best[limit - 1]!)) continue;
       let at = best.length === limit ? limit - 1 : best.length;
       while (at > 0 && before(doc, best[at - 1]!)) {
