@@ -15,14 +15,15 @@ export interface CrossValidation extends CrossValidationReport {
 /** The evaluation's cross-validation of the search and narrative tunings over the users' conversations. */
 export async function crossValidateUsers(
   users: readonly MeasuredUser[],
-  options: { folds: number; searchLimit: number; attachedLimit: number },
+  options: { folds: number; searchLimit: number; attachedLimit: number; narrativeWords?: number },
   progress: (message: string) => void,
 ): Promise<CrossValidation> {
   const measures = inProcessMeasures(options);
   let inProcessMatchesProduct = true;
   for (const user of users) {
     const ranks = await measures.searchRanks(user, DEFAULT_SEARCH_TUNING);
-    const coverage = await measures.coverage(user, DEFAULT_SELECTION_TUNING);
+    // At another length than the product's, only the search can be compared.
+    const coverage = options.narrativeWords === undefined ? await measures.coverage(user, DEFAULT_SELECTION_TUNING) : user.shipped.coverage;
     const same =
       coverage === user.shipped.coverage &&
       JSON.stringify(ranks) === JSON.stringify(user.shipped.questions.map(({ category, search, attached }) => ({ category, search, attached })));
