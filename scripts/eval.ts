@@ -3,7 +3,7 @@
  * narrative event coverage against recent-memory baselines, and evidence recall of
  * `search_memories` and of the memories `orchestrate_smart_context` attaches.
  *
- *   npm run eval -- [DIR] [--database pglite|postgres] [--folds K] [--markdown] [--held-out 43,44,47] [--user ID]… [--show ID] [--out FILE]
+ *   npm run eval -- [DIR] [--database pglite|postgres] [--folds K] [--narrative-words N] [--markdown] [--held-out 43,44,47] [--user ID]… [--show ID] [--out FILE]
  *   npm run eval -- --contradictions [FILE] [--database pglite|postgres] [--out FILE]
  *
  * DIR defaults to data/locomo, the LoCoMo conversations the repository carries. The memories go
@@ -12,7 +12,8 @@
  * bench/results/eval-<database>-<date>.json. Then every tuned number of the search and of the
  * offline narrative is cross-validated over K folds of conversations (one fold per conversation by
  * default, none with `--user`; `--folds 0` skips it): chosen on the other folds, measured on the one
- * left out; `--markdown` also prints the README's Quality table. `--held-out` names conversations
+ * left out, the narrative at the offline provider's default length or at `--narrative-words`' (the
+ * product's own narratives keep the default); `--markdown` also prints the README's Quality table. `--held-out` names conversations
  * reported apart from the others; `--show` prints a user's narrative and the sentences of it that no
  * memory supports or that read wrong (see eval/reading-measures.ts). `--contradictions` instead judges the narratives of
  * the cases in FILE (data/contradictions/cases.jsonl by default) where a newer memory replaces an
@@ -42,6 +43,7 @@ const { values, positionals } = parseArgs({
     contradictions: { type: 'boolean', default: false },
     folds: { type: 'string' },
     markdown: { type: 'boolean', default: false },
+    'narrative-words': { type: 'string' },
   },
 });
 
@@ -77,12 +79,18 @@ if (!Number.isInteger(folds) || folds < 0 || folds === 1 || folds > conversation
   console.error(`eval: --folds must be 0 (none) or from 2 to ${conversations}, the conversations in ${dir}; got ${values.folds}`);
   process.exit(2);
 }
+const narrativeWords = values['narrative-words'] === undefined ? undefined : Number(values['narrative-words']);
+if (narrativeWords !== undefined && (!Number.isInteger(narrativeWords) || narrativeWords < 100 || narrativeWords > 600)) {
+  console.error(`eval: --narrative-words must be a whole number from 100 to 600; got ${values['narrative-words']}`);
+  process.exit(2);
+}
 const report = await runEval(dataset, {
   database: values.database,
   ...(process.env.DATABASE_URL ? { serverUrl: process.env.DATABASE_URL } : {}),
   ...(values['held-out'] ? { heldOut: values['held-out'].split(',').map((id) => id.trim()).filter(Boolean) } : {}),
   ...(values.user ? { users: values.user } : {}),
   folds,
+  ...(narrativeWords === undefined ? {} : { narrativeWords }),
   onProgress: values.quiet ? undefined : (message) => process.stderr.write(`${message}\n`),
 });
 process.stdout.write(formatEvalReport(report));

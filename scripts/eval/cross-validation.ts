@@ -30,9 +30,14 @@ export interface FoldOutcome {
   conversations: string[];
   search: SearchTuning;
   selection: SelectionTuning;
-  /** With the fold's tunings: on its own users (never seen by the choice) and on the users it was chosen on. */
+  /**
+   * With the fold's tunings: on its own users (never seen by the choice), and on the users it was
+   * chosen on, as the mean of their folds' figures (`tuned`, averaged as the folds left out are) and
+   * over their users and questions together (`tunedPooled`).
+   */
   leftOut: Figures;
   tuned: Figures;
+  tunedPooled: Figures;
   /** The shipped tunings on the fold's users, through the product. */
   shipped: Figures;
   /** Per tuned number, the training objective over its grid, the others at their chosen values. */
@@ -41,10 +46,17 @@ export interface FoldOutcome {
 
 export interface FigureSummary {
   leftOut: Spread;
-  /** Mean over folds of the figure on the folds each tuning was chosen on. */
+  /** Mean over folds of the figure on the folds each tuning was chosen on, each of those folds counting once, as left out. */
   tuned: number;
-  /** tuned − left out. */
+  /** tuned − left out: what the choice fitted the folds it saw, beyond what holds for others. */
   gap: number;
+  /**
+   * The same over the tuning folds' users and questions pooled, and its gap: a kind with few
+   * questions in some folds weighs those folds less pooled than in the mean of folds, so this gap
+   * also holds the difference between the two ways of averaging.
+   */
+  tunedPooled: number;
+  gapPooled: number;
   shipped: Spread;
 }
 
@@ -102,13 +114,15 @@ export async function crossValidate<U extends FoldUser>(
     const { search, selection } = await tuneOn(training);
     const figuresOf = async (group: readonly U[]) =>
       foldFigures(await coverages(group, selection.tuning), await searchRanks(group, search.tuning));
+    const trainingFolds = [...new Set(training.map((user) => foldOf.get(user.conversation)!))];
     outcomes.push({
       fold,
       conversations: [...new Set(leftOut.map((user) => user.conversation))],
       search: search.tuning,
       selection: selection.tuning,
       leftOut: await figuresOf(leftOut),
-      tuned: await figuresOf(training),
+      tuned: meanOfFigures(await Promise.all(trainingFolds.map((other) => figuresOf(training.filter((user) => foldOf.get(user.conversation) === other))))),
+      tunedPooled: await figuresOf(training),
       shipped: foldFigures(
         leftOut.map((user) => user.shipped.coverage),
         leftOut.flatMap((user) => user.shipped.questions),
@@ -132,9 +146,27 @@ function summariseFigures(outcomes: readonly FoldOutcome[]): Record<FigureKey, F
   for (const { key } of FIGURES) {
     const leftOut = spreadOf(outcomes.map((outcome) => outcome.leftOut[key]));
     const tuned = spreadOf(outcomes.map((outcome) => outcome.tuned[key])).mean;
-    summary[key] = { leftOut, tuned, gap: tuned - leftOut.mean, shipped: spreadOf(outcomes.map((outcome) => outcome.shipped[key])) };
+    const tunedPooled = spreadOf(outcomes.map((outcome) => outcome.tunedPooled[key])).mean;
+    summary[key] = {
+      leftOut,
+      tuned,
+      gap: tuned - leftOut.mean,
+      tunedPooled,
+      gapPooled: tunedPooled - leftOut.mean,
+      shipped: spreadOf(outcomes.map((outcome) => outcome.shipped[key])),
+    };
   }
   return summary;
+}
+
+/** Each figure's mean over the groups that measured it (null when none did). */
+function meanOfFigures(groups: readonly Figures[]): Figures {
+  const mean = {} as Figures;
+  for (const { key } of FIGURES) {
+    const spread = spreadOf(groups.map((figures) => figures[key]));
+    mean[key] = spread.folds === 0 ? null : spread.mean;
+  }
+  return mean;
 }
 
 function summariseNumbers(outcomes: readonly FoldOutcome[]): Record<string, TunedNumber> {

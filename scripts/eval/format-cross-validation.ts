@@ -14,14 +14,17 @@ const signed = (value: number) => `${value >= 0 ? '+' : '−'}${Math.abs(value).
 
 /** The cross-validation as plain-text tables: each figure over folds, each tuned number's choices, each fold. */
 export function formatCrossValidation(cv: CrossValidation): string {
-  const widths = [36, 38, 9, 7, 38];
+  const widths = [36, 38, 9, 7, 8, 38];
   const lines = [
     `Cross-validation over ${cv.folds} folds of conversations: every tuned number chosen on the other folds, measured on the fold left out` +
       `${cv.inProcessMatchesProduct ? '' : ' (WARNING: in-process figures differ from the product\'s)'}`,
-    row(['figure', 'left out: mean ± sd (min–max)', 'tuned on', 'gap', 'shipped tunings: mean ± sd (min–max)'], widths),
+    row(['figure', 'left out: mean ± sd (min–max)', 'tuned on', 'gap', 'pooled', 'shipped tunings: mean ± sd (min–max)'], widths),
     ...FIGURES.map(({ key, label }) => {
       const figure = cv.figures[key];
-      return row([label.replaceAll('`', ''), spread(figure.leftOut, cv.folds), figure.tuned.toFixed(3), signed(figure.gap), spread(figure.shipped, cv.folds)], widths);
+      return row(
+        [label.replaceAll('`', ''), spread(figure.leftOut, cv.folds), figure.tuned.toFixed(3), signed(figure.gap), signed(figure.gapPooled), spread(figure.shipped, cv.folds)],
+        widths,
+      );
     }),
     '',
     `Tuned numbers: the value each fold chose, the value chosen on all users, and the largest change its grid made to a fold's training objective (others held)`,
@@ -47,11 +50,11 @@ export function crossValidationMarkdown(cv: CrossValidation, report: Pick<EvalRe
   const lines = [
     `Over ${cv.folds} folds of conversations (${report.overall.users} users, ${questions} answerable questions), ${report.provider.name} provider, ${report.database}:`,
     '',
-    '| | left out: mean ± sd (min–max) | folds tuned on | gap | shipped tunings, per fold |',
-    '| --- | --- | --- | --- | --- |',
+    '| | left out: mean ± sd (min–max) | folds tuned on | gap | gap, pooled | shipped tunings, per fold |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...FIGURES.map(({ key, label }) => {
       const figure = cv.figures[key];
-      return `| ${label} | **${spread(figure.leftOut, cv.folds)}** | ${figure.tuned.toFixed(3)} | ${signed(figure.gap)} | ${spread(figure.shipped, cv.folds)} |`;
+      return `| ${label} | **${spread(figure.leftOut, cv.folds)}** | ${figure.tuned.toFixed(3)} | ${signed(figure.gap)} | ${signed(figure.gapPooled)} | ${spread(figure.shipped, cv.folds)} |`;
     }),
     '',
     '| tuned number | chosen per fold | chosen on all users | largest effect on a fold\'s objective |',

@@ -21,10 +21,11 @@ export interface MeasuredUser extends FoldUser {
 /**
  * A user's figures with a candidate tuning, measured in process with the product's own parts: the
  * memory index `search_memories` searches, the selection `orchestrate_smart_context` attaches, and
- * the offline provider the backfill writes with. With the shipped tunings these give the product's
- * figures exactly (the evaluation checks it).
+ * the offline provider the backfill writes with (at `narrativeWords`, its default when absent). With
+ * the shipped tunings and the default length these give the product's figures exactly (the evaluation
+ * checks it).
  */
-export function inProcessMeasures(options: { searchLimit: number; attachedLimit: number }): TuningMeasures<MeasuredUser> {
+export function inProcessMeasures(options: { searchLimit: number; attachedLimit: number; narrativeWords?: number }): TuningMeasures<MeasuredUser> {
   return {
     async searchRanks(user: MeasuredUser, tuning: SearchTuning): Promise<readonly QuestionRanks[]> {
       const index = MemoryIndex.build(user.memories, tuning);
@@ -42,7 +43,7 @@ export function inProcessMeasures(options: { searchLimit: number; attachedLimit:
     async coverage(user: MeasuredUser, tuning: SelectionTuning): Promise<number> {
       const memories: PromptMemory[] = user.memories.map((memory) => ({ id: memory.id, content: memory.content, createdAt: memory.created_at }));
       const newest = memories.reduce((latest, memory) => Math.max(latest, memory.createdAt.getTime()), 0);
-      const { text } = await new OfflineProvider({ selectionTuning: tuning }).writeNarrative({
+      const { text } = await new OfflineProvider({ selectionTuning: tuning, ...(options.narrativeWords === undefined ? {} : { narrativeWords: options.narrativeWords }) }).writeNarrative({
         user: user.promptUser,
         memories,
         now: new Date(newest),

@@ -39,6 +39,8 @@ export interface EvalOptions {
   contextSelectionLimit?: number;
   /** Cross-validate the tuned numbers over this many folds of conversations (none when absent or 0). */
   folds?: number;
+  /** The length the cross-validation measures the offline narrative at (the provider's default when absent). */
+  narrativeWords?: number;
   onProgress?: (message: string) => void;
 }
 
@@ -94,7 +96,7 @@ export async function runEval(dataset: EvalDataset, options: EvalOptions): Promi
         progress(`asked ${outcome.result.questions.length} questions about ${user}`);
       }
       const crossValidationStarted = performance.now();
-      const crossValidation = options.folds ? await crossValidateUsers(measured, { folds: options.folds, searchLimit: SEARCH_LIMIT, attachedLimit: limit }, progress) : null;
+      const crossValidation = options.folds ? await crossValidateUsers(measured, { folds: options.folds, searchLimit: SEARCH_LIMIT, attachedLimit: limit, ...(options.narrativeWords === undefined ? {} : { narrativeWords: options.narrativeWords }) }, progress) : null;
       const finished = performance.now();
 
       const heldOut = options.heldOut ?? [];

@@ -38,10 +38,11 @@ describe.each(DATABASES)('the cross-validated evaluation on %s', (kind) => {
     expect(cv.figures.openDomain.leftOut.folds).toBe(1);
   });
 
-  it('prints each figure with its spread, and the README table', () => {
+  it('prints each figure with its spread, its gap and its gap pooled, and the README table', () => {
     const text = formatCrossValidation(report.crossValidation!);
-    expect(text).toMatch(/search_memories recall@10\s+0\.\d{3} ± 0\.\d{3} \(0\.\d{3}–0\.\d{3}\)\s+0\.\d{3}\s+[+−]0\.\d{3}/);
+    expect(text).toMatch(/search_memories recall@10\s+0\.\d{3} ± 0\.\d{3} \(0\.\d{3}–0\.\d{3}\)\s+0\.\d{3}\s+[+−]0\.\d{3}\s+[+−]0\.\d{3}/);
     const markdown = crossValidationMarkdown(report.crossValidation!, report);
+    expect(markdown).toContain('| folds tuned on | gap | gap, pooled |');
     expect(markdown).toContain('| `search_memories` recall@10 | **0.');
     expect(markdown).toContain('| `whenBoost` |');
   });

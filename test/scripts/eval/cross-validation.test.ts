@@ -118,11 +118,22 @@ describe('the cross-validation', () => {
     const cv = await crossValidate(fakeUsers(1), fakeMeasures, plan);
     expect(cv.outcomes.map((outcome) => outcome.conversations)).toEqual([['26'], ['30'], ['41'], ['47']]);
     // Fold 3 (47, preferring 2) tuned to 0.6 on users scoring 6 of 10 questions; left out it scores 0.
-    expect(cv.outcomes[3]!.tuned.search10).toBeCloseTo(0.6, 12);
+    expect(cv.outcomes[3]!.tunedPooled.search10).toBeCloseTo(0.6, 12);
     expect(cv.outcomes[3]!.leftOut.search10).toBe(0);
     const leftOut = cv.outcomes.map((outcome) => outcome.leftOut.search10);
     expect(cv.figures.search10.leftOut).toEqual(spreadOf(leftOut));
+    expect(cv.figures.search10.gapPooled).toBeCloseTo(cv.figures.search10.tunedPooled - cv.figures.search10.leftOut.mean, 12);
+  });
+
+  it('measures the folds tuned on as the folds left out are: each fold\'s figure counting once, however many questions it has', async () => {
+    const cv = await crossValidate(fakeUsers(1), fakeMeasures, plan);
+    // Fold 3's tuning (0.6) on its training folds: 26 scores 1, 30 scores 1, 41 scores 0 (3, 3 and 4 questions).
+    expect(cv.outcomes[3]!.tuned.search10).toBeCloseTo(2 / 3, 12);
+    const tuned = cv.outcomes.map((outcome) => outcome.tuned.search10!);
+    expect(cv.figures.search10.tuned).toBeCloseTo(tuned.reduce((sum, value) => sum + value, 0) / tuned.length, 12);
     expect(cv.figures.search10.gap).toBeCloseTo(cv.figures.search10.tuned - cv.figures.search10.leftOut.mean, 12);
+    // A kind no training fold asks about has no figure there, rather than a 0.
+    expect(cv.outcomes[3]!.tuned.multiHop).toBeNull();
     expect(cv.numbers.openerBonus).toEqual({ chosen: [1, 1, 1, 1], largestEffect: 0.25 });
     expect(cv.numbers.k1!.chosen).toEqual([2, 2, 0.6, 0.6]);
     // On all users together: 6 questions for 0.6 against 5 for 2.
