@@ -8,7 +8,7 @@ import { displayedFirstName, narrativeSubject } from './narrative-subject.js';
 import { prepareMemories, type PreparedMemory } from './prepared-memory.js';
 
 /**
- * The narrative's length when none is asked for: 600 words, the most the issue on quality allows,
+ * The narrative's length when none is asked for: 600 words, the most a narrative may have,
  * covers 0.742 of a person's events left out against 0.714 at 550 (`npm run eval`, README "Quality").
  */
 export const DEFAULT_NARRATIVE_WORDS = 600;
