@@ -56,6 +56,7 @@ export async function openApp(config: Config, logger: Logger, options: OpenAppOp
       poolSize: config.DATABASE_POOL_SIZE,
       statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
       acquireTimeoutMs: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+      preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
       logger,
     }));
   try {

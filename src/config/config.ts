@@ -47,6 +47,7 @@ const configShape = {
   DATABASE_POOL_SIZE: integer(1, 1000, 'a whole number from 1 to 1000').default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: integer(0, 86_400_000, "a whole number of milliseconds from 0 (the server's own) to 86400000").default(30_000),
   DATABASE_ACQUIRE_TIMEOUT_MS: integer(100, 600_000, 'a whole number of milliseconds from 100 to 600000').default(10_000),
+  DATABASE_PREPARED_STATEMENTS: integer(0, 100_000, 'a whole number from 0 (none) to 100000').default(256),
   NARRATIVE_DATA_DIR: z.string().min(1).default('./.narrative-data'),
   /** Unset: the provider whose key or base URL is set, else offline. */
   LLM_PROVIDER: z.enum(LLM_PROVIDERS, { error: `must be one of ${LLM_PROVIDERS.join(', ')}` }).optional(),

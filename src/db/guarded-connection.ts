@@ -29,7 +29,10 @@ export class GuardedConnection implements DatabaseConnection {
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     if (this.#lost) throw new SessionLostError(this.#lost.cause);
     const parameters = [...compiledQuery.parameters] as postgres.ParameterOrJSON<never>[];
-    const result = await this.#settled(this.session.sql.unsafe(compiledQuery.sql, parameters));
+    const result = await this.#settled(this.session.sql.unsafe(compiledQuery.sql, parameters, {
+      // A statement without parameters goes by the simple protocol, never prepared.
+      prepare: parameters.length > 0 && this.session.prepares(compiledQuery.sql),
+    }));
     const { command, count } = result;
     // As Kysely's own PostgreSQL connection answers them, so its driver can tell a COMMIT that rolled back.
     if (command === 'COMMIT' || command === 'ROLLBACK') return { rows: [{ command } as R] };

@@ -36,6 +36,8 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** Longest wait for a free pooled connection before a query fails as the database being unavailable. Default 10 s. */
   acquireTimeoutMs?: number;
+  /** On PostgreSQL, how many distinct statements each pooled connection keeps prepared; 0 prepares none. Default 256. */
+  preparedStatements?: number;
   logger?: Logger;
 }
 
@@ -57,7 +59,12 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     backoff: reconnectBackoffSeconds,
     connect_timeout: 5,
   };
-  const pool = new SessionPool(url, { size: options.poolSize, client: clientOptions, acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000 });
+  const pool = new SessionPool(url, {
+    size: options.poolSize,
+    client: clientOptions,
+    acquireTimeoutMs: options.acquireTimeoutMs ?? 10_000,
+    preparedStatements: options.preparedStatements ?? 256,
+  });
   const db = new Kysely<DatabaseSchema>({ dialect: new GuardedPostgresDialect(pool) });
   const tryLeaderLock = advisoryLeaderLock(url, (message) => options.logger?.debug({ notice: message }, 'postgres notice'));
   return {

@@ -14,14 +14,32 @@ export type SessionClientOptions = Omit<postgres.Options<Record<string, never>>,
 export class PooledSession {
   readonly #url: string;
   readonly #options: SessionClientOptions;
+  readonly #preparedLimit: number;
+  /** The statements prepared on the current connection (postgres.js prepares each on its first run). */
+  readonly #prepared = new Set<string>();
   #sql: postgres.Sql;
   /** Set by the session's current holder. */
   onClose: ((cause: Error) => void) | undefined;
 
-  constructor(url: string, options: SessionClientOptions) {
+  /** `preparedStatements`: how many distinct statements a connection keeps prepared; 0 prepares none. */
+  constructor(url: string, options: SessionClientOptions, preparedStatements = 0) {
     this.#url = url;
     this.#options = options;
+    this.#preparedLimit = preparedStatements;
     this.#sql = this.#client();
+  }
+
+  /**
+   * Whether to run `statement` as a prepared statement: PostgreSQL then parses and plans it once per
+   * connection instead of at every run (the generation's lease, with its subqueries, most of all).
+   * The first `preparedStatements` distinct statements are; a statement whose text varies (a list of
+   * ids of any length) cannot fill a connection's memory with plans, since the rest run unprepared.
+   */
+  prepares(statement: string): boolean {
+    if (this.#prepared.has(statement)) return true;
+    if (this.#prepared.size >= this.#preparedLimit) return false;
+    this.#prepared.add(statement);
+    return true;
   }
 
   get sql(): postgres.Sql {
@@ -31,6 +49,7 @@ export class PooledSession {
   /** Drops the connection, in whatever state it is, for a new client that connects when next used. */
   renew(): void {
     this.#sql.end({ timeout: 0 }).catch(() => undefined);
+    this.#prepared.clear();
     this.#sql = this.#client();
   }
 
@@ -46,7 +65,10 @@ export class PooledSession {
       idle_timeout: 0,
       max_lifetime: null,
       onclose: (connectionId) => {
-        if (sql === this.#sql) this.onClose?.(new Error(`connection ${connectionId} closed`));
+        if (sql !== this.#sql) return;
+        // The next connection starts with no statement prepared.
+        this.#prepared.clear();
+        this.onClose?.(new Error(`connection ${connectionId} closed`));
       },
     });
     return sql;

@@ -6,6 +6,8 @@ export interface SessionPoolOptions {
   client: SessionClientOptions;
   /** Longest wait for a free session before `acquire` fails with `PoolAcquireTimeoutError`. */
   acquireTimeoutMs: number;
+  /** How many distinct statements each session's connection keeps prepared (`PooledSession.prepares`); 0 prepares none. */
+  preparedStatements?: number;
 }
 
 interface Waiter {
@@ -22,7 +24,7 @@ export class SessionPool {
   #ended = false;
 
   constructor(url: string, options: SessionPoolOptions) {
-    this.#sessions = Array.from({ length: options.size }, () => new PooledSession(url, options.client));
+    this.#sessions = Array.from({ length: options.size }, () => new PooledSession(url, options.client, options.preparedStatements));
     this.#idle = [...this.#sessions];
     this.#acquireTimeoutMs = options.acquireTimeoutMs;
   }

@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       DATABASE_POOL_SIZE: 10,
       DATABASE_STATEMENT_TIMEOUT_MS: 30_000,
       DATABASE_ACQUIRE_TIMEOUT_MS: 10_000,
+      DATABASE_PREPARED_STATEMENTS: 256,
       NARRATIVE_DATA_DIR: './.narrative-data',
       GEMINI_NARRATIVE_MODEL: 'gemini-2.5-pro',
       GEMINI_ANALYSIS_MODEL: 'gemini-2.5-flash',
@@ -82,6 +83,12 @@ describe('loadConfig', () => {
       DATABASE_STATEMENT_TIMEOUT_MS: 0,
       DATABASE_ACQUIRE_TIMEOUT_MS: 2_500,
     });
+  });
+
+  it('reads how many statements a connection keeps prepared, 0 for none, and refuses a negative number', () => {
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: '0' }).DATABASE_PREPARED_STATEMENTS).toBe(0);
+    expect(loadConfig({ DATABASE_PREPARED_STATEMENTS: '1000' }).DATABASE_PREPARED_STATEMENTS).toBe(1_000);
+    expect(() => loadConfig({ DATABASE_PREPARED_STATEMENTS: '-1' })).toThrow(/DATABASE_PREPARED_STATEMENTS/);
   });
 
   it('treats empty and blank values as unset', () => {

@@ -8,6 +8,7 @@ import { migrateToLatest } from '../../src/db/migrate.js';
 import { openDatabase, type DatabaseHandle, type DatabaseOptions } from '../../src/db/open-database.js';
 import { PoolAcquireTimeoutError } from '../../src/db/pool-acquire-timeout-error.js';
 import { SessionLostError } from '../../src/db/session-lost-error.js';
+import { PooledSession } from '../../src/db/pooled-session.js';
 import { SessionPool } from '../../src/db/session-pool.js';
 import { postgresBinaries, startThrowawayPostgres, type ThrowawayPostgres } from '../support/throwaway-postgres.js';
 import { until } from '../support/until.js';
@@ -163,5 +164,59 @@ describe.skipIf('missing' in binaries)('the guarded PostgreSQL dialect', () => {
       await sql`select 1 / 0`.execute(trx).catch(() => undefined);
     });
     await expect(committing).rejects.toBeInstanceOf(AbortedTransactionError);
+  });
+
+  describe('prepared statements', () => {
+    /** The statements of ours prepared on the handle's connection (not postgres.js's own read of the array types). */
+    async function prepared(db: Kysely<DatabaseSchema>): Promise<string[]> {
+      const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements where statement not like '%pg_catalog.pg_type%' order by prepare_time`.execute(db);
+      return rows.map((row) => row.statement);
+    }
+    const numbered = (db: Kysely<DatabaseSchema>, n: number) => sql`select ${n}::int + ${n}::int as n`.execute(db);
+
+    it('runs a statement prepared, so PostgreSQL parses and plans it once per connection', async () => {
+      const { handle } = await open({ preparedStatements: 256 });
+      await numbered(handle.db, 1);
+      await numbered(handle.db, 2);
+      expect(await prepared(handle.db)).toEqual(['select $1::int + $2::int as n']);
+    });
+
+    it('prepares no more distinct statements on a connection than its limit, and none with a limit of 0', async () => {
+      const { handle } = await open({ preparedStatements: 1 });
+      await numbered(handle.db, 1);
+      await sql`select ${1}::int as one`.execute(handle.db);
+      await sql`select ${1}::int as one`.execute(handle.db);
+      expect(await prepared(handle.db)).toEqual(['select $1::int + $2::int as n']);
+
+      const { handle: unprepared } = await open({ preparedStatements: 0 });
+      await numbered(unprepared.db, 1);
+      await numbered(unprepared.db, 2);
+      expect(await prepared(unprepared.db)).toEqual([]);
+    });
+
+    it('prepares its statements again on the connection that follows one that closed', async () => {
+      const { handle } = await open({ preparedStatements: 1 });
+      await numbered(handle.db, 1);
+      const pid = await backendPid(handle.db);
+      await admin`select pg_terminate_backend(${pid})`;
+      await until(() => hasEnded(pid));
+      await until(() => sql`select ${1}::int as one`.execute(handle.db).then(() => true, () => false));
+      expect(await prepared(handle.db)).toEqual(['select $1::int as one']);
+    });
+
+    it('counts none prepared on the connection a session opens by itself after its own closed', async () => {
+      const { database } = await open();
+      const session = new PooledSession(cluster.url(database), { onnotice: () => {} }, 1);
+      try {
+        await session.sql.unsafe('select $1::int as one', [1], { prepare: session.prepares('select $1::int as one') });
+        const closed = new Promise<void>((resolve) => (session.onClose = () => resolve()));
+        const [{ pid }] = (await session.sql`select pg_backend_pid() as pid`) as unknown as [{ pid: number }];
+        await admin`select pg_terminate_backend(${pid})`;
+        await closed;
+        expect(session.prepares('select $1::int as two')).toBe(true);
+      } finally {
+        await session.end();
+      }
+    });
   });
 });
