@@ -3,8 +3,8 @@ import { cachedStemWord } from '../text/cached-stem-word.js';
 import { contentWords } from '../text/content-words.js';
 import { loadWordVectors, type WordVectors } from '../text/word-vectors.js';
 import { dateCloseness, type CalendarDay } from './date-closeness.js';
-import { extractDateMentions } from './extract-date-mentions.js';
 import { dotProducts, paddedLength } from './dot-products.js';
+import { readSearchQuery, type SearchQuery } from './search-query.js';
 import { DEFAULT_SEARCH_TUNING, type SearchTuning } from './search-tuning.js';
 import { TermVariants } from './term-variants.js';
 import { asksWhen, TIME_STEMS } from './when-questions.js';
@@ -281,23 +281,24 @@ export class MemoryIndex<M extends IndexedMemory> {
    * The memories sharing a term with the query and, when one does, those near it in meaning; best
    * first, newer first, then by id, on a tie.
    */
-  search(query: string, limit: number): M[] {
+  search(query: string | SearchQuery, limit: number): M[] {
     return this.rank(query, limit).map(({ memory }) => memory);
   }
 
-  /** What `search` finds, with each memory's score (higher is more relevant; comparable within one query only). */
-  rank(query: string, limit: number, { byMeaning = true }: RankOptions = {}): { memory: M; score: number }[] {
+  /**
+   * What `search` finds, with each memory's score (higher is more relevant; comparable within one
+   * query only). A query already read (`readSearchQuery`) is not read again.
+   */
+  rank(query: string | SearchQuery, limit: number, { byMeaning = true }: RankOptions = {}): { memory: M; score: number }[] {
     if (limit <= 0 || this.#memories.length === 0) return [];
-    const { text, mentions } = extractDateMentions(query);
+    const { text, mentions, words, stems } = typeof query === 'string' ? readSearchQuery(query) : query;
     const tuning = this.#tuning;
-    const words = contentWords(text);
-    const stems = words.map(cachedStemWord);
     let touched = this.#accumulate(this.#queryTerms(words, stems), 0);
     if (touched === 0) return [];
     if (this.#meanings !== undefined && byMeaning) touched = this.#addMeaning(words, stems, touched);
     const scores = this.#scores;
     const docs = this.#touched;
-    if (tuning.whenBoost > 0 && asksWhen(query)) {
+    if (tuning.whenBoost > 0 && asksWhen(text)) {
       const statesTime = this.#statesTime;
       for (let i = 0; i < touched; i += 1) {
         const doc = docs[i]!;

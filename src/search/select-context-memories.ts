@@ -1,9 +1,9 @@
 import { cachedStemWord } from '../text/cached-stem-word.js';
 import { contentTerms } from '../text/content-terms.js';
 import { contentWords } from '../text/content-words.js';
-import { extractDateMentions } from './extract-date-mentions.js';
 import type { IndexedMemory, MemoryIndex } from './memory-index.js';
 import { recentMemories } from './recent-memories.js';
+import { readSearchQuery } from './search-query.js';
 
 const stems = (words: string) => new Set(words.split(/\s+/).map(cachedStemWord));
 
@@ -37,18 +37,32 @@ const SMALL_TALK_STEMS = stems(`hi hello hey hiya howdy greetings good morning a
  * leaves. A message naming a date ("in May 2023") is about that date, which the index weighs.
  */
 export function selectContextMemories<M extends IndexedMemory>(index: MemoryIndex<M>, message: string, limit: number): M[] {
-  const words = contentWords(message);
-  const subject = new Set(words.map(cachedStemWord).filter((stem) => !TIME_STEMS.has(stem) && !SMALL_TALK_STEMS.has(stem)));
+  const query = readSearchQuery(message);
+  // The subject is read from every word of the message, a date's included ("What happened in 2023?").
+  const stems = query.mentions.length === 0 ? query.stems : contentWords(message).map(cachedStemWord);
+  const subject = new Set(stems.filter((stem) => !TIME_STEMS.has(stem) && !SMALL_TALK_STEMS.has(stem)));
   if (subject.size === 0) return recentMemories(index, limit);
-  const matches = index.search(message, limit);
+  const matches = index.search(query, limit);
   if (matches.length === 0) return recentMemories(index, limit);
-  const aboutTime = words.some((word) => TIME_STEMS.has(cachedStemWord(word))) && extractDateMentions(message).mentions.length === 0;
+  const aboutTime = query.mentions.length === 0 && stems.some((stem) => TIME_STEMS.has(stem));
   if (!aboutTime) return matches;
-  const onSubject = (memory: M) => [...contentTerms(memory.content)].some((term) => subject.has(term));
+  const onSubject = matches.map((memory) => [...termsOf(memory)].some((term) => subject.has(term)));
   const chosen = new Set(matches.map((memory) => memory.id));
   return [
-    ...matches.filter(onSubject),
-    ...matches.filter((memory) => !onSubject(memory)),
+    ...matches.filter((_, i) => onSubject[i]),
+    ...matches.filter((_, i) => !onSubject[i]),
     ...recentMemories(index, limit).filter((memory) => !chosen.has(memory.id)),
   ].slice(0, limit);
+}
+
+/** Each memory's terms, once: the rows the hot tier holds come back in answer after answer. */
+const memoryTerms = new WeakMap<IndexedMemory, ReadonlySet<string>>();
+
+function termsOf(memory: IndexedMemory): ReadonlySet<string> {
+  let terms = memoryTerms.get(memory);
+  if (terms === undefined) {
+    terms = contentTerms(memory.content);
+    memoryTerms.set(memory, terms);
+  }
+  return terms;
 }
