@@ -100,12 +100,11 @@ export class MemoryIndex<M extends IndexedMemory> {
   /** Whether each memory places what it tells in time. */
   readonly #statesTime: Uint8Array;
   /**
-   * With the meaning signal on: the word vectors, the meanings at unit length of the newest
-   * `MEANING_REACH` memories in tie order, and, during a search, each memory's cosine with the query.
+   * With the meaning signal on: the word vectors, and the meanings at unit length of the newest
+   * `MEANING_REACH` memories in tie order, rows of `paddedLength` floats.
    */
   readonly #vectors: WordVectors | undefined;
   readonly #meanings: Float32Array | undefined;
-  readonly #cosines: Float32Array;
 
   private constructor(memories: readonly M[], tuning: SearchTuning, previous?: MemoryIndex<IndexedMemory>) {
     this.#memories = memories;
@@ -253,7 +252,6 @@ export class MemoryIndex<M extends IndexedMemory> {
         Math.min(count, MEANING_REACH),
       );
     }
-    this.#cosines = new Float32Array(this.#meanings === undefined ? 0 : count);
   }
 
   static build<M extends IndexedMemory>(memories: readonly M[], tuning: SearchTuning = DEFAULT_SEARCH_TUNING): MemoryIndex<M> {
@@ -398,7 +396,6 @@ export class MemoryIndex<M extends IndexedMemory> {
       if (row >= 0) vectors.addTo(query, 0, row, this.#wordWeight(vectors, row, this.#termIds.get(stems[i]!)));
     }
     if (!normalise(query, 0, dimensions)) return touched;
-    const cosines = this.#cosines;
     const tieOrder = this.#tieOrder;
     let sum = 0;
     let understood = 0;
@@ -407,7 +404,6 @@ export class MemoryIndex<M extends IndexedMemory> {
     const products = dotProducts(query, meanings, reach);
     for (let rank = 0; rank < reach; rank += 1) {
       const dot = products[rank]!;
-      cosines[tieOrder[rank]!] = dot;
       if (dot === 0) continue;
       sum += dot;
       understood += 1;
@@ -422,9 +418,10 @@ export class MemoryIndex<M extends IndexedMemory> {
     const gain = this.#tuning.meaningWeight * best;
     const perCloseness = 1 / (closest - mean);
     let now = touched;
-    for (let doc = 0, count = this.#memories.length; doc < count; doc += 1) {
-      const cosine = cosines[doc]!;
+    for (let rank = 0; rank < reach; rank += 1) {
+      const cosine = products[rank]!;
       if (cosine <= mean || cosine === 0) continue;
+      const doc = tieOrder[rank]!;
       const closeness = (cosine - mean) * perCloseness;
       if (scores[doc] === 0) {
         if (closeness < MEANING_ALONE_CLOSENESS) continue;
