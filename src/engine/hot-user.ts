@@ -27,8 +27,8 @@ export interface HotUser {
   follow?(previous: HotUser): void;
 }
 
-// Object headers, dates, ids and the index's postings and word-pair keys per memory, beyond its text (measured: ~750 bytes), and its meaning (99 numbers of 4 bytes, padded to 100; only the newest 1,000 have one, so this overcounts a user with more).
-const BYTES_PER_MEMORY = 1_400;
+// Object headers, dates, ids and the index's postings and word-pair keys per memory, beyond its text (measured: ~750 bytes), and its meaning (99 signed bytes padded to 104, and a 4-byte scale; only the newest 1,000 have one, so this overcounts a user with more).
+const BYTES_PER_MEMORY = 1_100;
 
 /**
  * Reads a user's narrative and live memories (the newest `maxMemories`). One memory beyond the

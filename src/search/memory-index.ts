@@ -101,10 +101,10 @@ export class MemoryIndex<M extends IndexedMemory> {
   readonly #statesTime: Uint8Array;
   /**
    * With the meaning signal on: the word vectors, and the meanings at unit length of the newest
-   * `MEANING_REACH` memories in tie order, rows of `paddedLength` floats.
+   * `MEANING_REACH` memories in tie order, as rows of `paddedLength` signed bytes.
    */
   readonly #vectors: WordVectors | undefined;
-  readonly #meanings: Float32Array | undefined;
+  readonly #meanings: SignedByteRows | undefined;
 
   private constructor(memories: readonly M[], tuning: SearchTuning, previous?: MemoryIndex<IndexedMemory>) {
     this.#memories = memories;
@@ -347,19 +347,20 @@ export class MemoryIndex<M extends IndexedMemory> {
    * each weighted by how much the word tells (`#wordWeight`), at unit length; all zero for a memory
    * with no word the vectors know.
    */
-  #meaningsOfMemories(vectors: WordVectors, wordRows: Int32Array, reach: number): Float32Array {
+  #meaningsOfMemories(vectors: WordVectors, wordRows: Int32Array, reach: number): SignedByteRows {
     const dimensions = vectors.dimensions;
     const stride = paddedLength(dimensions);
-    const meanings = new Float32Array(reach * stride);
+    const meanings: SignedByteRows = { bytes: new Int8Array(reach * stride), scales: new Float32Array(reach) };
+    const meaning = new Float32Array(dimensions);
     for (let rank = 0; rank < reach; rank += 1) {
       const doc = this.#tieOrder[rank]!;
-      const offset = rank * stride;
+      meaning.fill(0);
       for (let at = this.#wordStarts[doc]!, end = this.#wordStarts[doc + 1]!; at < end; at += 1) {
         const word = this.#memoryWords[at]!;
         const row = wordRows[word]!;
-        if (row >= 0) vectors.addTo(meanings, offset, row, this.#wordWeight(vectors, row, this.#wordTerms[word]));
+        if (row >= 0) vectors.addTo(meaning, 0, row, this.#wordWeight(vectors, row, this.#wordTerms[word]));
       }
-      normalise(meanings, offset, dimensions);
+      if (normalise(meaning, 0, dimensions)) meanings.scales[rank] = toSignedBytes(meaning, meanings.bytes, rank * stride);
     }
     return meanings;
   }
@@ -388,7 +389,7 @@ export class MemoryIndex<M extends IndexedMemory> {
     const meanings = this.#meanings!;
     const dimensions = vectors.dimensions;
     const stride = paddedLength(dimensions);
-    const query = queryScratch(stride);
+    const query = queryScratch(dimensions);
     for (let i = 0; i < words.length; i += 1) {
       const word = words[i]!;
       if (words.indexOf(word) < i) continue;
@@ -396,18 +397,23 @@ export class MemoryIndex<M extends IndexedMemory> {
       if (row >= 0) vectors.addTo(query, 0, row, this.#wordWeight(vectors, row, this.#termIds.get(stems[i]!)));
     }
     if (!normalise(query, 0, dimensions)) return touched;
+    const queryBytes = queryBytesScratch(stride);
+    const queryScale = toSignedBytes(query, queryBytes, 0);
     const tieOrder = this.#tieOrder;
+    const scales = meanings.scales;
+    const reach = scales.length;
+    const products = dotProducts(queryBytes, meanings.bytes, reach);
+    const cosines = cosineScratch(reach);
     let sum = 0;
     let understood = 0;
     let closest = -Infinity;
-    const reach = meanings.length / stride;
-    const products = dotProducts(query, meanings, reach);
     for (let rank = 0; rank < reach; rank += 1) {
-      const dot = products[rank]!;
-      if (dot === 0) continue;
-      sum += dot;
+      const cosine = products[rank]! * queryScale * scales[rank]!;
+      cosines[rank] = cosine;
+      if (cosine === 0) continue;
+      sum += cosine;
       understood += 1;
-      if (dot > closest) closest = dot;
+      if (cosine > closest) closest = cosine;
     }
     const mean = sum / understood;
     if (understood === 0 || closest <= mean) return touched;
@@ -419,7 +425,7 @@ export class MemoryIndex<M extends IndexedMemory> {
     const perCloseness = 1 / (closest - mean);
     let now = touched;
     for (let rank = 0; rank < reach; rank += 1) {
-      const cosine = products[rank]!;
+      const cosine = cosines[rank]!;
       if (cosine <= mean || cosine === 0) continue;
       const doc = tieOrder[rank]!;
       const closeness = (cosine - mean) * perCloseness;
@@ -566,13 +572,48 @@ function normalise(vector: Float32Array, offset: number, length: number): boolea
   return true;
 }
 
-let scratch = new Float32Array(0);
+/**
+ * Vectors at unit length as signed bytes, a row each, its largest number at ±127, and for each row
+ * the scale back (a cosine is the rows' integer dot product times both scales): a quarter of the
+ * memory of floats, which a search reads whole, for cosines within about 0.01.
+ */
+interface SignedByteRows {
+  bytes: Int8Array;
+  scales: Float32Array;
+}
 
-/** A vector of `length` zeros to build a query's meaning in, reused from search to search (a search runs to its end before the next). */
+/** Writes `vector` from `offset` as signed bytes, its largest number at ±127; returns the scale back. */
+function toSignedBytes(vector: Float32Array, bytes: Int8Array, offset: number): number {
+  let largest = 0;
+  for (const value of vector) largest = Math.max(largest, Math.abs(value));
+  const scale = 127 / largest;
+  for (let d = 0; d < vector.length; d += 1) bytes[offset + d] = Math.round(vector[d]! * scale);
+  return 1 / scale;
+}
+
+// Reused from search to search (a search runs to its end before the next).
+let scratchQuery = new Float32Array(0);
+let scratchQueryBytes = new Int8Array(0);
+let scratchCosines = new Float64Array(0);
+
+/** A vector of `length` zeros to build a query's meaning in. */
 function queryScratch(length: number): Float32Array {
-  if (scratch.length !== length) scratch = new Float32Array(length);
-  else scratch.fill(0);
-  return scratch;
+  if (scratchQuery.length !== length) scratchQuery = new Float32Array(length);
+  else scratchQuery.fill(0);
+  return scratchQuery;
+}
+
+/** `length` zero bytes for a query's meaning in signed bytes (the padding past its numbers stays zero). */
+function queryBytesScratch(length: number): Int8Array {
+  if (scratchQueryBytes.length !== length) scratchQueryBytes = new Int8Array(length);
+  else scratchQueryBytes.fill(0);
+  return scratchQueryBytes;
+}
+
+/** Room for the cosines of `count` memories. */
+function cosineScratch(count: number): Float64Array {
+  if (scratchCosines.length < count) scratchCosines = new Float64Array(count);
+  return scratchCosines;
 }
 
 function compareIds(a: IndexedMemory, b: IndexedMemory): number {
