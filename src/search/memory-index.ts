@@ -403,13 +403,12 @@ export class MemoryIndex<M extends IndexedMemory> {
     const scales = meanings.scales;
     const reach = scales.length;
     const products = dotProducts(queryBytes, meanings.bytes, reach);
-    const cosines = cosineScratch(reach);
+    const cosineAt = (rank: number) => products[rank]! * queryScale * scales[rank]!;
     let sum = 0;
     let understood = 0;
     let closest = -Infinity;
     for (let rank = 0; rank < reach; rank += 1) {
-      const cosine = products[rank]! * queryScale * scales[rank]!;
-      cosines[rank] = cosine;
+      const cosine = cosineAt(rank);
       if (cosine === 0) continue;
       sum += cosine;
       understood += 1;
@@ -425,7 +424,7 @@ export class MemoryIndex<M extends IndexedMemory> {
     const perCloseness = 1 / (closest - mean);
     let now = touched;
     for (let rank = 0; rank < reach; rank += 1) {
-      const cosine = cosines[rank]!;
+      const cosine = cosineAt(rank);
       if (cosine <= mean || cosine === 0) continue;
       const doc = tieOrder[rank]!;
       const closeness = (cosine - mean) * perCloseness;
@@ -594,7 +593,6 @@ function toSignedBytes(vector: Float32Array, bytes: Int8Array, offset: number): 
 // Reused from search to search (a search runs to its end before the next).
 let scratchQuery = new Float32Array(0);
 let scratchQueryBytes = new Int8Array(0);
-let scratchCosines = new Float64Array(0);
 
 /** A vector of `length` zeros to build a query's meaning in. */
 function queryScratch(length: number): Float32Array {
@@ -603,17 +601,10 @@ function queryScratch(length: number): Float32Array {
   return scratchQuery;
 }
 
-/** `length` zero bytes for a query's meaning in signed bytes (the padding past its numbers stays zero). */
+/** `length` bytes for a query's meaning in signed bytes: `toSignedBytes` writes its numbers, and the padding past them is never written, so stays zero. */
 function queryBytesScratch(length: number): Int8Array {
   if (scratchQueryBytes.length !== length) scratchQueryBytes = new Int8Array(length);
-  else scratchQueryBytes.fill(0);
   return scratchQueryBytes;
-}
-
-/** Room for the cosines of `count` memories. */
-function cosineScratch(count: number): Float64Array {
-  if (scratchCosines.length < count) scratchCosines = new Float64Array(count);
-  return scratchCosines;
 }
 
 function compareIds(a: IndexedMemory, b: IndexedMemory): number {
