@@ -36,9 +36,10 @@ const MEANING_REACH = 1_000;
 /** A year, which places a memory in time as a month's name does. */
 const YEAR = /^(19|20)\d\d$/;
 
-interface WeightedTerm {
-  readonly id: number;
-  readonly weight: number;
+/** A query's terms found in the index, by id, each with its weight (parallel lists, a term once). */
+interface QueryTerms {
+  readonly ids: number[];
+  readonly weights: number[];
 }
 
 /**
@@ -85,10 +86,15 @@ export class MemoryIndex<M extends IndexedMemory> {
   readonly #days: readonly CalendarDay[];
   /** Each memory's conversation, numbered in time order. */
   readonly #conversations: Int32Array;
-  /** Per conversation, during a search: its best score, the memory that has it, and the second best. */
+  /**
+   * Per conversation, during a search: its best score, the memory that has it, and the second best,
+   * valid for the search whose number `#conversationSearched` holds (so nothing is cleared after one).
+   */
   readonly #conversationBest: Float64Array;
   readonly #conversationBestDoc: Int32Array;
   readonly #conversationSecond: Float64Array;
+  readonly #conversationSearched: Float64Array;
+  #searches = 0;
   /** Variants already looked up: the same unknown words come back query after query. */
   readonly #variantCache = new Map<string, readonly number[]>();
   /** Position of each memory in tie order: newer first, then by id. */
@@ -237,8 +243,9 @@ export class MemoryIndex<M extends IndexedMemory> {
       if (placesInTime[id] === 1) this.#statesTime[doc] = 1;
     });
     this.#conversationBest = new Float64Array(conversation + 1);
-    this.#conversationBestDoc = new Int32Array(conversation + 1).fill(-1);
+    this.#conversationBestDoc = new Int32Array(conversation + 1);
     this.#conversationSecond = new Float64Array(conversation + 1);
+    this.#conversationSearched = new Float64Array(conversation + 1);
     this.#tieRanks = new Int32Array(count);
     // Newest first; among memories of the same time, ids ascending.
     this.#tieOrder = Int32Array.from([...memories.keys()].sort((a, b) => this.#times[b]! - this.#times[a]! || compareIds(memories[a]!, memories[b]!)));
@@ -291,9 +298,11 @@ export class MemoryIndex<M extends IndexedMemory> {
     if (limit <= 0 || this.#memories.length === 0) return [];
     const { text, mentions, words, stems } = typeof query === 'string' ? readSearchQuery(query) : query;
     const tuning = this.#tuning;
-    let touched = this.#accumulate(this.#queryTerms(words, stems), 0);
+    const termIds = this.#termIds;
+    const stemIds = stems.map((stem) => termIds.get(stem) ?? -1);
+    let touched = this.#accumulate(this.#queryTerms(words, stems, stemIds), 0);
     if (touched === 0) return [];
-    if (this.#meanings !== undefined && byMeaning) touched = this.#addMeaning(words, stems, touched);
+    if (this.#meanings !== undefined && byMeaning) touched = this.#addMeaning(words, stemIds, touched);
     const scores = this.#scores;
     const docs = this.#touched;
     if (tuning.whenBoost > 0 && asksWhen(text)) {
@@ -325,21 +334,21 @@ export class MemoryIndex<M extends IndexedMemory> {
    * ("political" → "polit", "positive" → "posit"). Other forms of a word are looked for among the
    * stems ("experimentation" → "experiment", "experimenting" → "experi").
    */
-  #queryTerms(words: readonly string[], stems: readonly string[]): WeightedTerm[] {
-    const weights = new Map<number, number>();
-    const add = (id: number, weight: number) => weights.set(id, Math.max(weights.get(id) ?? 0, weight));
-    stems.forEach((stem, i) => {
-      const id = this.#termIds.get(stem);
-      if (id !== undefined) add(id, 1);
-      else if (this.#tuning.variantWeight > 0) for (const variant of this.#variantsOf(words[i]!, stem)) add(variant, this.#tuning.variantWeight);
-    });
-    if (this.#tuning.pairWeight > 0) {
+  #queryTerms(words: readonly string[], stems: readonly string[], stemIds: readonly number[]): QueryTerms {
+    const terms: QueryTerms = { ids: [], weights: [] };
+    const { variantWeight, pairWeight } = this.#tuning;
+    for (let i = 0; i < stems.length; i += 1) {
+      const id = stemIds[i]!;
+      if (id >= 0) addTerm(terms, id, 1);
+      else if (variantWeight > 0) for (const variant of this.#variantsOf(words[i]!, stems[i]!)) addTerm(terms, variant, variantWeight);
+    }
+    if (pairWeight > 0) {
       for (let i = 0; i + 1 < stems.length; i += 1) {
         const id = this.#termIds.get(stems[i]! + stems[i + 1]!);
-        if (id !== undefined) add(id, this.#tuning.pairWeight);
+        if (id !== undefined) addTerm(terms, id, pairWeight);
       }
     }
-    return [...weights].map(([id, weight]) => ({ id, weight }));
+    return terms;
   }
 
   /**
@@ -384,7 +393,7 @@ export class MemoryIndex<M extends IndexedMemory> {
    * question finds what it means without a tail of memories about nothing in particular. Returns
    * how many memories now have a score.
    */
-  #addMeaning(words: readonly string[], stems: readonly string[], touched: number): number {
+  #addMeaning(words: readonly string[], stemIds: readonly number[], touched: number): number {
     const vectors = this.#vectors!;
     const meanings = this.#meanings!;
     const dimensions = vectors.dimensions;
@@ -394,7 +403,8 @@ export class MemoryIndex<M extends IndexedMemory> {
       const word = words[i]!;
       if (words.indexOf(word) < i) continue;
       const row = vectors.rowOf(word);
-      if (row >= 0) vectors.addTo(query, 0, row, this.#wordWeight(vectors, row, this.#termIds.get(stems[i]!)));
+      const term = stemIds[i]!;
+      if (row >= 0) vectors.addTo(query, 0, row, this.#wordWeight(vectors, row, term >= 0 ? term : undefined));
     }
     if (!normalise(query, 0, dimensions)) return touched;
     const queryBytes = queryBytesScratch(stride);
@@ -438,15 +448,16 @@ export class MemoryIndex<M extends IndexedMemory> {
   }
 
   /** Adds the terms' BM25 contributions to the scores; returns how many memories now have one. */
-  #accumulate(terms: readonly WeightedTerm[], touched: number): number {
+  #accumulate({ ids, weights }: QueryTerms, touched: number): number {
     const scores = this.#scores;
     const docs = this.#touched;
     const starts = this.#postingStarts;
     const postingDocs = this.#postingDocs;
     const postingWeights = this.#postingWeights;
     let count = touched;
-    for (const { id, weight } of terms) {
-      const idf = this.#idf[id]! * weight;
+    for (let term = 0; term < ids.length; term += 1) {
+      const id = ids[term]!;
+      const idf = this.#idf[id]! * weights[term]!;
       for (let i = starts[id]!, end = starts[id + 1]!; i < end; i += 1) {
         const doc = postingDocs[i]!;
         if (scores[doc] === 0) docs[count++] = doc;
@@ -476,11 +487,18 @@ export class MemoryIndex<M extends IndexedMemory> {
     const docs = this.#touched;
     const conversations = this.#conversations;
     const scores = this.#scores;
+    const searched = this.#conversationSearched;
+    const search = ++this.#searches;
     for (let i = 0; i < touched; i += 1) {
       const doc = docs[i]!;
       const conversation = conversations[doc]!;
       const score = scores[doc]!;
-      if (score > best[conversation]!) {
+      if (searched[conversation] !== search) {
+        searched[conversation] = search;
+        best[conversation] = score;
+        bestDoc[conversation] = doc;
+        second[conversation] = 0;
+      } else if (score > best[conversation]!) {
         second[conversation] = best[conversation]!;
         best[conversation] = score;
         bestDoc[conversation] = doc;
@@ -491,12 +509,6 @@ export class MemoryIndex<M extends IndexedMemory> {
       const doc = docs[i]!;
       const conversation = conversations[doc]!;
       scores[doc]! += share * (bestDoc[conversation] === doc ? second[conversation]! : best[conversation]!);
-    }
-    for (let i = 0; i < touched; i += 1) {
-      const conversation = conversations[docs[i]!]!;
-      best[conversation] = 0;
-      second[conversation] = 0;
-      bestDoc[conversation] = -1;
     }
   }
 
@@ -523,8 +535,11 @@ export class MemoryIndex<M extends IndexedMemory> {
     const ranks = this.#tieRanks;
     const docs = this.#touched;
     const before = (a: number, b: number) => scores[a]! > scores[b]! || (scores[a] === scores[b] && ranks[a]! < ranks[b]!);
+    // Most memories score below the last of the best so far: one comparison turns them away.
+    let lowest = -Infinity;
     for (let i = 0; i < touched; i += 1) {
       const doc = docs[i]!;
+      if (scores[doc]! < lowest) continue;
       if (best.length === limit && !before(doc, best[limit - 1]!)) continue;
       let at = best.length === limit ? limit - 1 : best.length;
       while (at > 0 && before(doc, best[at - 1]!)) {
@@ -532,6 +547,7 @@ export class MemoryIndex<M extends IndexedMemory> {
         at -= 1;
       }
       best[at] = doc;
+      if (best.length === limit) lowest = scores[best[limit - 1]!]!;
     }
     return best;
   }
@@ -584,7 +600,10 @@ interface SignedByteRows {
 /** Writes `vector` from `offset` as signed bytes, its largest number at ±127; returns the scale back. */
 function toSignedBytes(vector: Float32Array, bytes: Int8Array, offset: number): number {
   let largest = 0;
-  for (const value of vector) largest = Math.max(largest, Math.abs(value));
+  for (let d = 0; d < vector.length; d += 1) {
+    const size = Math.abs(vector[d]!);
+    if (size > largest) largest = size;
+  }
   const scale = 127 / largest;
   for (let d = 0; d < vector.length; d += 1) bytes[offset + d] = Math.round(vector[d]! * scale);
   return 1 / scale;
@@ -605,6 +624,15 @@ function queryScratch(length: number): Float32Array {
 function queryBytesScratch(length: number): Int8Array {
   if (scratchQueryBytes.length !== length) scratchQueryBytes = new Int8Array(length);
   return scratchQueryBytes;
+}
+
+/** Adds a term to the query's, or raises the weight it has. */
+function addTerm(terms: QueryTerms, id: number, weight: number): void {
+  const at = terms.ids.indexOf(id);
+  if (at < 0) {
+    terms.ids.push(id);
+    terms.weights.push(weight);
+  } else if (weight > terms.weights[at]!) terms.weights[at] = weight;
 }
 
 function compareIds(a: IndexedMemory, b: IndexedMemory): number {
