@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { isHttpsOrLoopback } from './loopback.js';
@@ -27,6 +28,42 @@ const originList = (what: string) =>
         .array(z.string().regex(/^https?:\/\/[^/\s]+$/, { error: `must be ${what}` }).transform((origin) => origin.toLowerCase()))
         .min(1, { error: `must be ${what}` }),
     );
+
+const TRUST_PROXY_ERROR =
+  'must be false, a number of proxies from 1 to 16, or a comma-separated list of the proxies\' addresses or ranges (such as 10.0.0.0/8) and loopback, linklocal or uniquelocal';
+/** Express's names for address ranges. */
+const ADDRESS_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One trusted proxy: a range's name, an address, or an address with a prefix length. */
+function isProxyAddress(entry: string): boolean {
+  if (ADDRESS_RANGES.has(entry)) return true;
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
+/**
+ * Which proxies' `X-Forwarded-For` tells a request's address (Express's `trust proxy`): none, the
+ * nearest N, or those at these addresses. Trusting every address is refused: a client could then
+ * name any address it likes, and be a new client to every limit counted by address.
+ */
+const trustedProxies = () =>
+  z
+    .string()
+    .trim()
+    .transform((text, context): false | number | string[] => {
+      if (text === 'false') return false;
+      if (/^\d+$/.test(text)) {
+        const hops = Number(text);
+        if (hops >= 1 && hops <= 16) return hops;
+      } else {
+        const entries = text.split(',').map((entry) => entry.trim().toLowerCase()).filter(Boolean);
+        if (entries.length > 0 && entries.every(isProxyAddress)) return entries;
+      }
+      context.addIssue({ code: 'custom', message: text === 'true' ? `${TRUST_PROXY_ERROR}; true is refused: it would let any client choose its own address` : TRUST_PROXY_ERROR });
+      return z.NEVER;
+    });
 
 const PUBLIC_URL_ERROR = 'must be the http(s) origin clients reach the server at, such as https://narrative.example.com (no path, query or fragment)';
 
@@ -139,6 +176,8 @@ const configShape = {
   HTTP_ALLOWED_ORIGINS: originList('a comma-separated list of origins such as https://app.example.com').optional(),
   HTTP_MAX_BODY_BYTES: integer(1_024, 100_000_000, 'a whole number of bytes from 1024 to 100000000').default(1_048_576),
   HTTP_RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 'a whole number of requests of at least 1').default(600),
+  /** The reverse proxies in front of the server, whose `X-Forwarded-For` names the client (see `trustedProxies`). */
+  HTTP_TRUST_PROXY: trustedProxies().default(false),
   HTTP_SESSIONS: z.enum(['stateful', 'stateless'], { error: 'must be stateful or stateless' }).default('stateful'),
   HTTP_WORKERS: z.union([z.literal('auto'), integer(1, 256, 'auto or a whole number of processes from 1 to 256')]).default(1),
 };

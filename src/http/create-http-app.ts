@@ -43,7 +43,8 @@ export function createHttpApp(app: App, port: () => number, publicUrl: string, o
   const { config, engine, logger } = app;
   const server = express();
   server.disable('x-powered-by');
-  server.set('trust proxy', false);
+  // Limits counted by address (the OAuth endpoints') tell clients apart behind a proxy only when it is trusted.
+  server.set('trust proxy', config.HTTP_TRUST_PROXY);
   const httpMetrics = new HttpMetrics();
   server.use(httpMetrics.middleware());
   server.use(requestLog(logger));

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       HTTP_PORT: 8765,
       HTTP_MAX_BODY_BYTES: 1_048_576,
       HTTP_RATE_LIMIT_PER_MINUTE: 600,
+      HTTP_TRUST_PROXY: false,
       HTTP_SESSIONS: 'stateful',
       HTTP_WORKERS: 1,
       OAUTH_CLIENT_METADATA_ALLOW_PRIVATE: false,
@@ -227,6 +228,16 @@ describe('loadConfig choosing the LLM provider', () => {
     expect(loadConfig({ HTTP_WORKERS: '3' }).HTTP_WORKERS).toBe(3);
     expect(configErrorFor({ HTTP_WORKERS: '0' }).message).toContain('HTTP_WORKERS');
     expect(configErrorFor({ HTTP_SESSIONS: 'sticky' }).message).toContain('HTTP_SESSIONS must be stateful or stateless');
+  });
+
+  it('reads the trusted proxies as none, a number of them, or their addresses, and refuses trusting every address', () => {
+    expect(loadConfig({ HTTP_TRUST_PROXY: 'false' }).HTTP_TRUST_PROXY).toBe(false);
+    expect(loadConfig({ HTTP_TRUST_PROXY: '1' }).HTTP_TRUST_PROXY).toBe(1);
+    expect(loadConfig({ HTTP_TRUST_PROXY: ' Loopback, 10.0.0.0/8,fd00::/8, 192.0.2.7 ' }).HTTP_TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
+    expect(configErrorFor({ HTTP_TRUST_PROXY: 'true' }).message).toMatch(/HTTP_TRUST_PROXY.*true is refused/);
+    for (const bad of ['0', '17', '10.0.0.0/33', 'fd00::/129', 'proxy.example.com', '10.0.0.1/8/2', ',']) {
+      expect(configErrorFor({ HTTP_TRUST_PROXY: bad }).message, bad).toContain('HTTP_TRUST_PROXY');
+    }
   });
 
   it('reads the public URL as an origin without its trailing slash, and refuses one with a path', () => {
