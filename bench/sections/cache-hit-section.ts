@@ -229,7 +229,7 @@ async function measureAgainstFloor(
       setting: paired,
       ...floorLatency,
       figures: { serverCpuMsPerCall: floorCpuMsPerCall, serverIdleRssMb: floorIdleRssMb, serverPeakRssMb: floorMemory.peakMb },
-      summary: `server CPU ${floorCpuMsPerCall} ms per call, RSS idle ${floorIdleRssMb} MB, peak ${floorMemory.peakMb} MB; answer ${answerBytes.toLocaleString('en-US')} B of JSON`,
+      summary: `server CPU ${floorCpuMsPerCall} ms per call, RSS idle ${floorIdleRssMb} MB, peak ${floorMemory.peakMb} MB; structured content ${answerBytes.toLocaleString('en-US')} B of JSON`,
       targets: [],
     },
     {
