@@ -6,15 +6,15 @@
  * its standard input ends or on SIGTERM. Plain JavaScript so that plain node runs it: tsx's loader
  * alone would add about 40 MB.
  */
-import { PGlite } from '@electric-sql/pglite';
+import { createPglite } from '../../dist/src/db/create-pglite.js';
 
 const dir = process.argv[2];
 if (!dir) {
   console.error('usage: node bench/sharing/bare-pglite.js <data dir>');
   process.exit(2);
 }
-// The server's PGLITE_OPTIONS (src/db/local-sharing/shared-embedded-database.ts).
-const db = await PGlite.create(dir, { parsers: { 20: (/** @type {string} */ value) => value } });
+// Opened by the server's own code (src/db/create-pglite.ts, built), with its settings.
+const db = await createPglite(dir);
 await db.query('select 1');
 process.stdout.write('ready\n');
 

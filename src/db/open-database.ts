@@ -2,7 +2,8 @@ import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import type { Logger } from 'pino';
 import type { DatabaseSchema } from './database-schema.js';
-import { PGLITE_OPTIONS, SharedEmbeddedDatabase } from './local-sharing/shared-embedded-database.js';
+import { createPglite } from './create-pglite.js';
+import { SharedEmbeddedDatabase } from './local-sharing/shared-embedded-database.js';
 import { GuardedPostgresDialect } from './guarded-postgres-dialect.js';
 import type { SessionClientOptions } from './pooled-session.js';
 import { PglitePool } from './pglite-pool.js';
@@ -81,12 +82,9 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
   };
 }
 
-export { PGLITE_OPTIONS };
-
 async function openPglite({ dataDir, logger, statementTimeoutMs }: DatabaseOptions): Promise<DatabaseHandle> {
   if (dataDir.startsWith('memory://')) {
-    const { PGlite } = await import('@electric-sql/pglite');
-    return pgliteHandle(await PGlite.create(PGLITE_OPTIONS), 'memory://');
+    return pgliteHandle(await createPglite(), 'memory://');
   }
   const shared = await SharedEmbeddedDatabase.open({ dataDir, logger, ...(statementTimeoutMs === undefined ? {} : { idleSessionMs: statementTimeoutMs }) });
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: shared.pool }) });
@@ -103,7 +101,7 @@ async function openPglite({ dataDir, logger, statementTimeoutMs }: DatabaseOptio
   };
 }
 
-/** A handle over an open PGlite instance (created with `PGLITE_OPTIONS`). */
+/** A handle over an open PGlite instance (created with `createPglite`). */
 export function pgliteHandle(pglite: PGlite, location: string): DatabaseHandle {
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool: new PglitePool(pglite) }) });
   const listenForUserChanges: ListenForUserChanges = async (listener) => {

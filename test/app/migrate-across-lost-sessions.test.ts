@@ -1,17 +1,17 @@
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { openApp } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { DatabaseSchema } from '../../src/db/database-schema.js';
-import { PGLITE_OPTIONS, pgliteHandle } from '../../src/db/open-database.js';
+import { createPglite } from '../../src/db/create-pglite.js';
+import { pgliteHandle } from '../../src/db/open-database.js';
 import { PglitePool } from '../../src/db/pglite-pool.js';
 import { SessionLostError } from '../../src/db/session-lost-error.js';
 
 describe('opening the app on a database whose session ends during the migrations', () => {
   it('runs them again, as when the owner of a shared embedded directory goes while this process starts', async () => {
-    const pglite = await PGlite.create(PGLITE_OPTIONS);
+    const pglite = await createPglite();
     const pool = new PglitePool(pglite);
     let cut = false;
     const cutOnce: PostgresPool = {

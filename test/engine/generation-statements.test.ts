@@ -1,9 +1,9 @@
-import { PGlite } from '@electric-sql/pglite';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openApp, type App } from '../../src/app/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { PGLITE_OPTIONS, pgliteHandle } from '../../src/db/open-database.js';
+import { createPglite } from '../../src/db/create-pglite.js';
+import { pgliteHandle } from '../../src/db/open-database.js';
 import { migratedPgliteSnapshot } from '../support/test-databases.js';
 
 const FACTS = Array.from({ length: 30 }, (_, n) => ({ content: `Robin's fact number ${n}: a hobby picked up in year ${2000 + n}` }));
@@ -18,7 +18,7 @@ describe('the statements of one generation', () => {
   let recording = false;
 
   beforeAll(async () => {
-    const pglite = await PGlite.create({ ...PGLITE_OPTIONS, loadDataDir: await migratedPgliteSnapshot() });
+    const pglite = await createPglite(undefined, { loadDataDir: await migratedPgliteSnapshot() });
     const query = pglite.query.bind(pglite);
     pglite.query = (async (sql: string, parameters?: unknown[]) => {
       if (recording) statements.push(sql.replace(/\s+/g, ' '));

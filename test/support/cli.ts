@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLITE_OPTIONS, type DatabaseKind } from '../../src/db/open-database.js';
+import { createPglite } from '../../src/db/create-pglite.js';
+import type { DatabaseKind } from '../../src/db/open-database.js';
 import { createPostgresTestDatabase } from './postgres-test-databases.js';
 import { migratedPgliteSnapshot } from './test-databases.js';
 
@@ -31,7 +31,7 @@ export async function cliEnvironment(
   }
   const dir = await mkdtemp(join(tmpdir(), 'narrative-mcp-cli-'));
   const dataDir = join(dir, 'data');
-  if (migrated) await (await PGlite.create(dataDir, { ...PGLITE_OPTIONS, loadDataDir: await migratedPgliteSnapshot() })).close();
+  if (migrated) await (await createPglite(dataDir, { loadDataDir: await migratedPgliteSnapshot() })).close();
   return { env: { ...base, NARRATIVE_DATA_DIR: dataDir }, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 

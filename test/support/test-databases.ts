@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { inject } from 'vitest';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { openDatabase, PGLITE_OPTIONS, pgliteHandle, type DatabaseHandle, type DatabaseKind } from '../../src/db/open-database.js';
+import { createPglite } from '../../src/db/create-pglite.js';
+import { openDatabase, pgliteHandle, type DatabaseHandle, type DatabaseKind } from '../../src/db/open-database.js';
 import { createPostgresTestDatabase } from './postgres-test-databases.js';
 
 /** Every database suite runs on embedded PGlite, and on PostgreSQL too when DATABASE_URL is set. */
@@ -25,7 +25,7 @@ export function migratedPgliteSnapshot(): Promise<Blob> {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
-    const pglite = await PGlite.create(PGLITE_OPTIONS);
+    const pglite = await createPglite();
     const handle = pgliteHandle(pglite, 'memory://');
     await migrateToLatest(handle.db);
     const snapshot = await pglite.dumpDataDir('none');
@@ -43,7 +43,7 @@ export function migratedPgliteSnapshot(): Promise<Blob> {
 /** A fresh, migrated database of its own; closing it throws the data away. */
 export async function openTestDatabase(kind: DatabaseKind): Promise<DatabaseHandle> {
   if (kind === 'pglite') {
-    const pglite = await PGlite.create({ ...PGLITE_OPTIONS, loadDataDir: await migratedPgliteSnapshot() });
+    const pglite = await createPglite(undefined, { loadDataDir: await migratedPgliteSnapshot() });
     return pgliteHandle(pglite, 'memory://');
   }
   const { url, drop } = await createPostgresTestDatabase();

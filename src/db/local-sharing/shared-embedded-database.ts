@@ -7,6 +7,7 @@ import { SECOND_MS } from '../../clock/durations.js';
 import { systemClock } from '../../clock/system-clock.js';
 import { UserFacingError } from '../../errors/user-facing-error.js';
 import type { LeaderLock } from '../leader-lock.js';
+import { createPglite } from '../create-pglite.js';
 import { PglitePool } from '../pglite-pool.js';
 import { USER_CHANGED_CHANNEL, type UserChangeListener } from '../user-change-feed.js';
 import { DatabaseGuest } from './database-guest.js';
@@ -14,9 +15,6 @@ import { DatabaseHost } from './database-host.js';
 import { DutyLeaders } from './duty-leaders.js';
 import { claimOwnership, readOwner, type Ownership } from './owner-election.js';
 import { socketPathFor } from './socket-path.js';
-
-/** PGlite settings every instance uses: bigint (OID 20) as a string, as postgres.js returns it. */
-export const PGLITE_OPTIONS = { parsers: { 20: (value: string) => value } };
 
 /** How long a process starting waits for an owner that is alive but does not answer. */
 const STARTUP_WAIT_MS = 30 * SECOND_MS;
@@ -191,8 +189,7 @@ export class SharedEmbeddedDatabase {
   async #becomeOwner(ownership: Ownership): Promise<Role> {
     let pglite: PGlite | undefined;
     try {
-      const { PGlite } = await import('@electric-sql/pglite');
-      pglite = await PGlite.create(this.dataDir, PGLITE_OPTIONS);
+      pglite = await createPglite(this.dataDir);
       const pool = new PglitePool(pglite);
       const leaders = new DutyLeaders<unknown>();
       const host = new DatabaseHost({ pool, leaders, clock: this.clock, idleSessionMs: this.idleSessionMs });
