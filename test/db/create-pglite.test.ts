@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPglite } from '../../src/db/create-pglite.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/open-database.js';
+import { migratedPgliteSnapshot } from '../support/test-databases.js';
 
 /** PGlite as the server opens it: the settings hold on a data directory and in memory alike. */
 describe.each(['on a data directory', 'in memory'])('PGlite %s', (where) => {
@@ -12,6 +14,8 @@ describe.each(['on a data directory', 'in memory'])('PGlite %s', (where) => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'narrative-mcp-create-pglite-'));
+    // From the run's migrated snapshot: a new directory's initdb is the slow part.
+    if (where !== 'in memory') await (await createPglite(dataDir, { loadDataDir: await migratedPgliteSnapshot() })).close();
     handle = await openDatabase({ dataDir: where === 'in memory' ? 'memory://' : dataDir, poolSize: 1 });
   });
   afterAll(async () => {
