@@ -1,8 +1,8 @@
 // @ts-check
 /**
- * `node bench/sharing/bare-pglite.js <data dir>` (once built): PGlite alone on an embedded data directory, opened
- * as narrative-mcp's owner opens it, then idle; the floor the `sharing` bench section holds the
- * owner's resident memory against. Prints "ready" once a query has run; closes the database when
+ * `node bench/sharing/bare-pglite.js <data dir>` (once built): PGlite alone on an embedded data
+ * directory, opened as narrative-mcp's owner opens it, then idle; the floor the `sharing` bench
+ * section holds the owner's resident memory against. Prints "ready" once a query has run; closes the database when
  * its standard input ends or on SIGTERM. Plain JavaScript so that plain node runs it: tsx's loader
  * alone would add about 40 MB.
  */
